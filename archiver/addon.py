@@ -1,0 +1,52 @@
+"""The Scrapy add-on that turns a Scrapy project into an archiver.
+
+``ADDONS = {"archiver.addon.Archiver": 0}`` enables our components at
+documented orders and sets the defaults the crawl relies on, at add-on
+priority: whatever the project, the spider or the command line sets wins.
+"""
+
+from __future__ import annotations
+
+from scrapy.exceptions import CannotResolveHostError
+from scrapy.settings import BaseSettings
+
+from archiver import __version__
+from archiver.downloadermiddlewares.addresses import PrivateAddressMiddleware
+from archiver.downloadermiddlewares.warc import WarcCaptureMiddleware
+from archiver.extensions.network import NetworkReachability
+
+# Downloader side of every Scrapy middleware that changes a response or
+# hides an attempt (HttpCompression 590, Redirect 600, Retry 550), and of
+# HttpProxyMiddleware (750), whose decision the address check needs.
+CAPTURE_ORDER = 950
+ADDRESS_CHECK_ORDER = 760
+
+PROJECT_URL = "https://pypi.org/project/news-archiver/"
+
+
+def user_agent(contact_url: str | None) -> str:
+    return f"news-archiver/{__version__} (+{contact_url or PROJECT_URL})"
+
+
+class Archiver:
+    def update_settings(self, settings: BaseSettings) -> None:
+        settings.setdefault_in_component_priority_dict(
+            "DOWNLOADER_MIDDLEWARES", WarcCaptureMiddleware, CAPTURE_ORDER
+        )
+        settings.setdefault_in_component_priority_dict(
+            "DOWNLOADER_MIDDLEWARES", PrivateAddressMiddleware, ADDRESS_CHECK_ORDER
+        )
+        settings.setdefault_in_component_priority_dict("EXTENSIONS", NetworkReachability, 0)
+        # A 404 is a finding to archive and report, not a response to drop.
+        settings.set("HTTPERROR_ALLOW_ALL", True, priority="addon")
+        settings.set(
+            "USER_AGENT", user_agent(settings.get("ARCHIVER_CONTACT_URL")), priority="addon"
+        )
+        # A name that does not resolve will not resolve a second later;
+        # retrying it only slows an offline run down (lychee does the same).
+        retry_exceptions = [
+            e
+            for e in settings.getlist("RETRY_EXCEPTIONS")
+            if e not in (CannotResolveHostError, "scrapy.exceptions.CannotResolveHostError")
+        ]
+        settings.set("RETRY_EXCEPTIONS", retry_exceptions, priority="addon")

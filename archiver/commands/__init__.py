@@ -1,0 +1,1 @@
+"""Our scrapy commands (``scrapy audit`` arrives with the analysis)."""

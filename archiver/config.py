@@ -1,0 +1,57 @@
+"""Our settings, read once into a frozen dataclass (``ARCHIVER_*``)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+
+from scrapy.settings import BaseSettings
+
+DEFAULT_WARC_MAX_SIZE = 1_000_000_000  # bytes; warcprox and Heritrix roll over near 1 GB
+
+
+def _default_report_dir() -> Path:
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return Path("reports") / stamp
+
+
+@dataclass(frozen=True)
+class ArchiverConfig:
+    seeds: Path
+    depth: int
+    warc_enabled: bool
+    warc_dir: Path
+    warc_prefix: str
+    warc_max_size: int
+    warc_index: bool
+    report_dir: Path
+    allow_private: bool
+    contact_url: str | None
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> ArchiverConfig:
+        max_size = settings.getint("ARCHIVER_WARC_MAX_SIZE", DEFAULT_WARC_MAX_SIZE)
+        if max_size <= 0:
+            raise ValueError(
+                f"ARCHIVER_WARC_MAX_SIZE must be a positive number of bytes, got {max_size}"
+            )
+        depth = settings.getint("ARCHIVER_DEPTH", 1)
+        if depth < 0:
+            raise ValueError(f"ARCHIVER_DEPTH must be 0 or more, got {depth}")
+        prefix = settings.get("ARCHIVER_WARC_PREFIX") or "archiver"
+        if "/" in prefix or "\\" in prefix:
+            raise ValueError(f"ARCHIVER_WARC_PREFIX must be a file name prefix, got {prefix!r}")
+        report_dir = settings.get("ARCHIVER_REPORT_DIR")
+        return cls(
+            seeds=Path(settings.get("ARCHIVER_SEEDS") or "seeds"),
+            depth=depth,
+            warc_enabled=settings.getbool("ARCHIVER_WARC_ENABLED", True),
+            warc_dir=Path(settings.get("ARCHIVER_WARC_DIR") or "warcs"),
+            warc_prefix=prefix,
+            warc_max_size=max_size,
+            warc_index=settings.getbool("ARCHIVER_WARC_INDEX", True),
+            report_dir=Path(report_dir) if report_dir else _default_report_dir(),
+            allow_private=settings.getbool("ARCHIVER_ALLOW_PRIVATE", False),
+            contact_url=settings.get("ARCHIVER_CONTACT_URL") or None,
+        )

@@ -1,0 +1,188 @@
+"""Write every HTTP exchange, failure and seed of a crawl to WARC files.
+
+The middleware sits at order 950, on the downloader side of Scrapy's own
+middlewares, so it sees each response as it came off the wire: before
+``HttpCompressionMiddleware`` decodes the body (and leaves a stale
+Content-Length), before ``RedirectMiddleware`` swallows a 3xx and before
+``RetryMiddleware`` drops a 5xx it will retry. Exceptions reach its
+``process_exception`` first for the same reason, once per attempt.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import socket
+from pathlib import Path
+from urllib.parse import quote
+
+import scrapy
+import warcio
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Headers, Response
+
+from archiver import __version__
+from archiver import signals as archiver_signals
+from archiver.config import ArchiverConfig
+from archiver.failures import classify_failure
+from archiver.seeds.model import Article, SeedDocument, SeedProblem
+from archiver.warc import records
+from archiver.warc.writer import RollingWarcWriter
+
+logger = logging.getLogger(__name__)
+
+SOFTWARE = f"news-archiver/{__version__} (Scrapy/{scrapy.__version__}; warcio/{warcio.__version__})"
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def _header_pairs(headers: Headers) -> list[tuple[bytes, bytes]]:
+    # getlist, not headers[k]: a repeated header (Set-Cookie) is kept whole.
+    return [(name, value) for name in headers for value in headers.getlist(name)]
+
+
+def seed_uri(name: str) -> str:
+    return "urn:archiver:seed:" + quote(name)
+
+
+def article_uri(article: Article) -> str:
+    return "urn:archiver:article:" + (article.url or quote(",".join(article.seeds)))
+
+
+def article_data(article: Article) -> dict:
+    return {
+        "url": article.url,
+        "title": article.title,
+        "published": article.published.isoformat() if article.published else None,
+        "published_source": article.published_source,
+        "seeds": list(article.seeds),
+        "links": [
+            {
+                "url": link.url,
+                "anchor_text": link.anchor_text,
+                "related": link.related,
+                "found_in": list(link.found_in),
+            }
+            for link in article.links
+        ],
+    }
+
+
+class WarcCaptureMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.config = ArchiverConfig.from_settings(crawler.settings)
+        if not self.config.warc_enabled:
+            raise NotConfigured("ARCHIVER_WARC_ENABLED is off")
+        settings = crawler.settings
+        self.warcinfo = {
+            "software": SOFTWARE,
+            "hostname": socket.gethostname(),
+            "format": "WARC File Format 1.1",
+            "conformsTo": records.CONFORMS_TO,
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "http-header-user-agent": settings.get("USER_AGENT"),
+            "operator": self.config.contact_url,
+        }
+        self.writer = RollingWarcWriter(
+            self.config.warc_dir,
+            self.config.warc_prefix,
+            self.config.warc_max_size,
+            self._warcinfo_fields,
+            index=self.config.warc_index,
+            on_close=self._file_closed,
+        )
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.seed_loaded, signal=archiver_signals.seed_loaded)
+        crawler.signals.connect(self.seed_skipped, signal=archiver_signals.seed_skipped)
+        crawler.signals.connect(self.article_loaded, signal=archiver_signals.article_loaded)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
+        return cls(crawler)
+
+    def _warcinfo_fields(self) -> dict[str, str]:
+        fields = dict(self.warcinfo)
+        if self.crawler.spider is not None:
+            fields["isPartOf"] = self.crawler.spider.name
+        return fields
+
+    def _write(self, *warc_records) -> None:
+        self.writer.write(warc_records)
+        stats = self.crawler.stats
+        stats.inc_value("archiver/warc/records_count", len(warc_records))
+        for record in warc_records:
+            stats.inc_value(f"archiver/warc/records_count/{record.rec_type}")
+
+    def _file_closed(self, path: Path) -> None:
+        self.crawler.stats.inc_value("archiver/warc/files_count")
+        self.crawler.stats.inc_value("archiver/warc/bytes", path.stat().st_size)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if "cached" in response.flags:
+            return response  # not fetched now: HttpCacheMiddleware answered
+        exchange = records.HttpExchange(
+            url=request.url,
+            method=request.method,
+            request_headers=_header_pairs(request.headers),
+            request_body=request.body,
+            protocol=response.protocol or "HTTP/1.1",
+            status=response.status,
+            response_headers=_header_pairs(response.headers),
+            body=response.body,
+            fetched_at=_now(),
+            ip_address=str(response.ip_address) if response.ip_address else None,
+            truncated="length" if "dataloss" in response.flags else None,
+        )
+        self._write(*records.exchange_records(self.writer.builder, exchange))
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        kind = classify_failure(exception)
+        self.crawler.stats.inc_value(f"archiver/fetch/failure_count/{kind}")
+        record = records.failure_record(
+            self.writer.builder,
+            request.url,
+            kind,
+            error=type(exception).__name__,
+            message=str(exception),
+            attempt=request.meta.get("retry_times", 0) + 1,
+            moment=_now(),
+        )
+        self._write(record)
+        self.crawler.signals.send_catch_log(
+            archiver_signals.fetch_failed, request=request, kind=kind, exception=exception
+        )
+        return None
+
+    def seed_loaded(self, document: SeedDocument) -> None:
+        self._write(
+            records.resource_record(
+                self.writer.builder,
+                seed_uri(document.name),
+                document.content,
+                document.media_type,
+                _now(),
+            )
+        )
+
+    def seed_skipped(self, problem: SeedProblem) -> None:
+        self._write(
+            records.seed_problem_record(
+                self.writer.builder, seed_uri(problem.name), problem.reason, _now()
+            )
+        )
+
+    def article_loaded(self, article: Article) -> None:
+        self._write(
+            records.json_metadata_record(
+                self.writer.builder, article_uri(article), article_data(article), _now()
+            )
+        )
+
+    def spider_closed(self) -> None:
+        self.writer.close()

@@ -1,0 +1,1 @@
+"""Writing WARC files: record builders and rolling files, free of Scrapy."""

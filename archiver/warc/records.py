@@ -1,0 +1,226 @@
+"""Build WARC records from plain data: HTTP exchanges, failures, seeds.
+
+Nothing here knows about Scrapy; the capture middleware turns Scrapy objects
+into :class:`HttpExchange` and these functions turn that into warcio records.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from io import BytesIO
+from urllib.parse import urlsplit
+
+from warcio.recordbuilder import RecordBuilder
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+
+WARC_VERSION = "1.1"
+CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
+
+# What we write into a metadata record about a fetch that produced no response.
+FAILURE_CONTENT_TYPE = "application/warc-fields"
+ARTICLE_CONTENT_TYPE = "application/json"
+
+Headers = Sequence[tuple[bytes, bytes]]
+
+
+@dataclass(frozen=True)
+class HttpExchange:
+    """One request and the response it got, as sent and received."""
+
+    url: str
+    method: str
+    request_headers: Headers
+    request_body: bytes
+    protocol: str  # "HTTP/1.1"
+    status: int
+    response_headers: Headers
+    body: bytes  # as received: still compressed, already de-chunked
+    fetched_at: datetime.datetime
+    ip_address: str | None = None
+    truncated: str | None = None  # a WARC-Truncated reason
+
+
+class RawHttpHeaders(StatusAndHeaders):
+    """HTTP headers that serialise to the bytes that crossed the wire.
+
+    warcio percent-encodes header values that are not ASCII; that changes
+    what the server sent, so values are kept as latin-1 text (one character
+    per byte) and encoded back the same way.
+    """
+
+    def compute_headers_buffer(self, header_filter=None):  # noqa: ARG002 - warcio's signature
+        self.headers_buff = self.to_bytes(encoding="latin-1")
+
+
+def _text(value: bytes) -> str:
+    return value.decode("latin-1")
+
+
+def _header_values(headers: Headers, name: bytes) -> list[bytes]:
+    lname = name.lower()
+    return [v for k, v in headers if k.lower() == lname]
+
+
+def _stored_response_headers(exchange: HttpExchange) -> tuple[list[tuple[str, str]], str | None]:
+    """Headers that agree with the stored body, and a WARC-Truncated reason.
+
+    A stored Content-Length must equal the stored body, or replay breaks;
+    a Transfer-Encoding would make replay tools de-chunk a body that is no
+    longer chunked. The original values are kept under X-Archiver-Orig-*.
+    """
+    headers: list[tuple[str, str]] = []
+    truncated = exchange.truncated
+    body_length = len(exchange.body)
+    length_ok = renamed = False
+    for name, value in exchange.response_headers:
+        lname = name.lower()
+        if lname == b"content-length":
+            try:
+                declared = int(value.strip())
+            except ValueError:
+                declared = -1
+            if declared == body_length and not length_ok:
+                length_ok = True
+                headers.append((_text(name), _text(value)))
+                continue
+            if body_length < declared and truncated is None:
+                truncated = "disconnect"
+        elif lname != b"transfer-encoding":
+            headers.append((_text(name), _text(value)))
+            continue
+        headers.append(("X-Archiver-Orig-" + _text(name), _text(value)))
+        renamed = True
+    if renamed and not length_ok:
+        headers.append(("Content-Length", str(body_length)))
+    return headers, truncated
+
+
+def _status_line(exchange: HttpExchange) -> str:
+    try:
+        phrase = HTTPStatus(exchange.status).phrase
+    except ValueError:
+        phrase = ""
+    return f"{exchange.status} {phrase}".rstrip()
+
+
+def _request_target(url: str) -> str:
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    return f"{path}?{parts.query}" if parts.query else path
+
+
+def warc_date(moment: datetime.datetime) -> str:
+    moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return datetime_to_iso_date(moment, use_micros=True)
+
+
+def exchange_records(builder: RecordBuilder, exchange: HttpExchange) -> tuple:
+    """A (request, response) record pair for one exchange."""
+    headers, truncated = _stored_response_headers(exchange)
+    warc_headers = {"WARC-Date": warc_date(exchange.fetched_at)}
+    if exchange.ip_address:
+        warc_headers["WARC-IP-Address"] = exchange.ip_address
+    if truncated:
+        warc_headers["WARC-Truncated"] = truncated
+    response = builder.create_warc_record(
+        exchange.url,
+        "response",
+        payload=BytesIO(exchange.body),
+        length=len(exchange.body),
+        http_headers=RawHttpHeaders(_status_line(exchange), headers, protocol=exchange.protocol),
+        warc_headers_dict=warc_headers,
+    )
+
+    request_headers = [(_text(k), _text(v)) for k, v in exchange.request_headers]
+    if not _header_values(exchange.request_headers, b"host"):
+        request_headers.insert(0, ("Host", urlsplit(exchange.url).netloc))
+    request = builder.create_warc_record(
+        exchange.url,
+        "request",
+        payload=BytesIO(exchange.request_body),
+        length=len(exchange.request_body),
+        http_headers=RawHttpHeaders(
+            f"{exchange.method} {_request_target(exchange.url)} {exchange.protocol}",
+            request_headers,
+            is_http_request=True,
+        ),
+        warc_headers_dict={"WARC-Date": warc_date(exchange.fetched_at)},
+    )
+    response_id = response.rec_headers.get_header("WARC-Record-ID")
+    request.rec_headers.add_header("WARC-Concurrent-To", response_id)
+    return request, response
+
+
+def warc_fields(fields: Iterable[tuple[str, object]]) -> bytes:
+    """application/warc-fields: one ``name: value`` line per field."""
+    lines = []
+    for name, value in fields:
+        if value is None:
+            continue
+        # A field value is one line; the reason of an exception may not be.
+        text = " ".join(str(value).split())
+        lines.append(f"{name}: {text}\r\n")
+    return "".join(lines).encode("utf-8")
+
+
+def _block_record(
+    builder: RecordBuilder,
+    uri: str,
+    record_type: str,
+    payload: bytes,
+    content_type: str,
+    moment: datetime.datetime,
+):
+    return builder.create_warc_record(
+        uri,
+        record_type,
+        payload=BytesIO(payload),
+        length=len(payload),
+        warc_content_type=content_type,
+        warc_headers_dict={"WARC-Date": warc_date(moment)},
+    )
+
+
+def failure_record(
+    builder: RecordBuilder,
+    url: str,
+    kind: str,
+    *,
+    error: str,
+    message: str,
+    attempt: int,
+    moment: datetime.datetime,
+):
+    """A metadata record for a fetch that ended without an HTTP response."""
+    payload = warc_fields(
+        [
+            ("fetch-failure", kind),
+            ("error-class", error),
+            ("error-message", message),
+            ("attempt", attempt),
+        ]
+    )
+    return _block_record(builder, url, "metadata", payload, FAILURE_CONTENT_TYPE, moment)
+
+
+def seed_problem_record(builder: RecordBuilder, uri: str, reason: str, moment: datetime.datetime):
+    """A metadata record saying why a seed could not be used."""
+    payload = warc_fields([("seed-problem", reason)])
+    return _block_record(builder, uri, "metadata", payload, FAILURE_CONTENT_TYPE, moment)
+
+
+def resource_record(
+    builder: RecordBuilder, uri: str, content: bytes, media_type: str, moment: datetime.datetime
+):
+    """A resource record holding a document exactly as we read it."""
+    return _block_record(builder, uri, "resource", content, media_type, moment)
+
+
+def json_metadata_record(builder: RecordBuilder, uri: str, data: object, moment: datetime.datetime):
+    payload = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
+    return _block_record(builder, uri, "metadata", payload, ARTICLE_CONTENT_TYPE, moment)

@@ -1,0 +1,138 @@
+"""Rolling WARC files: named, opened, rolled over and closed as warcprox does.
+
+A file is written as ``NAME.warc.gz.open`` and renamed when closed, so a
+crash leaves an honest half file; every record is its own gzip member and
+is flushed to the operating system at once, so a killed process loses at
+most the record it was writing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import re
+import socket
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cdxj_indexer.main import CDXJIndexer
+from warcio.recordbuilder import RecordBuilder
+from warcio.warcwriter import WARCWriter
+
+from archiver.warc.records import WARC_VERSION
+
+logger = logging.getLogger(__name__)
+
+OPEN_SUFFIX = ".open"
+
+
+@dataclass(frozen=True)
+class RecordLocation:
+    """Where a record landed: the key a finding is traced back with."""
+
+    filename: str
+    offset: int
+    length: int
+
+
+def _safe_host(name: str) -> str:
+    # The host name ends up in a file name: keep it to portable characters.
+    return re.sub(r"[^A-Za-z0-9.-]+", "-", name).strip("-") or "localhost"
+
+
+def index_warc(path: Path) -> Path:
+    """Write a sorted CDXJ index beside a closed WARC file."""
+    index_path = path.with_name(path.name.removesuffix(".warc.gz") + ".cdxj")
+    with open(index_path, "w", encoding="utf-8") as out:
+        CDXJIndexer(out, [str(path)], sort=True).process_all()
+    return index_path
+
+
+class RollingWarcWriter:
+    """Writes records to ``{prefix}-{timestamp}-{serial}-{host}.warc.gz`` files.
+
+    ``warcinfo`` is called for each new file and returns the fields of the
+    ``warcinfo`` record that opens it.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        prefix: str,
+        max_size: int,
+        warcinfo: Callable[[], Mapping[str, str]],
+        *,
+        index: bool = True,
+        on_close: Callable[[Path], None] | None = None,
+    ) -> None:
+        self.directory = Path(directory)
+        self.prefix = prefix
+        self.max_size = max_size
+        self.warcinfo = warcinfo
+        self.index = index
+        self.on_close = on_close
+        self.host = _safe_host(socket.gethostname())
+        self.builder = RecordBuilder(warc_version=WARC_VERSION)
+        self.serial = 0
+        self.closed_files: list[Path] = []
+        self._file = None
+        self._writer: WARCWriter | None = None
+        self._path: Path | None = None
+
+    @property
+    def current_path(self) -> Path | None:
+        return self._path
+
+    def _open_new(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        while True:
+            self.serial += 1
+            stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d%H%M%S%f")[:17]
+            name = f"{self.prefix}-{stamp}-{self.serial:05d}-{self.host}.warc.gz"
+            final = self.directory / name
+            if final.exists():
+                continue
+            try:
+                # Exclusive creation: two processes sharing a folder never
+                # write into the same file.
+                self._file = open(self.directory / (name + OPEN_SUFFIX), "xb")
+            except FileExistsError:
+                continue
+            break
+        self._path = final
+        self._writer = WARCWriter(self._file, gzip=True, warc_version=WARC_VERSION)
+        info = self._writer.create_warcinfo_record(name, dict(self.warcinfo()))
+        self._write(info)
+        logger.info("Writing WARC file %s", self._file.name)
+
+    def _write(self, record) -> RecordLocation:
+        assert self._file is not None and self._writer is not None
+        offset = self._file.tell()
+        self._writer.write_record(record)
+        self._file.flush()
+        return RecordLocation(self._path.name, offset, self._file.tell() - offset)
+
+    def write(self, records: Sequence) -> list[RecordLocation]:
+        """Write records together into one file (a request stays with its response)."""
+        if self._file is not None and self._file.tell() >= self.max_size:
+            self.close()
+        if self._file is None:
+            self._open_new()
+        return [self._write(record) for record in records]
+
+    def close(self) -> None:
+        if self._file is None:
+            return
+        self._file.close()
+        open_path = self._path.with_name(self._path.name + OPEN_SUFFIX)
+        os.replace(open_path, self._path)
+        closed = self._path
+        self._file = self._writer = self._path = None
+        self.closed_files.append(closed)
+        logger.info("Closed WARC file %s", closed)
+        if self.index:
+            index_warc(closed)
+        if self.on_close is not None:
+            self.on_close(closed)

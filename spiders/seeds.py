@@ -1,0 +1,95 @@
+"""``scrapy crawl seeds``: fetch every article of the seeds and every page it links to."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from archiver import signals as archiver_signals
+from archiver.config import ArchiverConfig
+from archiver.links import body_links
+from archiver.seeds import group_articles, load_seeds
+
+FETCHABLE_SCHEMES = ("http", "https")
+
+
+def fetchable(url: str | None) -> bool:
+    return bool(url) and urlsplit(url).scheme.lower() in FETCHABLE_SCHEMES
+
+
+class SeedsSpider(scrapy.Spider):
+    """Arguments: ``-a seeds=PATH`` (a file or folder, default ``ARCHIVER_SEEDS``)."""
+
+    name = "seeds"
+
+    def __init__(self, *args, seeds: str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.seeds_arg = seeds
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.config = ArchiverConfig.from_settings(crawler.settings)
+        return spider
+
+    def _send(self, signal, **kwargs) -> None:
+        self.crawler.signals.send_catch_log(signal, **kwargs)
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        path = self.seeds_arg or self.config.seeds
+        documents, problems = load_seeds(path)
+        stats = self.crawler.stats
+        for problem in problems:
+            self.logger.warning("Skipped seed %s", problem)
+            stats.inc_value("archiver/seeds/skipped_count")
+            self._send(archiver_signals.seed_skipped, problem=problem)
+        for document in documents:
+            stats.inc_value("archiver/seeds/loaded_count")
+            self._send(archiver_signals.seed_loaded, document=document)
+        articles = group_articles(documents)
+        self.logger.info(
+            "Loaded %d seeds from %s: %d articles, %d seeds skipped",
+            len(documents), path, len(articles), len(problems),
+        )
+        for article in articles:
+            stats.inc_value("archiver/articles_count")
+            self._send(archiver_signals.article_loaded, article=article)
+            if fetchable(article.url):
+                yield self._request(article.url, depth=0, article=article.url)
+            else:
+                self.logger.warning(
+                    "Article from %s has no URL to fetch; only its links are checked",
+                    ", ".join(article.seeds),
+                )
+            if self.config.depth < 1:
+                continue
+            for link in article.links:
+                if fetchable(link.url):
+                    yield self._request(link.url, depth=1, article=article.url)
+
+    def _request(self, url: str, *, depth: int, article: str | None) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse,
+            errback=self.failed,
+            meta={"archiver": {"depth": depth, "article": article}},
+        )
+
+    def parse(self, response: Response):
+        info = response.meta["archiver"]
+        depth = info["depth"]
+        if depth >= self.config.depth or not isinstance(response, TextResponse):
+            return
+        if response.status >= 300:
+            return
+        for link in body_links(response.text, response.url):
+            if fetchable(link.url):
+                yield self._request(link.url, depth=depth + 1, article=info["article"])
+
+    def failed(self, failure: Failure) -> None:
+        # The capture middleware has archived the failure; the log says it once more.
+        self.logger.info("Could not fetch %s: %s", failure.request.url, failure.getErrorMessage())

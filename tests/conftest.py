@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.site import SiteServer
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+# Settings every test crawl uses: a local site, no waiting.
+TEST_SETTINGS = {
+    "ARCHIVER_ALLOW_PRIVATE": "True",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "DOWNLOAD_TIMEOUT": "2",
+    "RETRY_TIMES": "1",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+    "LOG_LEVEL": "INFO",
+}
+
+
+@dataclass
+class CrawlResult:
+    returncode: int
+    log: str
+    warc_dir: Path
+
+    @property
+    def warcs(self) -> list[Path]:
+        return sorted(self.warc_dir.glob("*.warc.gz"))
+
+
+def scrapy_command(seeds: Path, warc_dir: Path, settings: dict[str, str] | None = None) -> list[str]:
+    merged = {**TEST_SETTINGS, "ARCHIVER_WARC_DIR": str(warc_dir), **(settings or {})}
+    command = [sys.executable, "-m", "scrapy", "crawl", "seeds", "-a", f"seeds={seeds}"]
+    for name, value in merged.items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+def crawl_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for proxy in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        env.pop(proxy, None)
+    env["PYTHONWARNINGS"] = "error"
+    return env
+
+
+def run_crawl(seeds: Path, warc_dir: Path, settings: dict[str, str] | None = None,
+              *, prefix: list[str] | None = None, timeout: float = 180) -> CrawlResult:
+    proc = subprocess.run(
+        (prefix or []) + scrapy_command(seeds, warc_dir, settings),
+        cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=timeout,
+    )
+    return CrawlResult(proc.returncode, proc.stdout + proc.stderr, warc_dir)
+
+
+@pytest.fixture(scope="session")
+def site():
+    with SiteServer() as server:
+        yield server

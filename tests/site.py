@@ -1,0 +1,216 @@
+"""A fixture news site on 127.0.0.1: articles, and every trap a crawl meets.
+
+Each path's exact response body is kept in ``SERVED`` so tests can compare
+what replay gives back with what was sent, byte for byte.
+"""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import struct
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ARTICLE_PATH = "/2020/02/06/big-story-a1"
+SLOW_SECONDS = 4.0  # the crawl tests set DOWNLOAD_TIMEOUT below this
+
+# A 1x1 PNG and a one-page PDF: real files, small.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201"
+    "a0d9cf3f0000000049454e44ae426082"
+)
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def page(title: str, body: str, *, extra_head: str = "") -> bytes:
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{title}</title>{extra_head}</head><body>"
+        "<nav><a href='/'>Home</a> <a href='/nav/section'>Section</a></nav>"
+        f"<article><h1>{title}</h1>{body}</article>"
+        "<aside class='most-read'><h3>Most read</h3><a href='/aside/popular'>Popular</a></aside>"
+        "<footer><a href='/footer/about'>About us</a></footer>"
+        "</body></html>"
+    ).encode("utf-8")
+
+
+FILLER = (
+    "The officials said on Wednesday that the talks would go on, and a long sentence "
+    "follows so that the paragraph reads like the body of a real news article."
+)
+
+ARTICLE_LINKS = [
+    ("/page/ok", "A page that is fine"),
+    ("/page/ok?x=1&y=2", "Same page with a query"),
+    ("/page/gzip", "A gzip page"),
+    ("/page/chunked", "A chunked page"),
+    ("/page/headers", "Odd headers"),
+    ("/redirect/301", "A redirect chain"),
+    ("/status/404", "A missing page"),
+    ("/status/410", "A removed page"),
+    ("/status/500", "A broken server"),
+    ("/slow", "A slow page"),
+    ("/reset", "A reset connection"),
+    ("/files/report.pdf", "The report"),
+    ("/files/photo.png", "The photo"),
+    ("/private/secret", "Forbidden by robots"),
+]
+
+
+def article_body() -> str:
+    parts = []
+    for href, text in ARTICLE_LINKS:
+        parts.append(f"<p>{FILLER} See <a href='{href}'>{text}</a> for more.</p>")
+    return "".join(parts)
+
+
+def _static() -> dict[str, tuple[int, list[tuple[str, str]], bytes]]:
+    html = [("Content-Type", "text/html; charset=utf-8")]
+    ok = page("A page that is fine", f"<p>{FILLER}</p><p><a href='/page/deeper'>deeper</a></p>")
+    return {
+        ARTICLE_PATH: (200, html, page("Big story", article_body())),
+        "/robots.txt": (200, [("Content-Type", "text/plain")], b"User-agent: *\nDisallow: /private/\n"),
+        "/page/ok": (200, html, ok),
+        "/page/ok?x=1&y=2": (200, html, page("Query page", f"<p>{FILLER}</p>")),
+        "/page/deeper": (200, html, page("Deeper", f"<p>{FILLER}</p>")),
+        "/page/final": (200, html, page("Final stop", f"<p>{FILLER}</p>")),
+        "/status/404": (404, html, page("Not found", "<p>No such page.</p>")),
+        "/status/410": (410, html, page("Gone", "<p>Removed.</p>")),
+        "/status/500": (500, html, page("Error", "<p>Server error.</p>")),
+        "/files/report.pdf": (200, [("Content-Type", "application/pdf")], PDF),
+        "/files/photo.png": (200, [("Content-Type", "image/png")], PNG),
+    }
+
+
+GZIP_PLAIN = page("A gzip page", f"<p>{FILLER}</p>")
+CHUNKED_BODY = page("A chunked page", f"<p>{FILLER}</p>" * 20)
+HEADERS_BODY = page("Odd headers", f"<p>{FILLER}</p>")
+REDIRECTS = {"/redirect/301": (301, "/redirect/302"), "/redirect/302": (302, "/redirect/307"),
+             "/redirect/307": (307, "/page/final")}
+
+
+class Site:
+    """Holds what was served, per path, and counts the hits."""
+
+    def __init__(self) -> None:
+        self.static = _static()
+        self.gzip_body = gzip.compress(GZIP_PLAIN, mtime=0)
+        self.hits: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def served_body(self, path: str) -> bytes:
+        """The exact bytes the site sends as the body of ``path``."""
+        if path == "/page/gzip":
+            return self.gzip_body
+        if path == "/page/chunked":
+            return CHUNKED_BODY
+        if path == "/page/headers":
+            return HEADERS_BODY
+        return self.static[path][2]
+
+
+def make_handler(site: Site):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args) -> None:  # keep test output quiet
+            pass
+
+        def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+            self.send_response(status)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            path = self.path
+            with site.lock:
+                site.hits[path] = site.hits.get(path, 0) + 1
+            if path in REDIRECTS:
+                status, target = REDIRECTS[path]
+                return self._send(status, [("Location", target)], b"")
+            if path == "/page/gzip":
+                return self._send(
+                    200,
+                    [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip")],
+                    site.gzip_body,
+                )
+            if path == "/page/chunked":
+                return self._chunked(CHUNKED_BODY)
+            if path == "/page/headers":
+                return self._odd_headers()
+            if path == "/slow":
+                time.sleep(SLOW_SECONDS)
+                return self._send(200, [("Content-Type", "text/plain")], b"too late")
+            if path == "/reset":
+                return self._reset()
+            status, headers, body = site.static.get(
+                path, (404, [("Content-Type", "text/plain")], b"not found")
+            )
+            return self._send(status, headers, body)
+
+        def _chunked(self, body: bytes) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for start in range(0, len(body), 1000):
+                chunk = body[start : start + 1000]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
+
+        def _odd_headers(self) -> None:
+            # Header bytes that are not ASCII, and a header sent twice.
+            body = HEADERS_BODY
+            self.wfile.write(
+                b"HTTP/1.1 200 OK\r\n"
+                b"Content-Type: text/html; charset=utf-8\r\n"
+                b"X-Note: caf\xe9 cr\xe8me\r\n"
+                b"Set-Cookie: a=1; Path=/\r\n"
+                b"Set-Cookie: b=2; Path=/\r\n"
+                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+            )
+
+        def _reset(self) -> None:
+            # SO_LINGER with a zero timeout turns close() into a TCP RST.
+            self.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+            )
+            self.connection.close()
+            self.close_connection = True
+
+    return Handler
+
+
+class SiteServer:
+    def __init__(self) -> None:
+        self.site = Site()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self.site))
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def __enter__(self) -> SiteServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

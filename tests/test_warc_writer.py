@@ -1,0 +1,153 @@
+import datetime
+import gzip
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from archiver.warc.records import HttpExchange, exchange_records
+from archiver.warc.writer import RollingWarcWriter
+from tests.warc_checks import raw_payload, read_records, stored_length_problems, warcio_check
+
+MOMENT = datetime.datetime(2026, 11, 22, 10, 30, 15, 123456, tzinfo=datetime.timezone.utc)
+
+
+def exchange(**changes) -> HttpExchange:
+    fields = dict(
+        url="http://news.example/a?x=1&y=2",
+        method="GET",
+        request_headers=[(b"User-Agent", b"test"), (b"Accept-Encoding", b"gzip")],
+        request_body=b"",
+        protocol="HTTP/1.1",
+        status=200,
+        response_headers=[(b"Content-Type", b"text/html"), (b"Content-Length", b"5")],
+        body=b"hello",
+        fetched_at=MOMENT,
+        ip_address="192.0.2.7",
+    )
+    fields.update(changes)
+    return HttpExchange(**fields)
+
+
+@pytest.fixture
+def writer(tmp_path):
+    w = RollingWarcWriter(tmp_path, "test", 10_000_000, lambda: {"software": "tests"})
+    yield w
+    w.close()
+
+
+def write_and_close(writer, *exchanges):
+    for ex in exchanges:
+        writer.write(exchange_records(writer.builder, ex))
+    writer.close()
+    [path] = writer.closed_files
+    return path
+
+
+def test_pair_is_linked_dated_and_digested(writer):
+    path = write_and_close(writer, exchange())
+    assert warcio_check(path).returncode == 0
+    records = read_records(path)
+    assert [r["type"] for r in records] == ["warcinfo", "request", "response"]
+    request, response = records[1]["rec_headers"], records[2]["rec_headers"]
+    assert request.get_header("WARC-Concurrent-To") == response.get_header("WARC-Record-ID")
+    assert response.get_header("WARC-Date") == "2026-11-22T10:30:15.123456Z"
+    assert response.get_header("WARC-IP-Address") == "192.0.2.7"
+    assert response.get_header("WARC-Payload-Digest").startswith("sha1:")
+    assert response.get_header("WARC-Block-Digest").startswith("sha1:")
+    assert records[0]["rec_headers"].protocol == "WARC/1.1"
+    # the query string stays in the request line
+    head, _ = raw_payload(path, records[1]["offset"])
+    assert head.split(b"\r\n")[0] == b"GET /a?x=1&y=2 HTTP/1.1"
+    assert b"Host: news.example" in head
+
+
+def test_header_bytes_are_stored_as_received(writer):
+    headers = [
+        (b"Content-Type", b"text/html"),
+        (b"X-Note", b"caf\xe9"),
+        (b"Set-Cookie", b"a=1"),
+        (b"Set-Cookie", b"b=2"),
+    ]
+    path = write_and_close(writer, exchange(response_headers=headers))
+    head, body = raw_payload(path, read_records(path)[2]["offset"])
+    assert head == (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Note: caf\xe9\r\n"
+        b"Set-Cookie: a=1\r\nSet-Cookie: b=2"
+    )
+    assert body == b"hello"
+    assert warcio_check(path).returncode == 0
+
+
+def test_stale_content_length_is_corrected_and_kept(writer):
+    ex = exchange(response_headers=[(b"Content-Length", b"72")], body=b"x" * 30)
+    path = write_and_close(writer, ex)
+    assert stored_length_problems(path) == []
+    response = read_records(path)[2]
+    assert response["http_headers"].get_header("Content-Length") == "30"
+    assert response["http_headers"].get_header("X-Archiver-Orig-Content-Length") == "72"
+    assert response["rec_headers"].get_header("WARC-Truncated") == "disconnect"
+
+
+def test_transfer_encoding_is_renamed_for_a_dechunked_body(writer):
+    ex = exchange(response_headers=[(b"Transfer-Encoding", b"chunked")], body=b"abc")
+    path = write_and_close(writer, ex)
+    headers = read_records(path)[2]["http_headers"]
+    assert headers.get_header("Transfer-Encoding") is None
+    assert headers.get_header("X-Archiver-Orig-Transfer-Encoding") == "chunked"
+    assert headers.get_header("Content-Length") == "3"
+
+
+def test_a_body_without_length_is_stored_without_one(writer):
+    path = write_and_close(writer, exchange(response_headers=[], body=b"abc"))
+    assert read_records(path)[2]["http_headers"].headers == []
+
+
+def test_files_roll_over_and_each_opens_with_warcinfo(tmp_path):
+    writer = RollingWarcWriter(tmp_path, "roll", 2_000, lambda: {"software": "tests"})
+    for n in range(12):
+        writer.write(exchange_records(writer.builder, exchange(body=b"%d" % n * 300,
+                                                               response_headers=[])))
+        assert writer.current_path is not None
+        assert (tmp_path / (writer.current_path.name + ".open")).exists()
+    writer.close()
+    files = sorted(tmp_path.glob("*.warc.gz"))
+    assert len(files) > 2
+    assert not list(tmp_path.glob("*.open"))
+    names = [f.name for f in files]
+    assert len(set(names)) == len(names)
+    serials = []
+    for path in files:
+        assert path.name.startswith("roll-")
+        serials.append(int(path.name.split("-")[2]))
+        types = [r["type"] for r in read_records(path)]
+        assert types[0] == "warcinfo"
+        # a request never leaves its response for another file
+        assert types[1:] == ["request", "response"] * ((len(types) - 1) // 2)
+        assert warcio_check(path).returncode == 0
+        index = path.with_name(path.name.removesuffix(".warc.gz") + ".cdxj")
+        assert index.read_text().count("\n") == types.count("response")
+    assert serials == sorted(serials) and len(set(serials)) == len(serials)
+
+
+def test_every_record_is_its_own_gzip_member(writer):
+    path = write_and_close(writer, exchange(), exchange())
+    offsets = [r["offset"] for r in read_records(path)]
+    data = path.read_bytes()
+    for offset in offsets:
+        assert data[offset:offset + 2] == b"\x1f\x8b"
+        with open(path, "rb") as f:
+            f.seek(offset)
+            assert gzip.GzipFile(fileobj=f).read(4) == b"WARC"
+
+
+def test_two_writers_in_one_folder_never_share_a_name(tmp_path):
+    a = RollingWarcWriter(tmp_path, "same", 10_000, lambda: {})
+    b = RollingWarcWriter(tmp_path, "same", 10_000, lambda: {})
+    for w in (a, b):
+        w.write(exchange_records(w.builder, exchange()))
+    assert a.current_path != b.current_path
+    a.close()
+    b.close()
+    assert len(list(tmp_path.glob("*.warc.gz"))) == 2
+    with open(a.closed_files[0], "rb") as f:
+        assert sum(1 for _ in ArchiveIterator(f)) == 3
