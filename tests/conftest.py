@@ -42,24 +42,42 @@ def scrapy_command(seeds: Path, warc_dir: Path, settings: dict[str, str] | None 
     return command
 
 
-def crawl_env() -> dict[str, str]:
+def crawl_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    for proxy in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+    for proxy in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "no_proxy", "NO_PROXY"):
         env.pop(proxy, None)
+    # The crawl obeys the suite's rule: a deprecation is an error.
     env["PYTHONWARNINGS"] = "error"
+    env.update(extra)
     return env
 
 
 def run_crawl(seeds: Path, warc_dir: Path, settings: dict[str, str] | None = None,
-              *, prefix: list[str] | None = None, timeout: float = 180) -> CrawlResult:
+              *, prefix: list[str] | None = None, env: dict[str, str] | None = None,
+              timeout: float = 180) -> CrawlResult:
     proc = subprocess.run(
         (prefix or []) + scrapy_command(seeds, warc_dir, settings),
-        cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=timeout,
+        cwd=PROJECT, env=crawl_env(**(env or {})), capture_output=True, text=True,
+        timeout=timeout,
     )
     return CrawlResult(proc.returncode, proc.stdout + proc.stderr, warc_dir)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def site():
     with SiteServer() as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def pywb(tmp_path_factory):
+    from tests.pywb import Pywb, pywb_bin
+
+    bindir = pywb_bin()
+    if bindir is None:
+        if os.environ.get("CI"):
+            pytest.fail("pywb is not installed: CI must replay the archive (make test installs it)")
+        pytest.skip("pywb is not installed (make test installs it into .venv-pywb)")
+    server = Pywb(bindir, tmp_path_factory.mktemp("pywb"))
+    yield server
+    server.close()

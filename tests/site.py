@@ -97,6 +97,10 @@ REDIRECTS = {"/redirect/301": (301, "/redirect/302"), "/redirect/302": (302, "/r
              "/redirect/307": (307, "/page/final")}
 
 
+def many_page(path: str) -> bytes:
+    return page(f"Page {path}", f"<p>{FILLER}</p>" * 20)
+
+
 class Site:
     """Holds what was served, per path, and counts the hits."""
 
@@ -154,6 +158,10 @@ def make_handler(site: Site):
                 return self._send(200, [("Content-Type", "text/plain")], b"too late")
             if path == "/reset":
                 return self._reset()
+            if path.startswith("/many/"):
+                # Many small, slightly slow pages: a crawl to kill half-way.
+                time.sleep(0.02)
+                return self._send(200, [("Content-Type", "text/html")], many_page(path))
             status, headers, body = site.static.get(
                 path, (404, [("Content-Type", "text/plain")], b"not found")
             )
@@ -192,11 +200,18 @@ def make_handler(site: Site):
     return Handler
 
 
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        # The crawler hangs up on /slow by design; that is not a test failure.
+        pass
+
+
 class SiteServer:
     def __init__(self) -> None:
         self.site = Site()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self.site))
-        self.httpd.daemon_threads = True
+        self.httpd = QuietServer(("127.0.0.1", 0), make_handler(self.site))
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property

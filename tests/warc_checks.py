@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
+import zlib
 import subprocess
 import sys
 from pathlib import Path
@@ -39,7 +39,9 @@ def raw_payload(path: Path, offset: int) -> tuple[bytes, bytes]:
     """(HTTP header block, body) of the record at offset, bytes as stored."""
     with open(path, "rb") as stream:
         stream.seek(offset)
-        member = gzip.GzipFile(fileobj=stream).read()
+        data = stream.read()
+    # One gzip member only: GzipFile would read on into the next records.
+    member = zlib.decompressobj(wbits=31).decompress(data)
     _, _, block = member.partition(b"\r\n\r\n")
     head, _, body = block.partition(b"\r\n\r\n")
     return head, body.removesuffix(b"\r\n\r\n")

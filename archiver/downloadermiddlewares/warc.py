@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime
 import logging
 import socket
+from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import quote
 
 import scrapy
-import warcio
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -33,7 +33,7 @@ from archiver.warc.writer import RollingWarcWriter
 
 logger = logging.getLogger(__name__)
 
-SOFTWARE = f"news-archiver/{__version__} (Scrapy/{scrapy.__version__}; warcio/{warcio.__version__})"
+SOFTWARE = f"news-archiver/{__version__} (Scrapy/{scrapy.__version__}; warcio/{version('warcio')})"
 
 
 def _now() -> datetime.datetime:

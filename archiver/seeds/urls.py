@@ -1,0 +1,140 @@
+"""URL helpers shared by the seed parsers and the grouping stage.
+
+Stored URLs stay as the seed gives them (only the wrapping a human or a text
+export adds is removed); the loose key is for comparison only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import unquote, urljoin, urlsplit
+
+from w3lib.url import canonicalize_url
+
+from .model import SeedLink
+
+# Quotes and angle brackets never belong to a URL in running text; they are
+# what surrounds it.
+URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+
+_TRAILING_PUNCTUATION = ".,;:!?'\"*_"
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+# Trailing ids such as "a69185" are site internals, not words of the title.
+_SLUG_ID = re.compile(r"(?:[a-z]{1,2}\d{3,}|\d{5,})")
+_SLUG_EXTENSION = re.compile(r"\.(?:s?html?|php|aspx?|jsp)$", re.IGNORECASE)
+
+
+def clean_url(raw: str) -> str:
+    """Remove what surrounds a URL in prose: <...>, and trailing punctuation.
+
+    A closing bracket is kept when the URL opened it, as in Wikipedia's
+    ``/wiki/Idlib_(city)``.
+    """
+    url = raw.strip()
+    if url.startswith("<") and url.endswith(">"):
+        url = url[1:-1].strip()
+    while url:
+        last = url[-1]
+        if last in _TRAILING_PUNCTUATION or last == ">":
+            url = url[:-1]
+        elif last in _CLOSERS and url.count(last) > url.count(_CLOSERS[last]):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+def is_http_url(candidate: str) -> bool:
+    if not candidate or any(ch.isspace() for ch in candidate):
+        return False
+    try:
+        parts = urlsplit(candidate)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def find_urls(text: str) -> list[str]:
+    """http(s) URLs in running text, in order, cleaned."""
+    found = []
+    for match in URL_IN_TEXT.finditer(text):
+        url = clean_url(match.group())
+        if is_http_url(url):
+            found.append(url)
+    return found
+
+
+def urls_only(line: str) -> list[str] | None:
+    """The URLs of a line made of nothing but URLs, else None."""
+    tokens = line.split()
+    if not tokens:
+        return None
+    urls = [clean_url(token) for token in tokens]
+    return urls if all(is_http_url(url) for url in urls) else None
+
+
+def resolve(url: str, base: str | None) -> str:
+    """Make a relative link absolute when the page's own URL is known."""
+    if base is None or urlsplit(url).scheme:
+        return url
+    try:
+        return urljoin(base, url)
+    except ValueError:
+        return url
+
+
+def loose_key(url: str) -> str:
+    """A comparison key under which trivial variants of one URL are equal.
+
+    http/https, ``www.``, a trailing slash, the fragment, default ports,
+    percent-encoding and query order do not make a different page here.
+    """
+    try:
+        canonical = canonicalize_url(url.strip(), keep_fragments=False)
+        parts = urlsplit(canonical)
+        port = parts.port
+    except ValueError:
+        return url.strip()
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        return canonical
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if port is not None and str(port) not in _DEFAULT_PORTS.values():
+        host = f"{host}:{port}"
+    query = f"?{parts.query}" if parts.query else ""
+    return f"http://{host}{parts.path.rstrip('/')}{query}"
+
+
+def slug_tokens(url: str) -> list[str]:
+    """Words of the last path segment, which news sites build from the title."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return []
+    segments = [segment for segment in path.split("/") if segment]
+    if not segments:
+        return []
+    slug = _SLUG_EXTENSION.sub("", unquote(segments[-1]))
+    tokens = re.findall(r"[^\W_]+", slug.lower())
+    if tokens and _SLUG_ID.fullmatch(tokens[-1]):
+        tokens.pop()
+    return tokens
+
+
+def unique_links(links: Iterable[SeedLink]) -> tuple[SeedLink, ...]:
+    """Drop repeats; a bare mention of a URL adds nothing to a richer one."""
+    result: list[SeedLink] = []
+    for link in links:
+        if link in result:
+            continue
+        if (
+            link.url is not None
+            and link.anchor_text is None
+            and not link.related
+            and any(other.url == link.url for other in result)
+        ):
+            continue
+        result.append(link)
+    return tuple(result)

@@ -1,0 +1,137 @@
+"""Private addresses, proxies and a machine with no network."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import PROJECT, run_crawl
+from tests.warc_checks import read_records
+
+
+def failure_kinds(result):
+    kinds = {}
+    for path in result.warcs:
+        for r in read_records(path):
+            if r["type"] == "metadata" and r["payload"].startswith(b"fetch-failure:"):
+                kind = r["payload"].split(b"\r\n")[0].split(b": ")[1].decode()
+                kinds.setdefault(r["uri"], set()).add(kind)
+    return kinds
+
+
+def url_list(folder, *urls):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "urls.txt").write_text("\n".join(urls) + "\n")
+    return folder
+
+
+def test_private_targets_are_refused_and_recorded(site, tmp_path):
+    seeds = url_list(
+        tmp_path / "seeds",
+        site.url("/page/ok"),
+        f"http://localhost:{urlsplit(site.base).port}/page/gzip",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/",
+    )
+    result = run_crawl(seeds, tmp_path / "warcs", {"ARCHIVER_ALLOW_PRIVATE": "False"})
+    assert result.returncode == 0, result.log
+    kinds = failure_kinds(result)
+    for url in (site.url("/page/ok"), f"http://localhost:{urlsplit(site.base).port}/page/gzip",
+                "http://169.254.169.254/latest/meta-data/", "http://[::1]/"):
+        assert kinds.get(url) == {"excluded"}, (url, kinds)
+    assert site.site.hits.get("/page/ok", 0) == 0
+    assert site.site.hits.get("/page/gzip", 0) == 0
+
+
+class ForwardProxy:
+    """A plain HTTP forward proxy that sends every request to one site.
+
+    Host names it is given do not resolve anywhere; a response proves the
+    request went through the proxy and was not resolved by the crawler.
+    """
+
+    def __init__(self, upstream: str) -> None:
+        self.seen: list[str] = []
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):  # noqa: N802
+                proxy.seen.append(self.path)
+                parts = urlsplit(self.path)
+                target = upstream + parts.path + (f"?{parts.query}" if parts.query else "")
+                try:
+                    with urllib.request.urlopen(target) as upstream_response:
+                        status, body = upstream_response.status, upstream_response.read()
+                except urllib.error.HTTPError as error:
+                    status, body = error.code, error.read()
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return "http://127.0.0.1:%d" % self.httpd.server_address[1]
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_http_proxy_from_the_environment(site, tmp_path):
+    proxy = ForwardProxy(site.base)
+    try:
+        seeds = url_list(tmp_path / "seeds", "http://news.invalid/page/ok", site.url("/page/final"))
+        result = run_crawl(
+            seeds, tmp_path / "warcs", {"ARCHIVER_ALLOW_PRIVATE": "False"},
+            env={"http_proxy": proxy.url},
+        )
+    finally:
+        proxy.close()
+    assert result.returncode == 0, result.log
+    assert "http://news.invalid/page/ok" in proxy.seen
+    archived = {r["uri"]: r for p in result.warcs for r in read_records(p) if r["type"] == "response"}
+    assert archived["http://news.invalid/page/ok"]["http_headers"].get_statuscode() == "200"
+    # the proxy resolves names; a literal private address is still refused
+    assert failure_kinds(result)[site.url("/page/final")] == {"excluded"}
+    assert site.url("/page/final") not in proxy.seen
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare(1) for a network namespace")
+def test_offline_crawl_of_the_shipped_seeds(tmp_path):
+    probe = subprocess.run(["unshare", "--net", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot make an empty network namespace here: {probe.stderr.decode().strip()}")
+    result = run_crawl(
+        PROJECT / "seeds", tmp_path / "warcs",
+        {"ARCHIVER_ALLOW_PRIVATE": "False"}, prefix=["unshare", "--net"],
+    )
+    assert result.returncode == 0, result.log
+    assert "The network looked unreachable" in result.log
+    kinds = failure_kinds(result)
+    article = ("https://www.themoscowtimes.com/2020/02/06/"
+               "us-steps-up-warnings-to-russia-over-syrias-idlib-military-de-confliction-a69185")
+    assert kinds[article] == {"dns_error"}
+    related = [u for u in kinds if "/2025/07/16/" in u]
+    assert len(related) == 2 and all(kinds[u] == {"dns_error"} for u in related)
+    records = [r for p in result.warcs for r in read_records(p)]
+    assert sorted(r["uri"] for r in records if r["type"] == "resource") == [
+        "urn:archiver:seed:000_8b2f4a9d2286ab78.txt", "urn:archiver:seed:001_0575ee14fb1ae997.txt"]
+    # a name that does not resolve is not retried
+    assert all(r["payload"].count(b"attempt: 1") for r in records
+               if r["type"] == "metadata" and r["payload"].startswith(b"fetch-failure"))
