@@ -37,6 +37,9 @@ class Archiver:
             "DOWNLOADER_MIDDLEWARES", PrivateAddressMiddleware, ADDRESS_CHECK_ORDER
         )
         settings.setdefault_in_component_priority_dict("EXTENSIONS", NetworkReachability, 0)
+        settings.set(
+            "DUPEFILTER_CLASS", "archiver.dupefilters.RedirectHopDupeFilter", priority="addon"
+        )
         # A 404 is a finding to archive and report, not a response to drop.
         settings.set("HTTPERROR_ALLOW_ALL", True, priority="addon")
         settings.set(

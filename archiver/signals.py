@@ -3,10 +3,15 @@
 seed_loaded(document: SeedDocument)
 seed_skipped(problem: SeedProblem)
 article_loaded(article: Article)
+request_failed(request: Request, exception: BaseException)
+    sent by a spider's errback: a failure the downloader middlewares did
+    not see, such as RedirectMiddleware giving up on a redirect loop
 fetch_failed(request: Request, kind: str, exception: BaseException)
+    sent once a failure is archived, with its kind
 """
 
 seed_loaded = object()
 seed_skipped = object()
 article_loaded = object()
+request_failed = object()
 fetch_failed = object()

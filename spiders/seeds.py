@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import scrapy
@@ -34,13 +35,20 @@ class SeedsSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = ArchiverConfig.from_settings(crawler.settings)
+        spider.seeds_path = Path(spider.seeds_arg or spider.config.seeds)
+        if not spider.seeds_path.exists():
+            # Fail before the crawl starts: `scrapy crawl` then exits with 1.
+            raise FileNotFoundError(
+                f"seed path {spider.seeds_path} does not exist: "
+                "pass -a seeds=PATH or set ARCHIVER_SEEDS"
+            )
         return spider
 
     def _send(self, signal, **kwargs) -> None:
         self.crawler.signals.send_catch_log(signal, **kwargs)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        path = self.seeds_arg or self.config.seeds
+        path = self.seeds_path
         documents, problems = load_seeds(path)
         stats = self.crawler.stats
         for problem in problems:
@@ -91,5 +99,7 @@ class SeedsSpider(scrapy.Spider):
                 yield self._request(link.url, depth=depth + 1, article=info["article"])
 
     def failed(self, failure: Failure) -> None:
-        # The capture middleware has archived the failure; the log says it once more.
+        # Most failures are archived already; one raised after the capture
+        # middleware saw the response (a redirect loop) is archived now.
+        self._send(archiver_signals.request_failed, request=failure.request, exception=failure.value)
         self.logger.info("Could not fetch %s: %s", failure.request.url, failure.getErrorMessage())

@@ -94,7 +94,7 @@ GZIP_PLAIN = page("A gzip page", f"<p>{FILLER}</p>")
 CHUNKED_BODY = page("A chunked page", f"<p>{FILLER}</p>" * 20)
 HEADERS_BODY = page("Odd headers", f"<p>{FILLER}</p>")
 REDIRECTS = {"/redirect/301": (301, "/redirect/302"), "/redirect/302": (302, "/redirect/307"),
-             "/redirect/307": (307, "/page/final")}
+             "/redirect/307": (307, "/page/final"), "/loop": (302, "/loop")}
 
 
 def many_page(path: str) -> bytes:

@@ -18,11 +18,12 @@ MT_URL = (
     "https://www.themoscowtimes.com/2020/02/06/"
     "us-steps-up-warnings-to-russia-over-syrias-idlib-military-de-confliction-a69185"
 )
+MT_2025 = "https://www.themoscowtimes.com/2025/07/16/"
 RELATED_URLS = {
-    "https://www.themoscowtimes.com/2025/07/16/4-russian-special-forces-officers-killed-in-syria-reports": (
+    MT_2025 + "4-russian-special-forces-officers-killed-in-syria-reports": (
         "4 Russian Special Forces Officers Killed in Syria \u2013 Reports"
     ),
-    "https://www.themoscowtimes.com/2025/07/16/syrian-army-retreats-after-idlib-attack": (
+    MT_2025 + "syrian-army-retreats-after-idlib-attack": (
         "Syrian Army Retreats After Idlib Attack, Russia Says"
     ),
 }
@@ -276,7 +277,8 @@ def test_each_format_loads(tmp_path: Path) -> None:
     assert "Alpine glaciers lost more ice" in gamma.text
     assert [(link.url, link.anchor_text) for link in gamma.links] == [
         ("https://www.gamma.example.com/", "Home"),
-        ("https://www.gamma.example.com/world/2022/data/glacier-survey-2022", "published its data"),
+        ("https://www.gamma.example.com/world/2022/data/glacier-survey-2022",
+         "published its data"),
         ("https://science.example.org/papers/ice-loss", "paper"),
         ("mailto:press@gamma.example.com", "the press office"),
     ]
@@ -321,7 +323,7 @@ def test_each_format_groups_into_expected_articles(tmp_path: Path) -> None:
 
 
 def test_unusable_seeds_become_problems(tmp_path: Path) -> None:
-    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(8) + b"\x08\x06\x00\x00\x00"
     write(tmp_path, {
         "a_empty.txt": b"",
         "b_blank.md": b"  \n\t\r\n   \n",

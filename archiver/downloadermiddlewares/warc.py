@@ -36,6 +36,11 @@ logger = logging.getLogger(__name__)
 SOFTWARE = f"news-archiver/{__version__} (Scrapy/{scrapy.__version__}; warcio/{version('warcio')})"
 
 
+# Set on an exception once its failure is archived: the same exception can
+# reach both process_exception and, through a spider's errback, the signal.
+RECORDED = "_archiver_recorded"
+
+
 def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
@@ -100,6 +105,7 @@ class WarcCaptureMiddleware:
         crawler.signals.connect(self.seed_loaded, signal=archiver_signals.seed_loaded)
         crawler.signals.connect(self.seed_skipped, signal=archiver_signals.seed_skipped)
         crawler.signals.connect(self.article_loaded, signal=archiver_signals.article_loaded)
+        crawler.signals.connect(self.request_failed, signal=archiver_signals.request_failed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -142,6 +148,14 @@ class WarcCaptureMiddleware:
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
+        self.request_failed(request, exception)
+        return None
+
+    def request_failed(self, request: Request, exception: BaseException) -> None:
+        """Archive a failure once, whichever way it reached us first."""
+        if getattr(exception, RECORDED, False):
+            return
+        setattr(exception, RECORDED, True)
         kind = classify_failure(exception)
         self.crawler.stats.inc_value(f"archiver/fetch/failure_count/{kind}")
         record = records.failure_record(
@@ -157,7 +171,6 @@ class WarcCaptureMiddleware:
         self.crawler.signals.send_catch_log(
             archiver_signals.fetch_failed, request=request, kind=kind, exception=exception
         )
-        return None
 
     def seed_loaded(self, document: SeedDocument) -> None:
         self._write(

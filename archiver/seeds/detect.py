@@ -18,7 +18,10 @@ SNIFF_BYTES = 8192
 
 _HTML_EXTENSIONS = {".html", ".htm", ".xhtml", ".shtml"}
 _MARKDOWN_EXTENSIONS = {".md", ".markdown", ".mdown", ".mkd"}
-_HTML_START = re.compile(rb"\A(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
+_HTML_START = re.compile(
+    rb"\A(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])",
+    re.IGNORECASE | re.DOTALL,
+)
 _HTML_PARTS = re.compile(rb"<(?:head|body)[\s>]", re.IGNORECASE)
 _MARKDOWN_MARKERS = (
     re.compile(r"^#{1,6}[ \t]+\S", re.MULTILINE),  # ATX heading

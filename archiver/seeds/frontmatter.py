@@ -14,7 +14,9 @@ from .urls import clean_url, is_http_url
 _BLOCK = re.compile(
     r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL | re.MULTILINE
 )
-_URL_KEYS = ("url", "original_url", "original url", "canonical_url", "source_url", "source", "link")
+_URL_KEYS = (
+    "url", "original_url", "original url", "canonical_url", "source_url", "source", "link",
+)
 _DATE_KEYS = ("date", "published", "published_at", "publication_date", "pubdate")
 
 

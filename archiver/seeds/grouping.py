@@ -18,7 +18,7 @@ SHINGLE_SIZE = 4
 SAME_TEXT = 0.5
 # A URL slug names the article it links to; a placeholder's anchor text is
 # that title, perhaps with a suffix such as ", Russia Says".
-SLUG_MATCH = 1.1
+SLUG_MATCH = 0.8
 # Shorter slugs ("news", "idlib") would match any anchor that has the word.
 MIN_SLUG_TOKENS = 3
 _SOURCE_RANK = {"front_matter": 0, "meta": 1, "byline": 2, "url": 3}
@@ -105,17 +105,20 @@ def _nodes(docs: Sequence[SeedDocument]) -> list[_Node]:
     return nodes
 
 
+def _rank(source: str | None) -> int:
+    return _SOURCE_RANK.get(source or "", len(_SOURCE_RANK))
+
+
 def _published(
     docs: list[SeedDocument], url: str | None
 ) -> tuple[datetime.date | None, str | None]:
-    unranked = len(_SOURCE_RANK)
     candidates = [
-        (_SOURCE_RANK.get(doc.published_source or "", unranked), order, doc.published, doc.published_source)
+        (_rank(doc.published_source), order, doc.published, doc.published_source)
         for order, doc in enumerate(docs)
         if doc.published is not None
     ]
     if (day := date_from_url(url)) is not None:
-        candidates.append((_SOURCE_RANK["url"], len(docs), day, "url"))
+        candidates.append((_rank("url"), len(docs), day, "url"))
     if not candidates:
         return None, None
     _, _, published, source = min(candidates, key=lambda candidate: candidate[:2])

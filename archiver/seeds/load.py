@@ -85,5 +85,6 @@ def load_seeds(path: str | os.PathLike[str]) -> tuple[list[SeedDocument], list[S
             problems.append(SeedProblem(name, f"cannot read the file: {error.strerror or error}"))
         except Exception as error:  # noqa: BLE001 - one odd seed must not stop the run
             logger.exception("seed %s could not be parsed", name)
-            problems.append(SeedProblem(name, f"could not be parsed: {type(error).__name__}: {error}"))
+            reason = f"could not be parsed: {type(error).__name__}: {error}"
+            problems.append(SeedProblem(name, reason))
     return docs, problems

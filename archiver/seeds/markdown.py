@@ -110,18 +110,22 @@ def _links(block: _Block, related: bool = False) -> list[SeedLink]:
     return [link for item in block.items if (link := _link(item, related)) is not None]
 
 
+def _is_byline(text: str) -> bool:
+    return len(text) <= _BYLINE_MAX and _BYLINE.match(text) is not None
+
+
 def _block_urls(block: _Block) -> list[str]:
     return [item.href for item in block.items if is_http_url(item.href)]
 
 
 def _only_urls(block: _Block) -> bool:
     """A paragraph that is just pasted URLs belongs to the links, not the body."""
+    if not block.items or not all(item.bare for item in block.items):
+        return False
     leftover = block.outside_links
     for item in block.items:
         leftover = leftover.replace(item.href, " ")
-    return bool(block.items) and all(item.bare for item in block.items) and not re.search(
-        r"\w", leftover
-    )
+    return re.search(r"\w", leftover) is None
 
 
 def parse_markdown(name: str, content: bytes, text: str) -> SeedDocument:
@@ -149,7 +153,7 @@ def parse_markdown(name: str, content: bytes, text: str) -> SeedDocument:
             links.extend(SeedLink(other) for other in found)
         elif related := RELATED.match(block.text):
             links.extend(_links(block, related=True) or related_links(related.group(1)))
-        elif near_top < _BYLINE_WINDOW and _BYLINE.match(block.text) and len(block.text) <= _BYLINE_MAX:
+        elif near_top < _BYLINE_WINDOW and _is_byline(block.text):
             links.extend(_links(block))
         elif published is None and near_top < _DATE_WINDOW and (day := date_from_line(block.text)):
             published = day

@@ -20,7 +20,7 @@ URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 
 _TRAILING_PUNCTUATION = ".,;:!?'\"*_"
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
-_DEFAULT_PORTS = {"http": "80", "https": "443"}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 # Trailing ids such as "a69185" are site internals, not words of the title.
 _SLUG_ID = re.compile(r"(?:[a-z]{1,2}\d{3,}|\d{5,})")
 _SLUG_EXTENSION = re.compile(r"\.(?:s?html?|php|aspx?|jsp)$", re.IGNORECASE)
@@ -101,7 +101,7 @@ def loose_key(url: str) -> str:
     if scheme not in _DEFAULT_PORTS:
         return canonical
     host = (parts.hostname or "").lower().removeprefix("www.")
-    if port is not None and str(port) not in _DEFAULT_PORTS.values():
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
         host = f"{host}:{port}"
     query = f"?{parts.query}" if parts.query else ""
     return f"http://{host}{parts.path.rstrip('/')}{query}"
