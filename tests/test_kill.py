@@ -41,7 +41,9 @@ def test_sigkill_leaves_closed_files_valid_and_open_file_readable(site, tmp_path
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(list(warcs.glob("*.warc.gz"))) < 3:
+        while time.monotonic() < deadline and (
+            len(list(warcs.glob("*.warc.gz"))) < 3 or not list(warcs.glob("*.open"))
+        ):
             assert proc.poll() is None, "the crawl ended before it could be killed"
             time.sleep(0.05)
     finally:

@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import socket
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,9 @@ class RollingWarcWriter:
         self._file = None
         self._writer: WARCWriter | None = None
         self._path: Path | None = None
+        # Indexing a 1 GB file takes seconds: off the crawl's event loop.
+        self._indexer: ThreadPoolExecutor | None = None
+        self._indexing: list[Future] = []
 
     @property
     def current_path(self) -> Path | None:
@@ -117,22 +121,39 @@ class RollingWarcWriter:
     def write(self, records: Sequence) -> list[RecordLocation]:
         """Write records together into one file (a request stays with its response)."""
         if self._file is not None and self._file.tell() >= self.max_size:
-            self.close()
+            # The next file opens before the full one is closed, so a crawl
+            # always has an .open file, even when it is killed mid-rollover.
+            full = (self._file, self._path)
+            self._open_new()
+            self._finish(*full)
         if self._file is None:
             self._open_new()
         return [self._write(record) for record in records]
 
-    def close(self) -> None:
-        if self._file is None:
-            return
-        self._file.close()
-        open_path = self._path.with_name(self._path.name + OPEN_SUFFIX)
-        os.replace(open_path, self._path)
-        closed = self._path
-        self._file = self._writer = self._path = None
-        self.closed_files.append(closed)
-        logger.info("Closed WARC file %s", closed)
+    def _finish(self, file, path: Path) -> None:
+        file.close()
+        os.replace(path.with_name(path.name + OPEN_SUFFIX), path)
+        self.closed_files.append(path)
+        logger.info("Closed WARC file %s", path)
         if self.index:
-            index_warc(closed)
+            if self._indexer is None:
+                self._indexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cdxj")
+            self._indexing.append(self._indexer.submit(index_warc, path))
         if self.on_close is not None:
-            self.on_close(closed)
+            self.on_close(path)
+
+    def close(self) -> None:
+        """Close the current file and wait for every index to be written."""
+        if self._file is not None:
+            full = (self._file, self._path)
+            self._file = self._writer = self._path = None
+            self._finish(*full)
+        for future in self._indexing:
+            try:
+                future.result()
+            except Exception:  # noqa: BLE001 - the WARC is sound; only its index is missing
+                logger.exception("Could not write the CDXJ index of a WARC file")
+        self._indexing.clear()
+        if self._indexer is not None:
+            self._indexer.shutdown()
+            self._indexer = None
