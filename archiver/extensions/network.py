@@ -48,7 +48,7 @@ class NetworkReachability:
         self.crawler.stats.set_value("archiver/network/unreachable", unreachable)
         if unreachable:
             logger.warning(
-                "The network looked unreachable: all %d hosts failed to resolve and none "
+                "The network looked unreachable: every host (%d) failed to resolve and none "
                 "answered. Failures were recorded, but they say nothing about the links; "
                 "crawl again when the machine is online.",
                 len(self.unresolved),
