@@ -1,0 +1,1 @@
+"""Analysis of WARC archives and seeds: pure functions over records."""
