@@ -14,6 +14,7 @@ from archiver import __version__
 from archiver.downloadermiddlewares.addresses import PrivateAddressMiddleware
 from archiver.downloadermiddlewares.warc import WarcCaptureMiddleware
 from archiver.extensions.network import NetworkReachability
+from archiver.extensions.report import ReportWriter
 
 # Downloader side of every Scrapy middleware that changes a response or
 # hides an attempt (HttpCompression 590, Redirect 600, Retry 550), and of
@@ -37,6 +38,7 @@ class Archiver:
             "DOWNLOADER_MIDDLEWARES", PrivateAddressMiddleware, ADDRESS_CHECK_ORDER
         )
         settings.setdefault_in_component_priority_dict("EXTENSIONS", NetworkReachability, 0)
+        settings.setdefault_in_component_priority_dict("EXTENSIONS", ReportWriter, 0)
         settings.set(
             "DUPEFILTER_CLASS", "archiver.dupefilters.RedirectHopDupeFilter", priority="addon"
         )

@@ -26,6 +26,9 @@ class ArchiverConfig:
     warc_max_size: int
     warc_index: bool
     report_dir: Path
+    report_enabled: bool
+    date_grace_days: int
+    soft404_probes: bool
     allow_private: bool
     contact_url: str | None
 
@@ -43,6 +46,9 @@ class ArchiverConfig:
         if "/" in prefix or "\\" in prefix:
             raise ValueError(f"ARCHIVER_WARC_PREFIX must be a file name prefix, got {prefix!r}")
         report_dir = settings.get("ARCHIVER_REPORT_DIR")
+        grace = settings.getint("ARCHIVER_DATE_GRACE_DAYS", 1)
+        if grace < 0:
+            raise ValueError(f"ARCHIVER_DATE_GRACE_DAYS must be 0 or more, got {grace}")
         return cls(
             seeds=Path(settings.get("ARCHIVER_SEEDS") or "seeds"),
             depth=depth,
@@ -52,6 +58,9 @@ class ArchiverConfig:
             warc_max_size=max_size,
             warc_index=settings.getbool("ARCHIVER_WARC_INDEX", True),
             report_dir=Path(report_dir) if report_dir else _default_report_dir(),
+            report_enabled=settings.getbool("ARCHIVER_REPORT_ENABLED", True),
+            date_grace_days=grace,
+            soft404_probes=settings.getbool("ARCHIVER_SOFT404_PROBES", True),
             allow_private=settings.getbool("ARCHIVER_ALLOW_PRIVATE", False),
             contact_url=settings.get("ARCHIVER_CONTACT_URL") or None,
         )

@@ -8,6 +8,8 @@ request_failed(request: Request, exception: BaseException)
     not see, such as RedirectMiddleware giving up on a redirect loop
 fetch_failed(request: Request, kind: str, exception: BaseException)
     sent once a failure is archived, with its kind
+warcs_closed(paths: list[Path])
+    sent when the crawl's WARC files are closed and indexed
 """
 
 seed_loaded = object()
@@ -15,3 +17,4 @@ seed_skipped = object()
 article_loaded = object()
 request_failed = object()
 fetch_failed = object()
+warcs_closed = object()

@@ -199,3 +199,6 @@ class WarcCaptureMiddleware:
 
     def spider_closed(self) -> None:
         self.writer.close()
+        self.crawler.signals.send_catch_log(
+            archiver_signals.warcs_closed, paths=list(self.writer.closed_files)
+        )

@@ -1,0 +1,250 @@
+"""From an archive index (and seeds) to a Report: the one analysis.
+
+The report written at the end of a crawl and the one of ``scrapy audit``
+both come from :func:`analyse`. Seeds are read back from the archive's
+resource records, so the archive alone is enough.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from archiver.analysis.archive import ArchiveIndex, Capture, url_key
+from archiver.analysis.compare import compare_texts, similarity, text_verdict
+from archiver.analysis.dates import date_findings_for_page, link_date, is_after
+from archiver.analysis.health import (
+    Resolution,
+    directory_of,
+    redirect_soft_404,
+    resolve,
+    title_mismatch,
+    verdict_for,
+)
+from archiver.analysis.model import (
+    ArticleReport,
+    IntegrityProblem,
+    LinkReport,
+    PageFacts,
+    Report,
+    TextComparison,
+)
+from archiver.analysis.pages import PageJob, PageResult, examine_all
+from archiver.seeds import Article, ArticleLink, SeedDocument, SeedError, group_articles, parse_seed
+from archiver.seeds.dates import date_from_url
+
+LIVE = "live"
+# A probe page this close to a link's page means the site answers 200 to anything.
+SOFT_404_SIMILARITY = 0.9
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    date_grace_days: int = 1
+    workers: int | None = None  # None: every core
+
+
+def seeds_from_archive(index: ArchiveIndex) -> tuple[list[SeedDocument], list[IntegrityProblem]]:
+    docs: dict[str, SeedDocument] = {}
+    problems = []
+    for record in index.seeds:
+        if record.name in docs and docs[record.name].content == record.content:
+            continue  # the same seed, archived by several crawls
+        try:
+            docs[record.name] = parse_seed(record.name, record.content)
+        except SeedError as error:
+            problems.append(IntegrityProblem(record.location.filename, record.location.offset,
+                                             f"archived seed {record.name} cannot be used: {error}"))
+    return list(docs.values()), problems
+
+
+def network_reachable(index: ArchiveIndex) -> bool:
+    """False when nothing answered and names failed to resolve: the run was offline."""
+    if next(iter(index.all_captures()), None) is not None:
+        return True
+    return not any(f.kind == "dns_error" for fs in index.failures.values() for f in fs)
+
+
+def _is_page(capture: Capture) -> bool:
+    content_type = (capture.header("Content-Type") or "").lower()
+    return (200 <= capture.status < 300 and "html" in content_type and not capture.probe
+            and not capture.url.endswith("/robots.txt") and capture.revisit_of is None)
+
+
+def articles_from_pages(index: ArchiveIndex) -> list[Article]:
+    """An archive without seeds: every archived HTML page is an article."""
+    urls = sorted({c.url for c in index.all_captures() if _is_page(c)})
+    return [Article(url=url) for url in urls]
+
+
+class _Analysis:
+    def __init__(self, index: ArchiveIndex, options: AnalysisOptions) -> None:
+        self.index = index
+        self.options = options
+        self.reachable = network_reachable(index)
+        self.resolutions: dict[str, Resolution] = {}
+        self.pages: dict[tuple[str, int], PageResult] = {}
+        self.probes: dict[tuple[str, str], list[str]] = {}
+        for capture in index.all_captures():
+            if capture.probe:
+                self.probes.setdefault(directory_of(capture.url), []).append(capture.url)
+
+    def resolve(self, url: str) -> Resolution:
+        key = url_key(url)
+        if key not in self.resolutions:
+            self.resolutions[key] = resolve(url, self.index)
+        return self.resolutions[key]
+
+    def job(self, resolution: Resolution, want_links: bool = False) -> PageJob | None:
+        capture = resolution.capture
+        if capture is None or not 200 <= capture.status < 300:
+            return None
+        path = str(self.index.path_of(capture.location))
+        return PageJob(path, capture.location.offset, capture.url, want_links)
+
+    def examine(self, jobs: Iterable[PageJob | None]) -> None:
+        todo = [j for j in jobs if j is not None and (j.path, j.offset) not in self.pages]
+        self.pages.update(examine_all(todo, self.options.workers))
+
+    def page(self, resolution: Resolution) -> PageResult:
+        job = self.job(resolution)
+        return self.pages.get((job.path, job.offset), PageResult()) if job else PageResult()
+
+    def probe_resolutions(self, url: str) -> list[Resolution]:
+        return [self.resolve(p) for p in self.probes.get(directory_of(url), []) if url_key(p) != url_key(url)]
+
+    def soft_404(self, url: str, resolution: Resolution) -> str | None:
+        if resolution.status not in ("ok", "redirected"):
+            return None
+        evidence = redirect_soft_404(url, resolution)
+        if evidence:
+            return evidence
+        facts = self.page(resolution).facts
+        for probe in self.probe_resolutions(url):
+            if probe.status not in ("ok", "redirected"):
+                continue
+            if probe.final_url and resolution.final_url and \
+                    url_key(probe.final_url) == url_key(resolution.final_url):
+                return f"a random URL beside it ({probe.final_url}) lands on the same page"
+            probe_facts = self.page(probe).facts
+            if facts and probe_facts and facts.text.strip():
+                score = similarity(facts.text, probe_facts.text)
+                if score >= SOFT_404_SIMILARITY:
+                    return (f"a random URL beside it ({probe.capture.url}) answers "
+                            f"{probe.http_status} with the same text (similarity {score:.2f})")
+        return None
+
+    def link_report(self, url: str, anchor_text: str | None, found_in: tuple[str, ...],
+                    article_date: datetime.date | None) -> LinkReport:
+        resolution = self.resolve(url)
+        status, detail = resolution.status, resolution.detail
+        evidence = self.soft_404(url, resolution)
+        if evidence:
+            status, detail = "soft_404", evidence
+        facts = self.page(resolution).facts or PageFacts()
+        url_date = date_from_url(url)
+        date, date_source = link_date(url_date, facts.published)
+        mismatch = bool(date and article_date and is_after(date, article_date, self.options.date_grace_days))
+        title = facts.title
+        warc = resolution.first
+        return LinkReport(
+            url=url, anchor_text=anchor_text, found_in=found_in, status=status,
+            verdict=verdict_for(status, self.reachable), http_status=resolution.http_status,
+            final_url=resolution.final_url, redirects=resolution.redirects,
+            date=date, date_source=date_source, url_date=url_date,
+            page_date=facts.published, page_date_source=facts.published_source,
+            date_mismatch=mismatch, title=title,
+            title_mismatch=title_mismatch(anchor_text, title) if status in ("ok", "redirected") else None,
+            warc=warc, detail=detail or self.page(resolution).error,
+        )
+
+
+def _links(article: Article, live: Sequence, own_url: str | None) -> list[tuple[str, str | None, tuple[str, ...]]]:
+    """Seed links and live body links, merged by URL, in order of first sight."""
+    merged: dict[str, list] = {}
+    own = url_key(own_url) if own_url else None
+    def add(url: str | None, anchor: str | None, found: Iterable[str]) -> None:
+        if not url:
+            return
+        key = url_key(url)
+        if key == own:
+            return
+        if key not in merged:
+            merged[key] = [url, anchor, list(found)]
+            return
+        entry = merged[key]
+        entry[1] = entry[1] or anchor
+        entry[2].extend(f for f in found if f not in entry[2])
+    for link in article.links:
+        add(link.url, link.anchor_text, link.found_in)
+    for link in live:
+        add(link.url, link.anchor_text, [LIVE])
+    return [(u, a, tuple(f)) for u, a, f in merged.values()]
+
+
+def _comparisons(article: Article, docs: dict[str, SeedDocument], live_text: str | None) -> list[TextComparison]:
+    texts = [(name, docs[name].text) for name in article.seeds if name in docs and docs[name].text.strip()]
+    out = []
+    if live_text and live_text.strip():
+        out.extend(compare_texts(name, text, LIVE, live_text) for name, text in texts)
+    for (a, text_a), (b, text_b) in itertools.combinations(texts, 2):
+        out.append(compare_texts(a, text_a, b, text_b))
+    return out
+
+
+def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
+            options: AnalysisOptions = AnalysisOptions(),
+            generated: datetime.datetime | None = None) -> Report:
+    docs, seed_problems = seeds_from_archive(index)
+    names = {d.name for d in docs}
+    docs += [d for d in extra_seeds if d.name not in names]
+    articles = group_articles(docs) or articles_from_pages(index)
+    work = _Analysis(index, options)
+    by_name = {d.name: d for d in docs}
+
+    originals = {a.url: work.resolve(a.url) for a in articles if a.url}
+    work.examine(work.job(r, want_links=True) for r in originals.values())
+    live_links = {url: work.page(r).links for url, r in originals.items()}
+    link_lists = {i: _links(a, live_links.get(a.url, ()), a.url) for i, a in enumerate(articles)}
+    targets = [work.resolve(u) for links in link_lists.values() for u, _, _ in links]
+    probes = [p for r in [*originals.values(), *targets] if r.capture
+              for p in work.probe_resolutions(r.capture.url)]
+    work.examine(work.job(r) for r in [*targets, *probes])
+
+    reports = []
+    for i, article in enumerate(articles):
+        original_res = originals.get(article.url) if article.url else None
+        live = work.page(original_res).facts if original_res else None
+        published, source = article.published, article.published_source
+        if published is None and live and live.published:
+            published, source = live.published, f"page:{live.published_source}"
+        if published is None and date_from_url(article.url):
+            published, source = date_from_url(article.url), "url"
+        original = (work.link_report(article.url, article.title, article.seeds, None)
+                    if article.url else None)
+        links = [work.link_report(u, a, f, published) for u, a, f in link_lists[i]]
+        comparisons = _comparisons(article, by_name, live.text if live else None)
+        against_live = [c for c in comparisons if c.other == LIVE]
+        best = max((c.similarity for c in against_live), default=None)
+        findings = date_findings_for_page(article.url, article.published, article.published_source,
+                                          live, options.date_grace_days)
+        for link in links:
+            findings += date_findings_for_page(link.url, None, None, PageFacts(
+                published=link.page_date, published_source=link.page_date_source), options.date_grace_days)
+        reports.append(ArticleReport(
+            url=article.url, seeds=article.seeds, title=article.title or (live.title if live else None),
+            published=published, published_source=source, original=original,
+            text_similarity=best, text_verdict=text_verdict(best) if best is not None else None,
+            comparisons=tuple(comparisons), date_findings=tuple(findings), links=tuple(links),
+        ))
+    notes = () if work.reachable else (
+        "The network looked unreachable when this archive was written: every host failed "
+        "to resolve and none answered, so no link is called dead.",)
+    return Report(
+        generated=generated or datetime.datetime.now(datetime.timezone.utc),
+        network_reachable=work.reachable, archives=tuple(index.files),
+        articles=tuple(reports), integrity=tuple(index.problems + seed_problems),
+        date_grace_days=options.date_grace_days, notes=notes,
+    )

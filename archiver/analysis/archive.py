@@ -1,0 +1,310 @@
+"""Read WARC files, ours or any tool's, into an index of what they hold.
+
+One streaming pass per file: every record's digests are checked, every
+response's stored Content-Length is compared with its payload, and a bad
+gzip member or a truncated record is reported by offset. Reading resumes at
+the next gzip member, so one bad record does not hide the rest of a file.
+Bodies are not kept: a :class:`Capture` says where its record is.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import zlib
+from urllib.parse import unquote
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from w3lib.url import canonicalize_url
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeaders
+
+from archiver.analysis.model import IntegrityProblem, WarcLocation
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 1 << 20
+GZIP_MAGIC = b"\x1f\x8b\x08"
+SEED_URI_PREFIX = "urn:archiver:seed:"
+PROBE_HEADER = "WARC-Archiver-Probe"
+
+
+def url_key(url: str) -> str:
+    """The key URLs are looked up by: fragments and query order do not matter."""
+    try:
+        return canonicalize_url(url, keep_fragments=False)
+    except ValueError:
+        return url
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One archived HTTP response."""
+
+    url: str
+    date: str  # WARC-Date
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    location: WarcLocation
+    payload_digest: str | None = None
+    probe: bool = False  # a soft-404 probe of ours
+    revisit_of: str | None = None  # WARC-Refers-To-Target-URI of a revisit
+
+    def header(self, name: str) -> str | None:
+        lname = name.lower()
+        for key, value in reversed(self.headers):
+            if key.lower() == lname:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class FetchFailure:
+    """A fetch that got no response, from one of our metadata records."""
+
+    url: str
+    kind: str
+    message: str
+    attempt: int
+    location: WarcLocation
+    date: str = ""  # WARC-Date
+
+
+@dataclass(frozen=True)
+class SeedRecord:
+    name: str
+    content: bytes
+    location: WarcLocation
+
+
+@dataclass
+class ArchiveIndex:
+    files: list[str] = field(default_factory=list)
+    captures: dict[str, list[Capture]] = field(default_factory=dict)
+    failures: dict[str, list[FetchFailure]] = field(default_factory=dict)
+    seeds: list[SeedRecord] = field(default_factory=list)
+    problems: list[IntegrityProblem] = field(default_factory=list)
+    paths: dict[str, Path] = field(default_factory=dict)  # file name -> path
+
+    def add_capture(self, capture: Capture) -> None:
+        self.captures.setdefault(url_key(capture.url), []).append(capture)
+
+    def add_failure(self, failure: FetchFailure) -> None:
+        self.failures.setdefault(url_key(failure.url), []).append(failure)
+
+    def capture(self, url: str) -> Capture | None:
+        """The last attempt at a URL: retries end in it."""
+        found = self.captures.get(url_key(url))
+        return found[-1] if found else None
+
+    def failure(self, url: str) -> FetchFailure | None:
+        found = self.failures.get(url_key(url))
+        return found[-1] if found else None
+
+    def all_captures(self) -> Iterable[Capture]:
+        for captures in self.captures.values():
+            yield from captures
+
+    def path_of(self, location: WarcLocation) -> Path:
+        return self.paths[location.filename]
+
+
+def parse_warc_fields(payload: bytes) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for line in payload.decode("utf-8", "replace").splitlines():
+        name, sep, value = line.partition(":")
+        if sep:
+            fields.setdefault(name.strip().lower(), value.strip())
+    return fields
+
+
+def _clean_uri(uri: str | None) -> tuple[str, bool]:
+    # wget 1.19.4 wrote <angle brackets> around the URI, which breaks pywb.
+    if uri and uri.startswith("<") and uri.endswith(">"):
+        return uri[1:-1], True
+    return uri or "", False
+
+
+def _read_all(stream) -> int:
+    """Read a stream to its end (which completes the digest check); its length."""
+    total = 0
+    while True:
+        piece = stream.read(CHUNK)
+        if not piece:
+            return total
+        total += len(piece)
+
+
+class _FileReader:
+    """Index one file; ``problem`` collects what is wrong with it."""
+
+    def __init__(self, index: ArchiveIndex, path: Path, on_progress: Callable[[int], None] | None):
+        self.index = index
+        self.path = path
+        self.name = path.name
+        self.on_progress = on_progress
+        self.position = 0
+
+    def problem(self, offset: int | None, text: str) -> None:
+        self.index.problems.append(IntegrityProblem(self.name, offset, text))
+
+    def read(self) -> None:
+        if self.name.endswith(".open"):
+            self.problem(None, "file not closed (.open): the crawl writing it was interrupted; "
+                               "records after the last whole one are lost")
+        with open(self.path, "rb") as stream:
+            gzipped = stream.read(3) == GZIP_MAGIC
+            start = 0
+            while start is not None:
+                start = self._read_from(stream, start, gzipped)
+        if self.on_progress:
+            self.on_progress(self.path.stat().st_size - self.position)
+
+    def _read_from(self, stream, start: int, gzipped: bool) -> int | None:
+        """Read records from ``start``; where to resume after damage, or None."""
+        stream.seek(start)
+        iterator = ArchiveIterator(stream, check_digests=True)
+        offset = start
+        try:
+            for record in iterator:
+                offset = iterator.offset  # get_record_offset() would consume the record
+                self._record(record, offset)
+                self._progress(stream.tell())
+            return None
+        except (ArchiveLoadFailed, zlib.error, EOFError, OSError, ValueError) as error:
+            damaged = iterator.offset if iterator.offset > offset else offset
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            kind = "bad gzip member" if isinstance(error, (zlib.error, EOFError)) else "unreadable record"
+            self.problem(damaged, f"{kind}: {reason}")
+        if not gzipped:
+            return None
+        return self._next_member(stream, max(offset, start) + 1)
+
+    def _next_member(self, stream, after: int) -> int | None:
+        stream.seek(after)
+        position = after
+        carry = b""
+        while True:
+            block = stream.read(CHUNK)
+            if not block:
+                return None
+            data = carry + block
+            found = data.find(GZIP_MAGIC)
+            if found >= 0:
+                return position - len(carry) + found
+            carry = data[-2:]
+            position += len(block)
+
+    def _progress(self, position: int) -> None:
+        if self.on_progress and position > self.position:
+            self.on_progress(position - self.position)
+            self.position = position
+
+    def _record(self, record, offset: int) -> None:
+        headers = record.rec_headers
+        rec_type = record.rec_type
+        uri, bracketed = _clean_uri(headers.get_header("WARC-Target-URI"))
+        if bracketed:
+            self.problem(offset, "WARC-Target-URI in angle brackets (as wget 1.19.4 wrote): "
+                                 "pywb cannot replay it")
+        location = WarcLocation(self.name, offset)
+        if rec_type == "metadata" or (rec_type == "resource" and uri.startswith(SEED_URI_PREFIX)):
+            payload = record.content_stream().read()
+            self._block(record, offset, len(payload))
+            self._small_record(rec_type, uri, payload, location, headers.get_header("WARC-Date") or "")
+            return
+        http = record.http_headers
+        body_length = _read_all(record.raw_stream)
+        self._block(record, offset, body_length)
+        if rec_type in ("response", "revisit") and isinstance(http, StatusAndHeaders):
+            self._capture(record, uri, http, body_length, location)
+
+    def _block(self, record, offset: int, read: int) -> None:
+        checker = record.digest_checker
+        if checker.passed is False:
+            for problem in checker.problems:
+                self.problem(offset, f"digest mismatch: {problem}")
+        declared = record.rec_headers.get_header("Content-Length")
+        http_length = record.http_headers.total_len if record.http_headers else 0
+        if declared and declared.isdigit() and read + http_length < int(declared):
+            self.problem(offset, f"truncated record: {read + http_length} of {declared} bytes")
+        truncated = record.rec_headers.get_header("WARC-Truncated")
+        if truncated:
+            self.problem(offset, f"record marked WARC-Truncated: {truncated}")
+
+    def _capture(self, record, uri: str, http: StatusAndHeaders, body_length: int,
+                 location: WarcLocation) -> None:
+        try:
+            status = int(http.get_statuscode())
+        except (TypeError, ValueError):
+            self.problem(location.offset, f"response without an HTTP status line: {uri}")
+            return
+        headers = tuple((k, v) for k, v in http.headers)
+        chunked = (http.get_header("Transfer-Encoding") or "").lower() == "chunked"
+        declared = http.get_header("Content-Length")
+        if record.rec_type == "response" and declared is not None and not chunked:
+            if not declared.strip().isdigit() or int(declared) != body_length:
+                self.problem(
+                    location.offset,
+                    f"HTTP Content-Length {declared.strip()} but the payload has "
+                    f"{body_length} bytes: replay will break ({uri})",
+                )
+        rec = record.rec_headers
+        self.index.add_capture(Capture(
+            url=uri,
+            date=rec.get_header("WARC-Date") or "",
+            status=status,
+            headers=headers,
+            location=location,
+            payload_digest=rec.get_header("WARC-Payload-Digest"),
+            probe=bool(rec.get_header(PROBE_HEADER)),
+            revisit_of=rec.get_header("WARC-Refers-To-Target-URI") if record.rec_type == "revisit" else None,
+        ))
+
+    def _small_record(self, rec_type: str, uri: str, payload: bytes, location: WarcLocation,
+                      date: str) -> None:
+        if rec_type == "resource":
+            self.index.seeds.append(SeedRecord(unquote(uri[len(SEED_URI_PREFIX):]), payload, location))
+            return
+        if rec_type != "metadata" or uri.startswith("urn:"):
+            return
+        fields = parse_warc_fields(payload)
+        kind = fields.get("fetch-failure")
+        if kind:
+            attempt = fields.get("attempt", "1")
+            self.index.add_failure(FetchFailure(
+                url=uri, kind=kind, message=fields.get("error-message", ""),
+                attempt=int(attempt) if attempt.isdigit() else 1, location=location, date=date,
+            ))
+
+
+def warc_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[str]]:
+    """The WARC files named or found under folders, and the names that are none."""
+    found: list[Path] = []
+    unusable: list[str] = []
+    suffixes = (".warc", ".warc.gz", ".warc.open", ".warc.gz.open", ".arc", ".arc.gz")
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(suffixes)))
+        elif path.is_file():
+            found.append(path)
+        else:
+            unusable.append(f"{raw}: no such file or folder")
+    return found, unusable
+
+
+def read_archives(paths: Iterable[Path], on_progress: Callable[[int], None] | None = None) -> ArchiveIndex:
+    index = ArchiveIndex()
+    for path in paths:
+        path = Path(path)
+        index.files.append(path.name)
+        index.paths[path.name] = path
+        try:
+            _FileReader(index, path, on_progress).read()
+        except OSError as error:
+            index.problems.append(IntegrityProblem(path.name, None, f"cannot read: {error.strerror or error}"))
+    return index

@@ -1,0 +1,84 @@
+"""Examine archived HTML pages: facts and body links, on every core.
+
+Workers are handed a file name and an offset and read the record
+themselves, so bodies never cross a process boundary. Extraction is
+CPU-bound (lxml, trafilatura, htmldate): a process pool, not threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from warcio.archiveiterator import ArchiveIterator
+
+from archiver.analysis.extract import html_text, page_facts
+from archiver.analysis.model import PageFacts
+from archiver.links import BodyLink, body_links
+
+logger = logging.getLogger(__name__)
+
+# Below this many pages, starting worker processes costs more than it saves.
+PARALLEL_FROM = 16
+
+
+@dataclass(frozen=True)
+class PageJob:
+    path: str
+    offset: int
+    url: str
+    want_links: bool = False
+
+
+@dataclass(frozen=True)
+class PageResult:
+    facts: PageFacts | None = None  # None: not an HTML page
+    links: tuple[BodyLink, ...] = ()
+    error: str | None = None
+
+
+def is_html(content_type: str | None, body: bytes) -> bool:
+    if content_type:
+        return "html" in content_type.lower()
+    return body.lstrip()[:1] == b"<"
+
+
+def examine(job: PageJob) -> PageResult:
+    try:
+        with open(job.path, "rb") as stream:
+            stream.seek(job.offset)
+            record = next(iter(ArchiveIterator(stream)))
+            content_type = record.http_headers.get_header("Content-Type") if record.http_headers else None
+            # content_stream() undoes chunking and Content-Encoding.
+            body = record.content_stream().read()
+    except Exception as error:  # noqa: BLE001 - a bad record is a finding, not a crash
+        return PageResult(error=f"cannot read the archived page: {type(error).__name__}: {error}")
+    if not is_html(content_type, body):
+        return PageResult()
+    try:
+        html = html_text(body, content_type)
+        facts = page_facts(html, job.url)
+        links = tuple(body_links(html, job.url)) if job.want_links else ()
+    except Exception as error:  # noqa: BLE001 - junk HTML must not stop a report
+        return PageResult(error=f"cannot extract the page: {type(error).__name__}: {error}")
+    return PageResult(facts, links)
+
+
+def examine_all(jobs: Iterable[PageJob], workers: int | None = None) -> dict[tuple[str, int], PageResult]:
+    """Examine pages, in parallel when there are enough of them."""
+    unique = {(job.path, job.offset): job for job in jobs}
+    todo = list(unique.values())
+    workers = workers or os.cpu_count() or 1
+    if workers == 1 or len(todo) < PARALLEL_FROM:
+        results = map(examine, todo)
+        return {(job.path, job.offset): result for job, result in zip(todo, results)}
+    # spawn, not fork: the crawl that calls this has threads running.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        chunk = max(1, len(todo) // (workers * 8))
+        results = pool.map(examine, todo, chunksize=chunk)
+        return {(job.path, job.offset): result for job, result in zip(todo, results)}

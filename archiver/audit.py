@@ -1,0 +1,103 @@
+"""Audit WARC files: read, analyse, report. Shared by every entry point.
+
+``scrapy audit``, the ``archiver audit`` console script and the report at
+the end of ``scrapy crawl seeds`` all go through :func:`run_audit`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from archiver.analysis.analyse import AnalysisOptions, analyse
+from archiver.analysis.archive import read_archives, warc_files
+from archiver.analysis.model import Report
+from archiver.report import write_report
+from archiver.seeds import load_seeds
+
+logger = logging.getLogger(__name__)
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    report: Report | None
+    report_dir: Path | None
+    findings: tuple[str, ...]
+    errors: tuple[str, ...]  # inputs that could not be used at all
+    exit_status: int
+
+
+def findings(report: Report) -> list[str]:
+    """What makes an audit exit with 1; each line names a URL or a file."""
+    out = [f"integrity: {p.filename}" + (f" at offset {p.offset}" if p.offset is not None else "")
+           + f": {p.problem}" for p in report.integrity]
+    for article in report.articles:
+        name = article.url or ", ".join(article.seeds)
+        if article.text_verdict not in (None, "unchanged"):
+            out.append(f"text {article.text_verdict} ({article.text_similarity:.2f}): {name}")
+        links = ([article.original] if article.original else []) + list(article.links)
+        for link in links:
+            if link.verdict == "dead":
+                out.append(f"dead ({link.status}): {link.url}")
+            if link.date_mismatch:
+                out.append(f"date mismatch ({link.date} after {article.published}): {link.url}")
+            if link.title_mismatch:
+                out.append(f"title mismatch ({link.title!r} for {link.anchor_text!r}): {link.url}")
+    return out
+
+
+class _Progress:
+    """A progress bar on a terminal, nothing elsewhere."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.bar = None
+        if enabled and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="B", unit_scale=True, desc="reading", file=sys.stderr)
+
+    def update(self, amount: int) -> None:
+        if self.bar is not None:
+            self.bar.update(amount)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run_audit(paths: Sequence[str | Path], *, seeds: str | Path | None = None,
+              output: Path, options: AnalysisOptions = AnalysisOptions(),
+              progress: bool = False) -> AuditResult:
+    files, errors = warc_files(paths)
+    errors = list(errors)
+    extra_seeds = []
+    if seeds is not None:
+        try:
+            extra_seeds, problems = load_seeds(seeds)
+        except FileNotFoundError as error:
+            errors.append(str(error))
+            problems = []
+        for problem in problems:
+            logger.warning("Skipped seed %s", problem)
+    if not files:
+        errors.append("no WARC files to read: give .warc or .warc.gz files, or folders holding them")
+        return AuditResult(None, None, (), tuple(errors), EXIT_UNREADABLE)
+    bar = _Progress(sum(f.stat().st_size for f in files), progress)
+    try:
+        index = read_archives(files, on_progress=bar.update)
+    finally:
+        bar.close()
+    unreadable = {p.filename for p in index.problems if p.offset is None and p.problem.startswith("cannot read")}
+    if len(unreadable) == len(files):
+        errors.append("none of the WARC files could be read")
+        return AuditResult(None, None, (), tuple(errors), EXIT_UNREADABLE)
+    report = analyse(index, extra_seeds, options)
+    write_report(report, output)
+    found = findings(report)
+    status = EXIT_FINDINGS if found or errors else EXIT_CLEAN
+    return AuditResult(report, output, tuple(found), tuple(errors), status)

@@ -1,0 +1,85 @@
+"""The ``archiver`` console script: ``archiver audit PATH...`` outside a project.
+
+One class per verb, as warcio's command line does; messages name the fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from archiver import __version__
+from archiver.analysis.analyse import AnalysisOptions
+from archiver.audit import EXIT_UNREADABLE, run_audit
+from archiver.config import ArchiverConfig
+
+
+def add_audit_arguments(parser: argparse.ArgumentParser, *, paths: bool = True) -> None:
+    if paths:
+        parser.add_argument("paths", nargs="+", metavar="PATH",
+                            help="WARC files (.warc, .warc.gz, .open) or folders holding them")
+    parser.add_argument("--seeds", metavar="PATH",
+                        help="seed file or folder to compare the archive with "
+                             "(seeds stored in the archive are always used)")
+    parser.add_argument("-o", "--output", metavar="DIR",
+                        help="report folder (default: ARCHIVER_REPORT_DIR, or reports/<timestamp>)")
+    parser.add_argument("--grace-days", type=int, metavar="N",
+                        help="days a link may be dated after its article (default 1)")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="processes for extraction (default: every core)")
+
+
+def audit_from_arguments(opts: argparse.Namespace, config: ArchiverConfig,
+                         out: TextIO, err: TextIO) -> int:
+    output = Path(opts.output) if opts.output else config.report_dir
+    grace = opts.grace_days if opts.grace_days is not None else config.date_grace_days
+    if grace < 0 or (opts.workers is not None and opts.workers < 1):
+        print("archiver audit: --grace-days must be 0 or more and --workers 1 or more", file=err)
+        return EXIT_UNREADABLE
+    result = run_audit(opts.paths, seeds=opts.seeds, output=output,
+                       options=AnalysisOptions(grace, opts.workers), progress=True)
+    for error in result.errors:
+        print(f"archiver audit: {error}", file=err)
+    if result.report_dir is not None:
+        for line in result.findings:
+            print(line, file=out)
+        print(f"report written to {result.report_dir} ({len(result.findings)} findings)", file=err)
+    return result.exit_status
+
+
+class AuditCommand:
+    name = "audit"
+    help = "analyse WARC files and write the report (exit 0 clean, 1 findings, 2 unreadable)"
+
+    def __init__(self, subparsers) -> None:
+        parser = subparsers.add_parser(self.name, help=self.help, description=self.help)
+        add_audit_arguments(parser)
+        parser.set_defaults(command=self)
+
+    def run(self, opts: argparse.Namespace) -> int:
+        from scrapy.settings import Settings
+
+        return audit_from_arguments(opts, ArchiverConfig.from_settings(Settings()), sys.stdout, sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="archiver", description="news-archiver tools")
+    parser.add_argument("--version", action="version", version=f"news-archiver {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
+    subparsers = parser.add_subparsers(metavar="COMMAND")
+    AuditCommand(subparsers)
+    opts = parser.parse_args(argv)
+    if not hasattr(opts, "command"):
+        parser.print_usage(sys.stderr)
+        print("archiver: name a command, e.g. 'archiver audit warcs/'", file=sys.stderr)
+        return EXIT_UNREADABLE
+    logging.basicConfig(level=logging.INFO if opts.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    return opts.command.run(opts)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Write the report at the end of a crawl, from the WARC files it wrote.
+
+The report is computed from the archive, not from the crawl's memory:
+it is the report ``scrapy audit`` gives over the same files.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from archiver import signals as archiver_signals
+from archiver.analysis.analyse import AnalysisOptions
+from archiver.audit import run_audit
+from archiver.config import ArchiverConfig
+
+logger = logging.getLogger(__name__)
+
+
+class ReportWriter:
+    def __init__(self, crawler: Crawler) -> None:
+        self.config = ArchiverConfig.from_settings(crawler.settings)
+        if not self.config.report_enabled:
+            raise NotConfigured("ARCHIVER_REPORT_ENABLED is off")
+        self.crawler = crawler
+        crawler.signals.connect(self.warcs_closed, signal=archiver_signals.warcs_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ReportWriter:
+        return cls(crawler)
+
+    def warcs_closed(self, paths: list[Path]) -> None:
+        if not paths:
+            logger.warning("No WARC file was written: no report")
+            return
+        result = run_audit(paths, output=self.config.report_dir,
+                           options=AnalysisOptions(self.config.date_grace_days))
+        stats = self.crawler.stats
+        stats.set_value("archiver/report/findings_count", len(result.findings))
+        report = result.report
+        if report is None:
+            logger.error("No report: %s", "; ".join(result.errors))
+            return
+        links = [l for a in report.articles for l in ([a.original] if a.original else []) + list(a.links)]
+        for verdict in ("alive", "dead", "uncertain"):
+            stats.set_value(f"archiver/report/links_count/{verdict}",
+                            sum(1 for l in links if l.verdict == verdict))
+        stats.set_value("archiver/report/date_mismatch_count", sum(l.date_mismatch for l in links))
+        logger.info("Report written to %s: %d findings", result.report_dir, len(result.findings))
