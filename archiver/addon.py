@@ -7,11 +7,13 @@ priority: whatever the project, the spider or the command line sets wins.
 
 from __future__ import annotations
 
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import CannotResolveHostError
 from scrapy.settings import BaseSettings
 
 from archiver import __version__
 from archiver.downloadermiddlewares.addresses import PrivateAddressMiddleware
+from archiver.downloadermiddlewares.retry import BackoffRetryMiddleware
 from archiver.downloadermiddlewares.warc import WarcCaptureMiddleware
 from archiver.extensions.network import NetworkReachability
 from archiver.extensions.report import ReportWriter
@@ -20,6 +22,7 @@ from archiver.extensions.report import ReportWriter
 # hides an attempt (HttpCompression 590, Redirect 600, Retry 550), and of
 # HttpProxyMiddleware (750), whose decision the address check needs.
 CAPTURE_ORDER = 950
+RETRY_ORDER = 550
 ADDRESS_CHECK_ORDER = 760
 
 PROJECT_URL = "https://pypi.org/project/news-archiver/"
@@ -36,6 +39,11 @@ class Archiver:
         )
         settings.setdefault_in_component_priority_dict(
             "DOWNLOADER_MIDDLEWARES", PrivateAddressMiddleware, ADDRESS_CHECK_ORDER
+        )
+        # Scrapy's own retry, replaced in its place (550) by one that waits.
+        settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", RetryMiddleware, None)
+        settings.setdefault_in_component_priority_dict(
+            "DOWNLOADER_MIDDLEWARES", BackoffRetryMiddleware, RETRY_ORDER
         )
         settings.setdefault_in_component_priority_dict("EXTENSIONS", NetworkReachability, 0)
         settings.setdefault_in_component_priority_dict("EXTENSIONS", ReportWriter, 0)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+import secrets
+import string
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
@@ -22,6 +24,18 @@ def fetchable(url: str | None) -> bool:
     return bool(url) and urlsplit(url).scheme.lower() in FETCHABLE_SCHEMES
 
 
+def sibling_probe(url: str) -> tuple[tuple[str, str], str]:
+    """A random URL in the same folder as ``url``, and that folder's key.
+
+    A site that answers it with 200 and the same page answers anything:
+    its 200s may be "not found" pages (Bar-Yossef et al., WWW 2004).
+    """
+    parts = urlsplit(url)
+    folder = (parts.path or "/").rsplit("/", 1)[0] + "/"
+    name = "".join(secrets.choice(string.ascii_lowercase) for _ in range(20))
+    return (parts.netloc.lower(), folder), urlunsplit((parts.scheme, parts.netloc, folder + name, "", ""))
+
+
 class SeedsSpider(scrapy.Spider):
     """Arguments: ``-a seeds=PATH`` (a file or folder, default ``ARCHIVER_SEEDS``)."""
 
@@ -30,6 +44,7 @@ class SeedsSpider(scrapy.Spider):
     def __init__(self, *args, seeds: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.seeds_arg = seeds
+        self.probed: set[tuple[str, str]] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -89,14 +104,32 @@ class SeedsSpider(scrapy.Spider):
 
     def parse(self, response: Response):
         info = response.meta["archiver"]
+        if info.get("probe") or response.status >= 300:
+            return
+        if self.config.soft404_probes:
+            probe = self._probe(response)
+            if probe is not None:
+                yield probe
         depth = info["depth"]
         if depth >= self.config.depth or not isinstance(response, TextResponse):
-            return
-        if response.status >= 300:
             return
         for link in body_links(response.text, response.url):
             if fetchable(link.url):
                 yield self._request(link.url, depth=depth + 1, article=info["article"])
+
+    def _probe(self, response: Response) -> scrapy.Request | None:
+        """One soft-404 probe per folder of the URLs that answered 2xx."""
+        asked = response.meta.get("redirect_urls", [response.url])[0]
+        folder, url = sibling_probe(asked)
+        if folder in self.probed:
+            return None
+        self.probed.add(folder)
+        self.crawler.stats.inc_value("archiver/soft404/probe_count")
+        return scrapy.Request(
+            url, callback=self.parse, errback=self.failed, dont_filter=True,
+            meta={"archiver": {"depth": response.meta["archiver"]["depth"], "article": None,
+                               "probe": True}},
+        )
 
     def failed(self, failure: Failure) -> None:
         # Most failures are archived already; one raised after the capture

@@ -7,6 +7,7 @@ what replay gives back with what was sent, byte for byte.
 from __future__ import annotations
 
 import gzip
+from html import escape
 import socket
 import struct
 import threading
@@ -72,6 +73,33 @@ def article_body() -> str:
     return "".join(parts)
 
 
+STATUS_ARTICLE_PATH = "/2020/03/01/statuses-a2"
+# Relative links of the status article; absolute ones are added per request.
+STATUS_LINKS = [
+    "/page/ok", "/redirect/301", "/status/404", "/status/410", "/status/400",
+    "/status/401", "/status/403", "/status/451", "/status/999", "/challenge",
+    "/status/429", "/status/500", "/soft/missing-story", "/moved-home", "/reset",
+    "/slow", "/loop", "/private/secret",
+    "/dated/jsonld", "/dated/meta", "/dated/time", "/dated/byline",
+    "/2019/05/04/url-dated", "/2019/05/04/reused-url", "/dated/none", "/page/xss",
+]
+
+
+def status_article(port: int) -> bytes:
+    links = [*STATUS_LINKS, f"https://127.0.0.1:{port}/page/ok", "http://no-such-host.invalid/story"]
+    body = "".join(f"<p>{FILLER} Read <a href='{href}'>story {n}</a> too.</p>"
+                   for n, href in enumerate(links))
+    return page("Statuses of everything", body,
+                extra_head="<meta property='article:published_time' content='2020-03-01T09:00:00Z'>")
+
+
+def dated(title: str, head: str = "", byline: str = "") -> bytes:
+    return page(title, f"<p class='byline'>{byline}</p><p>{FILLER}</p><p>{FILLER}</p>", extra_head=head)
+
+
+SOFT_404_PAGE = page("Sorry", "<p>We could not find that story. Try the search box above.</p>")
+
+
 def _static() -> dict[str, tuple[int, list[tuple[str, str]], bytes]]:
     html = [("Content-Type", "text/html; charset=utf-8")]
     ok = page("A page that is fine", f"<p>{FILLER}</p><p><a href='/page/deeper'>deeper</a></p>")
@@ -87,6 +115,22 @@ def _static() -> dict[str, tuple[int, list[tuple[str, str]], bytes]]:
         "/status/500": (500, html, page("Error", "<p>Server error.</p>")),
         "/files/report.pdf": (200, [("Content-Type", "application/pdf")], PDF),
         "/files/photo.png": (200, [("Content-Type", "image/png")], PNG),
+        "/": (200, html, page("Front page", f"<p>{FILLER}</p>")),
+        "/page/gossip": (200, html, page("Celebrity gossip roundup", f"<p>{FILLER}</p>")),
+        # A title whose text is markup: escaped in the page, as text it must stay.
+        "/page/xss": (200, html, page(escape("<script>alert(1)</script>"), f"<p>{FILLER}</p>")),
+        "/dated/jsonld": (200, html, dated("JSON-LD dated", head=(
+            "<script type='application/ld+json'>{\"@context\": \"https://schema.org\", "
+            "\"@type\": \"NewsArticle\", \"datePublished\": \"2021-01-15T10:00:00Z\"}</script>"))),
+        "/dated/meta": (200, html, dated("Meta dated", head=(
+            "<meta property='article:published_time' content='2019-12-31T08:00:00Z'>"))),
+        "/dated/time": (200, html, page("Time dated", "<p>Published <time datetime='2020-03-02'>"
+                                                      f"2 March</time></p><p>{FILLER}</p>")),
+        "/dated/byline": (200, html, dated("Byline dated", byline="By Staff, March 5, 2020")),
+        "/2019/05/04/url-dated": (200, html, dated("URL dated")),
+        "/2019/05/04/reused-url": (200, html, dated("A newer story", head=(
+            "<meta property='article:published_time' content='2023-06-01T08:00:00Z'>"))),
+        "/dated/none": (200, html, dated("Not dated")),
     }
 
 
@@ -153,6 +197,22 @@ def make_handler(site: Site):
                 return self._chunked(CHUNKED_BODY)
             if path == "/page/headers":
                 return self._odd_headers()
+            if path == STATUS_ARTICLE_PATH:
+                return self._send(200, [("Content-Type", "text/html; charset=utf-8")],
+                                  status_article(self.server.server_address[1]))
+            if path == "/moved-home":
+                return self._send(302, [("Location", "/")], b"")
+            if path.startswith("/soft/"):
+                # Every URL here answers 200 with the same "not found" page.
+                return self._send(200, [("Content-Type", "text/html; charset=utf-8")], SOFT_404_PAGE)
+            if path == "/challenge":
+                return self._send(503, [("Content-Type", "text/html"), ("cf-mitigated", "challenge")],
+                                  page("Just a moment...", "<p>Checking your browser.</p>"))
+            if path.startswith("/status/") and path[8:].isdigit() and path not in site.static:
+                code = int(path[8:])
+                extra = [("Retry-After", "1")] if code == 429 else []
+                return self._send(code, [("Content-Type", "text/html"), *extra],
+                                  page(f"Status {code}", "<p>An error.</p>"))
             if path == "/slow":
                 time.sleep(SLOW_SECONDS)
                 return self._send(200, [("Content-Type", "text/plain")], b"too late")

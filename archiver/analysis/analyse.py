@@ -145,7 +145,7 @@ class _Analysis:
             status, detail = "soft_404", evidence
         facts = self.page(resolution).facts or PageFacts()
         url_date = date_from_url(url)
-        date, date_source = link_date(url_date, facts.published)
+        date, date_source = link_date(url_date, facts.published, facts.published_source)
         mismatch = bool(date and article_date and is_after(date, article_date, self.options.date_grace_days))
         title = facts.title
         warc = resolution.first

@@ -15,9 +15,10 @@ from archiver.analysis.model import PageFacts
 from archiver.seeds.dates import date_from_url
 
 
-def link_date(url_date: datetime.date | None,
-              page_date: datetime.date | None) -> tuple[datetime.date | None, str | None]:
-    if page_date is not None:
+def link_date(url_date: datetime.date | None, page_date: datetime.date | None,
+              page_source: str | None) -> tuple[datetime.date | None, str | None]:
+    # A "page date" that htmldate read off the URL is the URL's date.
+    if page_date is not None and page_source != "url":
         return page_date, "page"
     if url_date is not None:
         return url_date, "url"

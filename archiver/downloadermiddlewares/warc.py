@@ -25,6 +25,7 @@ from scrapy.http import Headers, Response
 
 from archiver import __version__
 from archiver import signals as archiver_signals
+from archiver.analysis.archive import PROBE_HEADER
 from archiver.config import ArchiverConfig
 from archiver.failures import classify_failure
 from archiver.seeds.model import Article, SeedDocument, SeedProblem
@@ -39,6 +40,10 @@ SOFTWARE = f"news-archiver/{__version__} (Scrapy/{scrapy.__version__}; warcio/{v
 # Set on an exception once its failure is archived: the same exception can
 # reach both process_exception and, through a spider's errback, the signal.
 RECORDED = "_archiver_recorded"
+
+
+def is_probe(request: Request) -> bool:
+    return bool(request.meta.get("archiver", {}).get("probe"))
 
 
 def _now() -> datetime.datetime:
@@ -143,6 +148,7 @@ class WarcCaptureMiddleware:
             fetched_at=_now(),
             ip_address=str(response.ip_address) if response.ip_address else None,
             truncated="length" if "dataloss" in response.flags else None,
+            extra_warc_headers=((PROBE_HEADER, "soft-404"),) if is_probe(request) else (),
         )
         self._write(*records.exchange_records(self.writer.builder, exchange))
         return response

@@ -43,6 +43,7 @@ class HttpExchange:
     fetched_at: datetime.datetime
     ip_address: str | None = None
     truncated: str | None = None  # a WARC-Truncated reason
+    extra_warc_headers: tuple[tuple[str, str], ...] = ()
 
 
 class RawHttpHeaders(StatusAndHeaders):
@@ -127,6 +128,7 @@ def exchange_records(builder: RecordBuilder, exchange: HttpExchange) -> tuple:
         warc_headers["WARC-IP-Address"] = exchange.ip_address
     if truncated:
         warc_headers["WARC-Truncated"] = truncated
+    warc_headers.update(exchange.extra_warc_headers)
     response = builder.create_warc_record(
         exchange.url,
         "response",

@@ -1,0 +1,100 @@
+"""Helpers shared by the report formats: value formatting and atomic writes."""
+
+from __future__ import annotations
+
+import datetime
+import math
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+# C0/C1 control characters other than tab, newline and carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACE = re.compile(r"\s+")
+
+
+def iso_date(value: datetime.date | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    return value.isoformat()
+
+
+def utc(value: datetime.datetime) -> datetime.datetime:
+    """The time in UTC; a naive time is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=datetime.timezone.utc)
+    return value.astimezone(datetime.timezone.utc)
+
+
+def iso_datetime(value: datetime.datetime) -> str:
+    """ISO 8601 in UTC with a ``Z``, to the second."""
+    return utc(value).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def human_datetime(value: datetime.datetime) -> str:
+    return utc(value).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def round_float(value: float | None, places: int = 4) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    if not math.isfinite(value):
+        return None
+    return round(value, places)
+
+
+def format_similarity(value: float | None) -> str:
+    value = round_float(value)
+    return "" if value is None else f"{value:.4f}"
+
+
+def clean(text: str | None) -> str:
+    """Text without control characters and with whitespace collapsed to one line."""
+    if not text:
+        return ""
+    return _SPACE.sub(" ", _CONTROL.sub("", str(text))).strip()
+
+
+def shorten(text: str | None, limit: int = 200) -> str:
+    """One line of at most ``limit`` characters, cut at a word where possible."""
+    text = clean(text)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rstrip()
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space].rstrip()
+    return cut + "…"
+
+
+def is_web_url(url: str | None) -> bool:
+    """True for an absolute http(s) URL with a host: the only kind made into a link."""
+    if not url or _CONTROL.search(url) or any(ch.isspace() for ch in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` as UTF-8 to ``path`` via ``path.tmp`` and a rename."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except FileNotFoundError:
+            pass
+        raise
+    return path

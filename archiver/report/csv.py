@@ -1,0 +1,88 @@
+"""links.csv: one row per link, the article's own page included (role "original")."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from archiver.analysis.model import ArticleReport, LinkReport, Report
+from archiver.report._common import iso_date
+
+COLUMNS = (
+    "article_url",
+    "url",
+    "anchor_text",
+    "found_in",
+    "status",
+    "verdict",
+    "http_status",
+    "final_url",
+    "redirects",
+    "date",
+    "date_source",
+    "url_date",
+    "page_date",
+    "date_mismatch",
+    "title",
+    "title_mismatch",
+    "warc_filename",
+    "warc_offset",
+    "detail",
+    "role",  # "original" for the article's own page, "link" for a link in it
+)
+
+# A spreadsheet would read a cell starting with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def safe_cell(value: object) -> object:
+    """Neutralise text a spreadsheet would run as a formula; other values pass."""
+    if not isinstance(value, str) or not value:
+        return value
+    if value.startswith(_FORMULA_START) or value.lstrip().startswith(_FORMULA_START[:4]):
+        return "'" + value
+    return value
+
+
+def _bool(value: bool | None) -> str:
+    if value is None:
+        return ""
+    return "true" if value else "false"
+
+
+def _row(article: ArticleReport, link: LinkReport, role: str) -> list[object]:
+    row = [
+        article.url or "",
+        link.url,
+        link.anchor_text or "",
+        ";".join(link.found_in),
+        link.status,
+        link.verdict,
+        "" if link.http_status is None else int(link.http_status),
+        link.final_url or "",
+        " -> ".join(link.redirects),
+        iso_date(link.date) or "",
+        link.date_source or "",
+        iso_date(link.url_date) or "",
+        iso_date(link.page_date) or "",
+        _bool(link.date_mismatch),
+        link.title or "",
+        _bool(link.title_mismatch),
+        "" if link.warc is None else link.warc.filename,
+        "" if link.warc is None else int(link.warc.offset),
+        link.detail or "",
+        role,
+    ]
+    return [safe_cell(value) for value in row]
+
+
+def render_csv(report: Report) -> str:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)  # RFC 4180: CRLF line ends, minimal quoting
+    writer.writerow(COLUMNS)
+    for article in report.articles:
+        if article.original is not None:
+            writer.writerow(_row(article, article.original, "original"))
+        for link in article.links:
+            writer.writerow(_row(article, link, "link"))
+    return buffer.getvalue()

@@ -1,0 +1,305 @@
+"""report.html: one self-contained page (inline CSS and SVG, no script, nothing fetched).
+
+Every string from the web or from seeds goes through :func:`e`
+(``html.escape(..., quote=True)``); only http(s) URLs become links.
+A Content-Security-Policy forbids scripts and outside resources as a second
+line of defence.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from archiver.analysis.model import SCHEMA_VERSION, ArticleReport, LinkReport, Report, TextComparison
+from archiver.report._common import (
+    clean,
+    format_similarity,
+    human_datetime,
+    is_web_url,
+    iso_date,
+    shorten,
+)
+from archiver.report.json import summarize
+from archiver.report.timeline import render_timeline
+
+MAX_PARAGRAPHS = 10
+PARAGRAPH_CHARS = 200
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+STYLE = """
+:root { color-scheme: light; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
+       color: #222; background: #fff; margin: 0 auto; padding: 1.5rem 2rem 3rem; max-width: 1200px; }
+h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.3rem; margin: 2.2rem 0 .5rem; padding-top: .8rem; border-top: 2px solid #d0d5da; }
+h3 { font-size: 1.05rem; margin: 1.4rem 0 .4rem; }
+.meta { color: #555; margin: 0 0 1rem; }
+.warning { border: 2px solid #c0392b; background: #fdecea; color: #7b1d13; padding: .7rem 1rem;
+           margin: 1rem 0; font-weight: 600; }
+.ok-banner { color: #2d6a2d; }
+table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .88rem; width: 100%; }
+th, td { border: 1px solid #d0d5da; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+th { background: #f0f2f4; font-weight: 600; }
+tbody tr:nth-child(even) { background: #fafbfc; }
+table.summary { width: auto; }
+table.summary td.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.url, span.url { word-break: break-all; }
+code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .85em; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: .5rem 0 1rem; }
+dl.facts dt { font-weight: 600; color: #444; }
+dl.facts dd { margin: 0; word-break: break-word; }
+.badge { display: inline-block; padding: 0 .4rem; border-radius: 3px; font-size: .8rem; font-weight: 700;
+         border: 1px solid currentColor; white-space: nowrap; }
+.verdict-dead .badge.verdict, .badge.dead { color: #a93226; background: #fdecea; }
+.badge.alive { color: #2d6a2d; background: #eaf6ea; }
+.badge.uncertain { color: #8a6d1a; background: #fdf6e3; }
+tr.verdict-dead { background: #fdf0ee !important; }
+tr.verdict-dead td:first-child { border-left: 4px solid #c0392b; }
+td.mismatch, span.mismatch { color: #a93226; font-weight: 600; }
+.flag { display: inline-block; margin: .1rem .2rem 0 0; padding: 0 .35rem; border-radius: 3px; font-size: .75rem;
+        font-weight: 700; color: #fff; background: #c0392b; white-space: nowrap; }
+.flag.title { background: #8e5b00; }
+figure.timeline { margin: .5rem 0 1rem; overflow-x: auto; }
+figure.timeline figcaption { color: #555; font-size: .85rem; }
+ul.paragraphs { margin: .2rem 0 .6rem; }
+ul.paragraphs li { color: #333; }
+.muted { color: #777; }
+footer { margin-top: 3rem; color: #777; font-size: .85rem; }
+"""
+
+DASH = '<span class="muted">—</span>'
+
+_CLASS_UNSAFE = re.compile(r"[^a-z0-9_-]+")
+
+
+def e(text: object) -> str:
+    """Escape text for HTML content or a quoted attribute."""
+    return escape("" if text is None else str(text), quote=True)
+
+
+def _css(value: object) -> str:
+    return _CLASS_UNSAFE.sub("-", str(value).lower())
+
+
+def url_html(url: str | None, text: str | None = None) -> str:
+    """A link for an http(s) URL; any other URL (javascript:, data: …) is shown as text."""
+    if not url:
+        return DASH
+    shown = e(text if text is not None else url)
+    if is_web_url(url):
+        return f'<a class="url" href="{e(url)}" rel="noopener noreferrer nofollow">{shown}</a>'
+    return f'<span class="url" title="not a web link">{shown}</span>'
+
+
+def _or_dash(text: object) -> str:
+    return DASH if text in (None, "") else e(text)
+
+
+def _verdict_badge(verdict: str) -> str:
+    return f'<span class="badge verdict {_css(verdict)}">{e(verdict).upper()}</span>'
+
+
+def _flags(link: LinkReport) -> str:
+    flags = []
+    if link.date_mismatch:
+        flags.append('<span class="flag date">DATE AFTER ARTICLE</span>')
+    if link.title_mismatch:
+        flags.append('<span class="flag title">TITLE MISMATCH</span>')
+    return "".join(flags) or DASH
+
+
+def _link_row(index: int | str, link: LinkReport) -> str:
+    classes = [f"verdict-{_css(link.verdict)}", f"status-{_css(link.status)}"]
+    if link.date_mismatch:
+        classes.append("date-mismatch")
+    date = iso_date(link.date)
+    if date:
+        date_cell = e(date)
+        if link.date_source:
+            date_cell += f' <span class="muted">({e(link.date_source)})</span>'
+        if link.date_mismatch:
+            date_cell += ' <span class="mismatch">after article</span>'
+    else:
+        date_cell = DASH
+    notes = []
+    if link.final_url and link.final_url != link.url:
+        notes.append(f"now at {url_html(link.final_url)}")
+    if link.redirects:
+        notes.append(f"{len(link.redirects)} redirect(s)")
+    if link.title:
+        notes.append(f"title “{e(shorten(link.title))}”")
+    if link.detail:
+        notes.append(e(shorten(link.detail)))
+    if link.warc is not None:
+        notes.append(f'<span class="mono">{e(link.warc.filename)} @ {int(link.warc.offset)}</span>')
+    return (
+        f'<tr class="{" ".join(classes)}">'
+        f"<td>{e(index)}</td>"
+        f'<td class="status">{e(link.status)}</td>'
+        f"<td>{_verdict_badge(link.verdict)}</td>"
+        f"<td>{_or_dash(link.http_status)}</td>"
+        f'<td class="{"mismatch" if link.date_mismatch else "date"}">{date_cell}</td>'
+        f"<td>{_flags(link)}</td>"
+        f'<td class="url">{url_html(link.url)}</td>'
+        f"<td>{_or_dash(clean(link.anchor_text))}</td>"
+        f"<td>{'<br>'.join(notes) or DASH}</td>"
+        "</tr>"
+    )
+
+
+_LINK_HEADER = (
+    "<thead><tr><th>#</th><th>Status</th><th>Verdict</th><th>HTTP</th><th>Date</th><th>Flags</th>"
+    "<th>URL</th><th>Anchor text</th><th>Notes</th></tr></thead>"
+)
+
+
+def _paragraphs(label: str, paragraphs: tuple[str, ...]) -> str:
+    if not paragraphs:
+        return ""
+    items = "".join(f"<li>“{e(shorten(p, PARAGRAPH_CHARS))}”</li>" for p in paragraphs[:MAX_PARAGRAPHS])
+    if len(paragraphs) > MAX_PARAGRAPHS:
+        items += f'<li class="muted">… and {len(paragraphs) - MAX_PARAGRAPHS} more</li>'
+    return f'<p>{e(label)} ({len(paragraphs)}):</p><ul class="paragraphs">{items}</ul>'
+
+
+def _comparisons(comparisons: tuple[TextComparison, ...]) -> str:
+    if not comparisons:
+        return ""
+    rows = "".join(
+        "<tr>"
+        f"<td>{e(c.seed)}</td><td>{e(c.other)}</td><td>{_or_dash(c.verdict)}</td>"
+        f"<td>{_or_dash(format_similarity(c.similarity))}</td>"
+        f"<td>{_paragraphs('Missing from the other text', c.missing_paragraphs)}"
+        f"{_paragraphs('Added in the other text', c.added_paragraphs) }"
+        f"{'' if c.missing_paragraphs or c.added_paragraphs else DASH}</td>"
+        "</tr>"
+        for c in comparisons
+    )
+    return (
+        "<h3>Text comparisons</h3><table class=\"comparisons\"><thead><tr><th>Seed</th><th>Against</th>"
+        f"<th>Verdict</th><th>Similarity</th><th>Paragraphs</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _article(number: int, article: ArticleReport, grace_days: int) -> str:
+    out = [f'<article id="article-{number}">']
+    title = e(clean(article.title)) or '<span class="muted">(untitled)</span>'
+    out.append(f"<h2>{number}. {title}</h2>")
+    facts = [("URL", f'<span class="url">{url_html(article.url)}</span>')]
+    if article.seeds:
+        facts.append(("Seeds", ", ".join(f'<span class="mono">{e(s)}</span>' for s in article.seeds)))
+    published = e(iso_date(article.published) or "unknown")
+    if article.published_source:
+        published += f' <span class="muted">(source: {e(article.published_source)})</span>'
+    facts.append(("Published", published))
+    if article.original is not None:
+        o = article.original
+        text = f"{e(o.status)} {_verdict_badge(o.verdict)}"
+        if o.http_status is not None:
+            text += f" HTTP {int(o.http_status)}"
+        if o.final_url and o.final_url != o.url:
+            text += f" — now at {url_html(o.final_url)}"
+        if o.detail:
+            text += f" — {e(shorten(o.detail))}"
+        facts.append(("Original page", text))
+    if article.text_verdict is not None or article.text_similarity is not None:
+        facts.append((
+            "Text",
+            f"{_or_dash(article.text_verdict)}, similarity {_or_dash(format_similarity(article.text_similarity))}",
+        ))
+    out.append('<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
+
+    dated = [link for link in article.links if link.date is not None]
+    mismatches = sum(1 for link in article.links if link.date_mismatch)
+    caption = f"{len(dated)} of {len(article.links)} link(s) dated"
+    if mismatches:
+        caption += (
+            f'; <span class="mismatch">{mismatches} dated after the article</span> '
+            f"(more than {int(grace_days)} day(s) after publication), shown in red"
+        )
+    out.append(
+        f'<figure class="timeline">{render_timeline(article, grace_days)}'
+        f"<figcaption>{caption}.</figcaption></figure>"
+    )
+
+    out.append(_comparisons(article.comparisons))
+    if article.date_findings:
+        out.append("<h3>Date findings</h3><ul>")
+        out.extend(f"<li>{e(clean(f))}</li>" for f in article.date_findings)
+        out.append("</ul>")
+
+    out.append(f"<h3>Links ({len(article.links)})</h3>")
+    if article.links:
+        rows = "".join(_link_row(i, link) for i, link in enumerate(article.links, 1))
+        out.append(f'<table class="links">{_LINK_HEADER}<tbody>{rows}</tbody></table>')
+    else:
+        out.append('<p class="muted">No links.</p>')
+    out.append("</article>")
+    return "".join(out)
+
+
+def render_html(report: Report) -> str:
+    summary = summarize(report)
+    generated = human_datetime(report.generated)
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{e(CSP)}">',
+        '<meta name="referrer" content="no-referrer">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>News archive report — {e(generated)}</title>",
+        f"<style>{STYLE}</style></head><body>",
+        "<header><h1>News archive report</h1>",
+        f'<p class="meta">Generated {e(generated)}. Network: '
+        f"{'reachable' if report.network_reachable else '<strong>unreachable</strong>'}.</p>",
+    ]
+    if not report.network_reachable:
+        out.append(
+            '<div class="warning" role="alert">⚠ The network was unreachable during this run: '
+            "link verdicts are uncertain and do not show that a page is gone.</div>"
+        )
+    out.append("</header>")
+
+    if report.notes:
+        out.append("<section><h2>Notes</h2><ul>")
+        out.extend(f"<li>{e(clean(n))}</li>" for n in report.notes)
+        out.append("</ul></section>")
+
+    rows = [("Articles", summary["articles"]), ("Links", summary["links"])]
+    rows += [(f"Links {v}", n) for v, n in summary["verdicts"].items()]
+    rows += [(f"Status {s}", n) for s, n in summary["statuses"].items()]
+    rows += [
+        ("Links dated after their article", summary["date_mismatches"]),
+        ("Title mismatches", summary["title_mismatches"]),
+        ("Integrity problems", summary["integrity_problems"]),
+    ]
+    out.append('<section><h2>Summary</h2><table class="summary"><tbody>')
+    out.extend(f'<tr><th scope="row">{e(k)}</th><td class="n">{int(n)}</td></tr>' for k, n in rows)
+    out.append("</tbody></table>")
+    if report.archives:
+        out.append("<h3>Archives read</h3><ul>")
+        out.extend(f'<li class="mono">{e(a)}</li>' for a in report.archives)
+        out.append("</ul>")
+    out.append("</section>")
+
+    for number, article in enumerate(report.articles, 1):
+        out.append(_article(number, article, report.date_grace_days))
+
+    out.append("<section><h2>Archive integrity</h2>")
+    if report.integrity:
+        out.append(
+            '<table class="integrity"><thead><tr><th>File</th><th>Offset</th><th>Problem</th></tr></thead><tbody>'
+        )
+        out.extend(
+            f'<tr><td class="mono">{e(p.filename)}</td><td>{_or_dash(p.offset)}</td><td>{e(p.problem)}</td></tr>'
+            for p in report.integrity
+        )
+        out.append("</tbody></table>")
+    else:
+        out.append("<p>No problems found.</p>")
+    out.append("</section>")
+    out.append(f"<footer>Report schema version {SCHEMA_VERSION}.</footer>")
+    out.append("</body></html>\n")
+    return "\n".join(out)

@@ -1,0 +1,132 @@
+"""report.json: the machine-readable document (schema ``SCHEMA_VERSION``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from archiver.analysis.model import (
+    LINK_STATUSES,
+    SCHEMA_VERSION,
+    TEXT_VERDICTS,
+    VERDICTS,
+    ArticleReport,
+    IntegrityProblem,
+    LinkReport,
+    Report,
+    TextComparison,
+)
+from archiver.report._common import iso_date, iso_datetime, round_float
+
+
+def link_to_dict(link: LinkReport) -> dict[str, Any]:
+    return {
+        "url": link.url,
+        "anchor_text": link.anchor_text,
+        "found_in": list(link.found_in),
+        "status": link.status,
+        "verdict": link.verdict,
+        "http_status": link.http_status,
+        "final_url": link.final_url,
+        "redirects": list(link.redirects),
+        "date": iso_date(link.date),
+        "date_source": link.date_source,
+        "date_mismatch": bool(link.date_mismatch),
+        "title_mismatch": None if link.title_mismatch is None else bool(link.title_mismatch),
+        "warc": None if link.warc is None else {
+            "filename": link.warc.filename,
+            "offset": int(link.warc.offset),
+        },
+        "url_date": iso_date(link.url_date),
+        "page_date": iso_date(link.page_date),
+        "page_date_source": link.page_date_source,
+        "title": link.title,
+        "detail": link.detail,
+    }
+
+
+def comparison_to_dict(comparison: TextComparison) -> dict[str, Any]:
+    return {
+        "seed": comparison.seed,
+        "other": comparison.other,
+        "similarity": round_float(comparison.similarity),
+        "verdict": comparison.verdict,
+        "missing_paragraphs": list(comparison.missing_paragraphs),
+        "added_paragraphs": list(comparison.added_paragraphs),
+    }
+
+
+def article_to_dict(article: ArticleReport) -> dict[str, Any]:
+    return {
+        "url": article.url,
+        "seeds": list(article.seeds),
+        "title": article.title,
+        "published": iso_date(article.published),
+        "published_source": article.published_source,
+        "original": None if article.original is None else link_to_dict(article.original),
+        "text_similarity": round_float(article.text_similarity),
+        "text_verdict": article.text_verdict,
+        "links": [link_to_dict(link) for link in article.links],
+        "comparisons": [comparison_to_dict(c) for c in article.comparisons],
+        "date_findings": list(article.date_findings),
+    }
+
+
+def integrity_to_dict(problem: IntegrityProblem) -> dict[str, Any]:
+    return {
+        "filename": problem.filename,
+        "offset": None if problem.offset is None else int(problem.offset),
+        "problem": problem.problem,
+    }
+
+
+def _counts(values: list[str], vocabulary: tuple[str, ...]) -> dict[str, int]:
+    """Counts in vocabulary order (every known key present), then unknown values sorted."""
+    counts = {key: 0 for key in vocabulary}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    known = {key: counts[key] for key in vocabulary}
+    extra = {key: counts[key] for key in sorted(set(counts) - set(vocabulary), key=str)}
+    return {**known, **extra}
+
+
+def summarize(report: Report) -> dict[str, Any]:
+    """Counts over the articles' links (the original pages are counted apart)."""
+    links = [link for article in report.articles for link in article.links]
+    originals = [a.original for a in report.articles if a.original is not None]
+    return {
+        "articles": len(report.articles),
+        "links": len(links),
+        "originals": len(originals),
+        "verdicts": _counts([link.verdict for link in links], VERDICTS),
+        "statuses": {k: v for k, v in _counts([link.status for link in links], LINK_STATUSES).items() if v},
+        "original_verdicts": _counts([link.verdict for link in originals], VERDICTS),
+        "text_verdicts": {
+            k: v
+            for k, v in _counts(
+                [a.text_verdict for a in report.articles if a.text_verdict is not None], TEXT_VERDICTS
+            ).items()
+            if v
+        },
+        "date_mismatches": sum(1 for link in links if link.date_mismatch),
+        "title_mismatches": sum(1 for link in links if link.title_mismatch),
+        "integrity_problems": len(report.integrity),
+    }
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated": iso_datetime(report.generated),
+        "network_reachable": bool(report.network_reachable),
+        "date_grace_days": int(report.date_grace_days),
+        "archives": list(report.archives),
+        "notes": list(report.notes),
+        "summary": summarize(report),
+        "articles": [article_to_dict(article) for article in report.articles],
+        "integrity": [integrity_to_dict(problem) for problem in report.integrity],
+    }
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report_to_dict(report), ensure_ascii=False, indent=2, allow_nan=False) + "\n"

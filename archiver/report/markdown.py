@@ -1,0 +1,215 @@
+"""report.md: the report as Markdown for a newsroom.
+
+Everything that comes from the web or from seeds goes through :func:`md`,
+which escapes Markdown syntax and turns ``<`` and ``>`` into entities, so
+that no text can become a heading, a link, a table cell break or raw HTML.
+"""
+
+from __future__ import annotations
+
+import re
+
+from archiver.analysis.model import ArticleReport, LinkReport, Report, TextComparison
+from archiver.report._common import clean, format_similarity, human_datetime, iso_date, shorten
+from archiver.report.json import summarize
+
+MAX_PARAGRAPHS = 10
+PARAGRAPH_CHARS = 200
+
+_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+_LIST_NUMBER = re.compile(r"^(\d+)([.)])")
+
+
+def md(text: object) -> str:
+    """Untrusted text as inert Markdown on a single line."""
+    text = clean(None if text is None else str(text))
+    text = _ENTITY.sub("&amp;", text)
+    text = _SPECIAL.sub(r"\\\1", text)
+    text = text.replace("<", "&lt;").replace(">", "&gt;")
+    # Characters that mean something only at the start of a line.
+    if text[:1] in ("-", "+", "="):
+        text = "\\" + text
+    text = _LIST_NUMBER.sub(r"\1\\\2", text)
+    return text
+
+
+def _cell(text: object) -> str:
+    value = md(text)
+    return value if value else "—"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _flags(link: LinkReport) -> str:
+    flags = []
+    if link.date_mismatch:
+        flags.append("**DATE AFTER ARTICLE**")
+    if link.title_mismatch:
+        flags.append("**TITLE MISMATCH**")
+    return ", ".join(flags) if flags else "—"
+
+
+def _verdict(verdict: str) -> str:
+    return f"**{md(verdict).upper()}**" if verdict == "dead" else md(verdict)
+
+
+def _link_summary(link: LinkReport) -> str:
+    parts = [f"{md(link.status)}, {_verdict(link.verdict)}"]
+    if link.http_status is not None:
+        parts.append(f"HTTP {link.http_status}")
+    if link.final_url and link.final_url != link.url:
+        parts.append(f"now at {md(link.final_url)}")
+    if link.redirects:
+        parts.append(f"{len(link.redirects)} redirect(s)")
+    if link.title:
+        parts.append(f"title “{md(shorten(link.title))}”")
+    if link.detail:
+        parts.append(f"detail: {md(shorten(link.detail))}")
+    if link.warc is not None:
+        parts.append(f"WARC {md(link.warc.filename)} @ {link.warc.offset}")
+    return "; ".join(parts)
+
+
+def _paragraphs(label: str, paragraphs: tuple[str, ...]) -> list[str]:
+    if not paragraphs:
+        return []
+    lines = [f"  - {label} ({len(paragraphs)}):"]
+    for paragraph in paragraphs[:MAX_PARAGRAPHS]:
+        lines.append(f"    - “{md(shorten(paragraph, PARAGRAPH_CHARS))}”")
+    if len(paragraphs) > MAX_PARAGRAPHS:
+        lines.append(f"    - … and {len(paragraphs) - MAX_PARAGRAPHS} more")
+    return lines
+
+
+def _comparison(comparison: TextComparison) -> list[str]:
+    lines = [
+        f"- **{md(comparison.seed)}** against **{md(comparison.other)}**: "
+        f"{md(comparison.verdict)}, similarity {format_similarity(comparison.similarity) or '—'}"
+    ]
+    lines += _paragraphs("Missing from the other text", comparison.missing_paragraphs)
+    lines += _paragraphs("Added in the other text", comparison.added_paragraphs)
+    return lines
+
+
+def _link_row(index: int, link: LinkReport) -> list[str]:
+    date = iso_date(link.date)
+    if date and link.date_source:
+        date += f" ({md(link.date_source)})"
+    return [
+        str(index),
+        _cell(link.status),
+        _verdict(link.verdict),
+        "—" if link.http_status is None else str(link.http_status),
+        date or "—",
+        _flags(link),
+        _cell(link.url),
+        _cell(link.anchor_text),
+    ]
+
+
+def _article(number: int, article: ArticleReport, grace_days: int) -> list[str]:
+    lines = [f"## {number}. {md(article.title) or '(untitled)'}", ""]
+    lines.append(f"- **URL:** {md(article.url) or '(unknown)'}")
+    if article.seeds:
+        lines.append("- **Seeds:** " + ", ".join(md(seed) for seed in article.seeds))
+    published = iso_date(article.published) or "unknown"
+    if article.published_source:
+        published += f" (source: {md(article.published_source)})"
+    lines.append(f"- **Published:** {published}")
+    if article.original is not None:
+        lines.append(f"- **Original page:** {_link_summary(article.original)}")
+    if article.text_verdict is not None or article.text_similarity is not None:
+        lines.append(
+            f"- **Text:** {md(article.text_verdict) or '—'}, "
+            f"similarity {format_similarity(article.text_similarity) or '—'}"
+        )
+    lines.append("")
+
+    if article.comparisons:
+        lines += ["### Text comparisons", ""]
+        for comparison in article.comparisons:
+            lines += _comparison(comparison)
+        lines.append("")
+
+    if article.date_findings:
+        lines += ["### Date findings", ""]
+        lines += [f"- {md(finding)}" for finding in article.date_findings]
+        lines.append("")
+
+    lines += [f"### Links ({len(article.links)})", ""]
+    if article.links:
+        mismatches = sum(1 for link in article.links if link.date_mismatch)
+        if mismatches:
+            lines += [
+                f"**{mismatches} link(s) dated after the article** "
+                f"(more than {grace_days} day(s) after its publication date).",
+                "",
+            ]
+        lines += _table(
+            ["#", "Status", "Verdict", "HTTP", "Date", "Flags", "URL", "Anchor text"],
+            [_link_row(i, link) for i, link in enumerate(article.links, 1)],
+        )
+    else:
+        lines.append("No links.")
+    lines.append("")
+    return lines
+
+
+def render_markdown(report: Report) -> str:
+    summary = summarize(report)
+    lines = ["# News archive report", ""]
+    lines.append(f"Generated {human_datetime(report.generated)}.")
+    lines.append("")
+    if report.network_reachable:
+        lines.append("Network: reachable.")
+    else:
+        lines.append(
+            "> **⚠ The network was unreachable during this run: link verdicts are uncertain "
+            "and do not show that a page is gone.**"
+        )
+    lines.append("")
+    if report.notes:
+        lines += ["## Notes", ""]
+        lines += [f"- {md(note)}" for note in report.notes]
+        lines.append("")
+    if report.archives:
+        lines += ["## Archives", ""]
+        lines += [f"- {md(name)}" for name in report.archives]
+        lines.append("")
+
+    lines += ["## Summary", ""]
+    rows = [
+        ["Articles", str(summary["articles"])],
+        ["Links", str(summary["links"])],
+    ]
+    rows += [[f"Links {md(verdict)}", str(count)] for verdict, count in summary["verdicts"].items()]
+    rows += [[f"Status {md(status)}", str(count)] for status, count in summary["statuses"].items()]
+    rows += [
+        ["Links dated after their article", str(summary["date_mismatches"])],
+        ["Title mismatches", str(summary["title_mismatches"])],
+        ["Integrity problems", str(summary["integrity_problems"])],
+    ]
+    lines += _table(["Count", "Number"], rows)
+    lines.append("")
+
+    for number, article in enumerate(report.articles, 1):
+        lines += _article(number, article, report.date_grace_days)
+
+    lines += ["## Archive integrity", ""]
+    if report.integrity:
+        lines += _table(
+            ["File", "Offset", "Problem"],
+            [
+                [_cell(p.filename), "—" if p.offset is None else str(p.offset), _cell(p.problem)]
+                for p in report.integrity
+            ],
+        )
+    else:
+        lines.append("No problems found.")
+    lines.append("")
+    return "\n".join(lines)
