@@ -92,9 +92,9 @@ def run_audit(paths: Sequence[str | Path], *, seeds: str | Path | None = None,
         index = read_archives(files, on_progress=bar.update)
     finally:
         bar.close()
-    unreadable = {p.filename for p in index.problems if p.offset is None and p.problem.startswith("cannot read")}
-    if len(unreadable) == len(files):
-        errors.append("none of the WARC files could be read")
+    if len(set(index.unreadable)) == len(files):
+        errors.extend(f"{p.filename}: {p.problem}" for p in index.problems if p.offset is None)
+        errors.append("no WARC record could be read from any input")
         return AuditResult(None, None, (), tuple(errors), EXIT_UNREADABLE)
     report = analyse(index, extra_seeds, options)
     write_report(report, output)

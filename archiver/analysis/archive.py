@@ -88,6 +88,7 @@ class ArchiveIndex:
     seeds: list[SeedRecord] = field(default_factory=list)
     problems: list[IntegrityProblem] = field(default_factory=list)
     paths: dict[str, Path] = field(default_factory=dict)  # file name -> path
+    unreadable: list[str] = field(default_factory=list)  # files that gave no record at all
 
     def add_capture(self, capture: Capture) -> None:
         self.captures.setdefault(url_key(capture.url), []).append(capture)
@@ -147,6 +148,8 @@ class _FileReader:
         self.name = path.name
         self.on_progress = on_progress
         self.position = 0
+        self.records = 0
+        self.arc = self.name.removesuffix(".open").endswith((".arc", ".arc.gz"))
 
     def problem(self, offset: int | None, text: str) -> None:
         self.index.problems.append(IntegrityProblem(self.name, offset, text))
@@ -160,6 +163,9 @@ class _FileReader:
             start = 0
             while start is not None:
                 start = self._read_from(stream, start, gzipped)
+        if not self.records:
+            self.index.unreadable.append(self.name)
+            self.problem(None, "no WARC record could be read: not a WARC file, or damaged from its start")
         if self.on_progress:
             self.on_progress(self.path.stat().st_size - self.position)
 
@@ -167,21 +173,27 @@ class _FileReader:
         """Read records from ``start``; where to resume after damage, or None."""
         stream.seek(start)
         iterator = ArchiveIterator(stream, check_digests=True)
-        offset = start
         try:
             for record in iterator:
-                offset = iterator.offset  # get_record_offset() would consume the record
-                self._record(record, offset)
+                # get_record_offset() would read the record to its end first.
+                if record.format != "warc" and not self.arc:
+                    # warcio reads any line of five words as an ARC header.
+                    self.problem(iterator.offset, "not a WARC record (it reads only as ARC)")
+                    continue
+                self._record(record, iterator.offset)
+                self.records += 1
                 self._progress(stream.tell())
-            return None
         except (ArchiveLoadFailed, zlib.error, EOFError, OSError, ValueError) as error:
-            damaged = iterator.offset if iterator.offset > offset else offset
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            kind = "bad gzip member" if isinstance(error, (zlib.error, EOFError)) else "unreadable record"
-            self.problem(damaged, f"{kind}: {reason}")
-        if not gzipped:
-            return None
-        return self._next_member(stream, max(offset, start) + 1)
+            damaged = max(iterator.offset, start)
+            self.problem(damaged, _describe(error, stream, damaged, gzipped))
+            return self._next_member(stream, damaged + 1) if gzipped else None
+        # warcio stops without a word at a gzip member cut short.
+        size = os.fstat(stream.fileno()).st_size
+        stream.seek(iterator.offset)
+        if stream.read(16).strip(b"\r\n"):
+            self.problem(iterator.offset, f"truncated record: the last {size - iterator.offset} "
+                                          "bytes of the file cannot be read")
+        return None
 
     def _next_member(self, stream, after: int) -> int | None:
         stream.seek(after)
@@ -281,6 +293,23 @@ class _FileReader:
             ))
 
 
+def _printable(text: str, limit: int = 120) -> str:
+    text = "".join(c if c.isprintable() else "?" for c in text.strip())
+    return text[:limit] + ("…" if len(text) > limit else "")
+
+
+def _describe(error: BaseException, stream, offset: int, gzipped: bool) -> str:
+    """Name the damage: a gzip member that does not inflate, or a record that does not parse."""
+    if gzipped:
+        stream.seek(offset)
+        try:
+            zlib.decompressobj(wbits=31).decompress(stream.read(CHUNK))
+        except zlib.error as inflate_error:
+            return f"bad gzip member: {inflate_error}"
+    reason = str(error).splitlines()[0] if str(error).strip() else type(error).__name__
+    return f"unreadable record: {_printable(reason)}"
+
+
 def warc_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[str]]:
     """The WARC files named or found under folders, and the names that are none."""
     found: list[Path] = []
@@ -306,5 +335,6 @@ def read_archives(paths: Iterable[Path], on_progress: Callable[[int], None] | No
         try:
             _FileReader(index, path, on_progress).read()
         except OSError as error:
+            index.unreadable.append(path.name)
             index.problems.append(IntegrityProblem(path.name, None, f"cannot read: {error.strerror or error}"))
     return index

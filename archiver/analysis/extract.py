@@ -1,0 +1,322 @@
+"""From an archived HTTP response body to the facts of the article it shows.
+
+The chain is ``decode_body`` (undo Content-Encoding), ``html_text`` (bytes to
+str) and ``page_facts`` (trafilatura for the text and metadata, htmldate for
+the publication date). ``extract_page`` runs all three; it is a module-level
+function of plain arguments so that it pickles into a process pool.
+"""
+
+from __future__ import annotations
+
+import datetime
+from copy import deepcopy
+import importlib
+import logging
+import re
+import zlib
+from collections.abc import Callable, Iterator
+from types import ModuleType
+
+import charset_normalizer
+import htmldate
+import trafilatura
+from lxml.html import HtmlElement
+from w3lib.encoding import html_to_unicode
+
+# htmldate exports only find_date. The source check below parses markup with
+# find_date's own parsers so that "this element holds the date" means the
+# same thing to both.
+from htmldate.extractors import extract_url_date, try_date_expr
+from htmldate.utils import Extractor
+from htmldate.validators import get_max_date, get_min_date
+
+from .model import PageFacts
+
+logger = logging.getLogger(__name__)
+
+# A body inflated beyond this is treated as a decompression bomb, not an
+# article: extraction runs in worker processes that must not exhaust memory.
+MAX_DECODED_BYTES = 64 * 1024 * 1024
+
+DATE_FORMAT = "%Y-%m-%d"
+
+
+class ExtractionError(ValueError):
+    """The body cannot be turned into text; the message says why."""
+
+
+def _optional_module(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+# br and zstd are optional here: scrapy pulls them in, but a body that needs a
+# missing decoder should fail that one page, not the import of this module.
+_brotli = _optional_module("brotli")
+_zstd = _optional_module("compression.zstd") or _optional_module("backports.zstd")
+
+
+def _inflate(data: bytes, wbits: int, coding: str) -> bytes:
+    """Decompress zlib-family data, every gzip member, within the size limit."""
+    out = bytearray()
+    while True:
+        inflater = zlib.decompressobj(wbits)
+        try:
+            out += inflater.decompress(data, MAX_DECODED_BYTES + 1 - len(out))
+        except zlib.error as error:
+            raise ExtractionError(f"corrupt {coding} body: {error}") from None
+        if len(out) > MAX_DECODED_BYTES:
+            raise ExtractionError(f"{coding} body inflates beyond {MAX_DECODED_BYTES} bytes")
+        if not inflater.eof:
+            raise ExtractionError(f"corrupt {coding} body: truncated stream")
+        data = inflater.unused_data
+        # Concatenated gzip members form one body (RFC 1952); NUL padding
+        # after the last member is common and harmless.
+        if wbits != zlib.MAX_WBITS | 16 or not data.strip(b"\x00"):
+            return bytes(out)
+
+
+def _gunzip(data: bytes) -> bytes:
+    return _inflate(data, zlib.MAX_WBITS | 16, "gzip")
+
+
+def _deflate(data: bytes) -> bytes:
+    # RFC 9110 deflate is zlib-wrapped, but some servers send raw deflate.
+    try:
+        return _inflate(data, zlib.MAX_WBITS, "deflate")
+    except ExtractionError as zlib_error:
+        try:
+            return _inflate(data, -zlib.MAX_WBITS, "deflate")
+        except ExtractionError:
+            raise zlib_error from None
+
+
+def _unbrotli(data: bytes) -> bytes:
+    if _brotli is None:
+        raise ExtractionError("brotli body, but the brotli module is not installed")
+    try:
+        out = _brotli.decompress(data)
+    except _brotli.error as error:
+        raise ExtractionError(f"corrupt br body: {error or 'invalid stream'}") from None
+    if len(out) > MAX_DECODED_BYTES:
+        raise ExtractionError(f"br body inflates beyond {MAX_DECODED_BYTES} bytes")
+    return out
+
+
+def _unzstd(data: bytes) -> bytes:
+    if _zstd is None:
+        raise ExtractionError("zstd body, but no zstd module is installed")
+    decompressor = _zstd.ZstdDecompressor()
+    try:
+        out = decompressor.decompress(data, MAX_DECODED_BYTES + 1)
+    except _zstd.ZstdError as error:
+        raise ExtractionError(f"corrupt zstd body: {error}") from None
+    if len(out) > MAX_DECODED_BYTES:
+        raise ExtractionError(f"zstd body inflates beyond {MAX_DECODED_BYTES} bytes")
+    if not decompressor.eof:
+        raise ExtractionError("corrupt zstd body: truncated stream")
+    return out
+
+
+_DECODERS: dict[str, Callable[[bytes], bytes]] = {
+    "gzip": _gunzip,
+    "x-gzip": _gunzip,
+    "deflate": _deflate,
+    "br": _unbrotli,
+    "zstd": _unzstd,
+}
+_NO_CODING = frozenset({"", "identity", "none"})
+
+
+def decode_body(body: bytes, content_encoding: str | None) -> bytes:
+    """Undo the Content-Encoding of an archived response body.
+
+    Several codings ("gzip, br") were applied in the order listed, so they
+    are undone from last to first. An unknown coding, a missing decoder or a
+    corrupt body raises ExtractionError saying which and why.
+    """
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",")]
+    for coding in reversed(codings):
+        if coding in _NO_CODING:
+            continue
+        decoder = _DECODERS.get(coding)
+        if decoder is None:
+            raise ExtractionError(f"unsupported Content-Encoding: {coding}")
+        body = decoder(body)
+    return body
+
+
+def _detect_encoding(body: bytes) -> str | None:
+    match = charset_normalizer.from_bytes(body).best()
+    return match.encoding if match is not None else None
+
+
+def html_text(body: bytes, content_type: str | None) -> str:
+    """Decode HTML bytes the way a browser would.
+
+    w3lib tries a BOM, the HTTP charset, then <meta charset>; only a page that
+    declares nothing is left to charset_normalizer's guess.
+    """
+    _, text = html_to_unicode(content_type, body, auto_detect_fun=_detect_encoding)
+    return text
+
+
+# --- where the publication date came from ----------------------------------
+
+_JSON_LD_DATE = re.compile(r'"date(?:Published|Created)"\s*:\s*"([^"]{6,64})"', re.I)
+_META_NAME_ATTRIBUTES = ("property", "name", "itemprop", "http-equiv")
+_DATE_WORDS = ("date", "time", "publish", "created", "issued")
+_ITEMPROP_PUBLISHED = "//*[@itemprop='datePublished' or @itemprop='dateCreated']"
+# "© 2018-2024": htmldate's last resort is that year's January 1.
+_COPYRIGHT_YEAR = re.compile(r"(?:©|\bcopyright\b|\(c\))\D{0,40}?(?:\d{4}\s*[-–]\s*)?(\d{4})", re.I)
+
+
+def _json_ld_values(tree: HtmlElement) -> Iterator[str]:
+    # A regex, not json.loads: sites ship JSON-LD with trailing commas and
+    # raw newlines, and htmldate reads it the same forgiving way.
+    for script in tree.xpath("//script[contains(@type, 'ld+json')]"):
+        yield from _JSON_LD_DATE.findall(script.text or "")
+
+
+def _meta_values(tree: HtmlElement) -> Iterator[str]:
+    for meta in tree.iter("meta"):
+        names = " ".join(meta.get(a, "") for a in _META_NAME_ATTRIBUTES).lower()
+        if meta.get("pubdate") is not None or any(word in names for word in _DATE_WORDS):
+            yield from (v for v in (meta.get("content"), meta.get("datetime")) if v)
+    # microdata outside <meta>: <span itemprop="datePublished" content=…>
+    for element in tree.xpath(_ITEMPROP_PUBLISHED):
+        yield from (v for v in (element.get("content"), element.get("datetime")) if v)
+        yield element.text_content()
+
+
+def _time_values(tree: HtmlElement) -> Iterator[str]:
+    for element in tree.iter("time"):
+        yield from (v for v in (element.get("datetime"), element.text_content()) if v)
+
+
+def _page_urls(tree: HtmlElement, url: str | None) -> Iterator[str]:
+    # htmldate falls back to the canonical link when no URL is given.
+    if url:
+        yield url
+    yield from tree.xpath("//link[@rel='canonical']/@href")
+    yield from tree.xpath("//meta[@property='og:url' or @name='og:url']/@content")
+
+
+def _date_source(tree: HtmlElement, url: str | None, found: str) -> str:
+    """Name the markup holding the date htmldate chose, strongest first."""
+    options = Extractor(True, get_max_date(None), get_min_date(None), True, DATE_FORMAT)
+
+    def holds(values: Iterator[str]) -> bool:
+        return any(
+            try_date_expr(value, DATE_FORMAT, False, options.min, options.max) == found
+            for value in values
+        )
+
+    if holds(_json_ld_values(tree)):
+        return "json-ld"
+    if holds(_meta_values(tree)):
+        return "meta"
+    if holds(_time_values(tree)):
+        return "time"
+    if any(extract_url_date(u, options) == found for u in _page_urls(tree, url)):
+        return "url"
+    if found.endswith("-01-01") and found[:4] in _COPYRIGHT_YEAR.findall(tree.text_content()):
+        return "copyright"
+    # Not in any date markup: htmldate read it from the visible text (a byline).
+    return "text"
+
+
+def _without_url_hints(tree: HtmlElement) -> HtmlElement:
+    # htmldate reads a date in the canonical or og:url link before the page's
+    # own metadata; a copy without them lets the markup speak first.
+    copy = deepcopy(tree)
+    for element in copy.xpath("//link[@rel='canonical'] | //meta[@property='og:url' or @name='og:url']"):
+        element.drop_tree()
+    return copy
+
+
+def _published(tree: HtmlElement, url: str | None) -> tuple[datetime.date | None, str | None]:
+    """The page's publication date and where it came from.
+
+    The page's own markup (JSON-LD, meta, <time>) says what the URL serves
+    now and wins over a date in the URL, which wins over a date htmldate
+    read from visible text. A footer's copyright year dates the site, not
+    the article, and is dropped.
+    """
+    try:
+        found = htmldate.find_date(
+            _without_url_hints(tree), url=None, original_date=True, extensive_search=True,
+            outputformat=DATE_FORMAT,
+        )
+        source = _date_source(tree, None, found) if found is not None else None
+        if found is not None and source in ("json-ld", "meta", "time"):
+            return _day(found), source
+        options = Extractor(True, get_max_date(None), get_min_date(None), True, DATE_FORMAT)
+        for page_url in _page_urls(tree, url):
+            in_url = extract_url_date(page_url, options)
+            if in_url:
+                return _day(in_url), "url"
+        if found is not None and source == "text":
+            return _day(found), source
+        return None, None
+    # Heuristics over hostile markup: a failure here must not lose the text.
+    except Exception as error:  # noqa: BLE001
+        logger.debug("date extraction failed for %s: %r", url, error)
+        return None, None
+
+
+def _day(found: str) -> datetime.date:
+    return datetime.datetime.strptime(found, DATE_FORMAT).date()
+
+
+def _clean(value: object) -> str | None:
+    text = " ".join(value.split()) if isinstance(value, str) else ""
+    return text or None
+
+
+def page_facts(html: str, url: str | None) -> PageFacts:
+    """Title, author, site name, publication date and main text of a page.
+
+    Never raises: junk yields PageFacts() holding whatever could be found.
+    The text keeps one paragraph per block, separated by a blank line, since
+    a single newline in a seed copy means a hard wrap, not a paragraph end.
+    """
+    # Parse once, and never hand htmldate a str: it downloads a str that
+    # looks like a URL, and an archived body can be exactly that.
+    try:
+        tree = trafilatura.load_html(html)
+    except Exception as error:  # noqa: BLE001
+        logger.debug("unparsable HTML for %s: %r", url, error)
+        return PageFacts()
+    if tree is None:
+        return PageFacts()
+
+    published, source = _published(tree, url)
+    try:
+        document = trafilatura.bare_extraction(
+            tree, url=url, with_metadata=True, include_comments=False
+        )
+    except Exception as error:  # noqa: BLE001
+        logger.debug("text extraction failed for %s: %r", url, error)
+        document = None
+    if document is None:
+        return PageFacts(published=published, published_source=source)
+
+    paragraphs = (line.strip() for line in (document.text or "").splitlines())
+    return PageFacts(
+        title=_clean(document.title),
+        author=_clean(document.author),
+        sitename=_clean(document.sitename),
+        published=published,
+        published_source=source,
+        text="\n\n".join(p for p in paragraphs if p),
+    )
+
+
+def extract_page(
+    body: bytes, content_type: str | None, content_encoding: str | None, url: str | None
+) -> PageFacts:
+    """Facts of one archived HTML response; ExtractionError if undecodable."""
+    return page_facts(html_text(decode_body(body, content_encoding), content_type), url)

@@ -1,0 +1,296 @@
+"""Tests for archiver.analysis.compare: is a saved copy still what the site shows?"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from archiver.analysis.compare import compare_texts, similarity, text_verdict
+from archiver.analysis.model import TEXT_VERDICTS
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+MARKDOWN_NAME = "000_8b2f4a9d2286ab78.txt"
+PDF_NAME = "001_0575ee14fb1ae997.txt"
+# A Markdown clip: title, byline, [links](#), <https://…> autolink.
+MARKDOWN = (SEEDS / MARKDOWN_NAME).read_text(encoding="utf-8")
+# Copied from a PDF: hard-wrapped, "M4-\nM5" split, bare URLs inside.
+PDF = (SEEDS / PDF_NAME).read_text(encoding="utf-8")
+
+
+def normalised(text: str) -> str:
+    return " ".join(text.split())
+
+
+def article_paragraphs() -> list[str]:
+    """The Markdown clip's paragraphs as a live page's extracted text gives them."""
+    paragraphs = []
+    for block in MARKDOWN.split("\n\n"):
+        text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", block)
+        text = normalised(re.sub(r"[#*]", "", text))
+        if text and not text.startswith(("Original url", "<http")):
+            paragraphs.append(text)
+    return paragraphs
+
+
+def pdf_paragraph(prefix: str) -> str:
+    [paragraph] = [p for p in map(normalised, PDF.split("\n\n")) if p.startswith(prefix)]
+    return paragraph
+
+
+NAVIGATION = "News Opinion Business Arts and Life Meanwhile Podcasts Newsletters Search"
+MOST_READ = [
+    "Most read",
+    "1. Kremlin Says Peace Talks With Kyiv Have Stalled Over Security Guarantees",
+    "2. Ruble Slides to a Two-Year Low as Oil Export Revenues Fall",
+    "3. Moscow Court Jails Theater Director for Six Years",
+]
+NEWSLETTER = [
+    "Sign up for our free weekly newsletter",
+    "Our weekly email brings you the latest news, analysis and opinion every Monday morning.",
+    "Subscribe",
+]
+FOOTER = "The Moscow Times is an independent news source. About us Privacy policy Contact"
+
+
+def live_page(paragraphs: list[str]) -> str:
+    """Extracted live text: the article wrapped in a site's boilerplate."""
+    return "\n\n".join([NAVIGATION, *paragraphs, *MOST_READ, *NEWSLETTER, FOOTER])
+
+
+# Six of the nineteen paragraphs (~30%) the site later replaced.
+REPLACEMENTS = {
+    "James Jeffrey, U.S. special envoy": (
+        "A Kremlin spokesman said on Thursday that Moscow remained committed to its"
+        " agreements with Ankara and blamed militant groups for the latest escalation."
+    ),
+    "President Donald Trump softened": (
+        "Turkish officials, who back some of the rebel factions, said they had reinforced"
+        " their observation posts around the city and warned of retaliation if the posts"
+        " came under fire."
+    ),
+    "The Idlib violence has accelerated": (
+        "Aid agencies estimate that more than half a million people have fled their homes"
+        " since December, many of them sleeping in fields near the Turkish border."
+    ),
+    "Jeffrey said Moscow could change": (
+        "Analysts said the Kremlin sees the offensive as a chance to settle the future of"
+        " the province before any new round of talks in Geneva."
+    ),
+    "Moscow has been filling the vacuum": (
+        "A Pentagon official, speaking on condition of anonymity, said Washington had no"
+        " plans to send additional forces to the region."
+    ),
+    "But Jeffrey on Wednesday said": (
+        "The State Department later said it would raise the issue with Russian diplomats"
+        " at a meeting in Brussels next week."
+    ),
+}
+
+
+def edited_article(prefixes: tuple[str, ...] = tuple(REPLACEMENTS)) -> list[str]:
+    """The article with the paragraphs starting with ``prefixes`` replaced."""
+    paragraphs = article_paragraphs()
+    for prefix in prefixes:
+        [index] = [i for i, p in enumerate(paragraphs) if p.startswith(prefix)]
+        paragraphs[index] = REPLACEMENTS[prefix]
+    return paragraphs
+
+
+OTHER_ARTICLE = """\
+Moscow Opens Five New Metro Stations on the Big Circle Line
+
+Moscow opened five new metro stations on Saturday, completing the southern arc of
+the Big Circle Line, the longest underground ring in the world.
+
+Mayor Sergei Sobyanin cut the ribbon at Kakhovskaya, where commuters queued to ride
+the first trains. The city plans to open another twelve stations before the end of
+the decade, officials said.
+
+Construction crews worked around the clock through the winter, and the project came
+in roughly on budget, according to the city's transport department.
+"""
+
+
+# --- the reference seeds ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seed", "other"), [(MARKDOWN, PDF), (PDF, MARKDOWN)], ids=["markdown-vs-pdf", "pdf-vs-markdown"]
+)
+def test_reference_seeds_match_each_other(seed: str, other: str) -> None:
+    assert similarity(seed, other) >= 0.95
+
+
+def test_reference_seeds_differ_only_in_the_clip_extras() -> None:
+    result = compare_texts(MARKDOWN_NAME, MARKDOWN, PDF_NAME, PDF)
+    assert result.verdict == "unchanged"
+    assert (result.seed, result.other) == (MARKDOWN_NAME, PDF_NAME)
+    # the clip's title and photo credit are not in the PDF text; nothing else is amiss
+    assert result.missing_paragraphs == (
+        "# U.S. Steps Up Warnings to Russia Over Syria's Idlib, Military De-Confliction",
+        "**Mehmet Guzel / AP / TASS**",
+    )
+    assert result.added_paragraphs == ()
+
+
+def test_m4_m5_split_over_two_lines_matches_the_clip() -> None:
+    [pdf] = [block for block in PDF.split("\n\n") if "M4-\nM5" in block]
+    [markdown] = [block for block in MARKDOWN.split("\n\n") if "M4-M5" in block]
+    assert similarity(pdf, markdown) == 1.0
+    assert similarity(markdown, pdf) == 1.0
+    # reported as one paragraph, written as the clip writes it
+    result = compare_texts(PDF_NAME, pdf, "live", OTHER_ARTICLE)
+    assert len(result.missing_paragraphs) == 1
+    assert "get to the M4-M5 road, or it may continue" in result.missing_paragraphs[0]
+
+
+# --- the live page -------------------------------------------------------------------------
+
+
+def test_rewrapped_seed_against_live_page_with_boilerplate_is_unchanged() -> None:
+    result = compare_texts(PDF_NAME, PDF, "live", live_page(article_paragraphs()))
+    assert result.similarity == 1.0
+    assert result.verdict == "unchanged"
+    assert result.missing_paragraphs == ()
+    assert "Sign up for our free weekly newsletter" in result.added_paragraphs
+
+
+def test_replaced_paragraphs_lower_the_score_and_are_listed() -> None:
+    result = compare_texts(PDF_NAME, PDF, "live", live_page(edited_article()))
+    assert 0.5 < result.similarity < 0.85
+    assert result.verdict in ("edited", "rewritten")
+    # exactly the replaced paragraphs are missing, whole, with their hard wraps undone
+    assert set(result.missing_paragraphs) == {pdf_paragraph(prefix) for prefix in REPLACEMENTS}
+    # the new paragraphs, the boilerplate, and the clip's extras the PDF lacks
+    # (title, photo credit); "By Reuters" and the date are too short to list
+    assert set(result.added_paragraphs) == {
+        *REPLACEMENTS.values(),
+        NAVIGATION,
+        *MOST_READ[1:],
+        *NEWSLETTER[:2],
+        FOOTER,
+        "U.S. Steps Up Warnings to Russia Over Syria's Idlib, Military De-Confliction",
+        "Mehmet Guzel / AP / TASS",
+    }
+
+
+def test_two_replaced_paragraphs_are_an_edit() -> None:
+    replaced = ("The Idlib violence has accelerated", "Moscow has been filling the vacuum")
+    result = compare_texts(PDF_NAME, PDF, "live", live_page(edited_article(replaced)))
+    assert 0.70 <= result.similarity < 0.95
+    assert result.verdict == "edited"
+    assert set(result.missing_paragraphs) == {pdf_paragraph(prefix) for prefix in replaced}
+
+
+def test_markdown_seed_against_edited_page_scores_alike() -> None:
+    pdf_score = similarity(PDF, live_page(edited_article()))
+    markdown_score = similarity(MARKDOWN, live_page(edited_article()))
+    assert abs(pdf_score - markdown_score) < 0.05
+
+
+def test_a_different_article_is_a_different_page() -> None:
+    result = compare_texts(PDF_NAME, PDF, "live", live_page([OTHER_ARTICLE]))
+    assert result.verdict == "different_page"
+    assert result.similarity < 0.05
+    assert len(result.missing_paragraphs) >= 15
+
+
+# --- joining words split across lines -------------------------------------------------------
+
+
+def test_split_word_joins_when_the_other_text_knows_it() -> None:
+    seed = "The agency shared infor-\nmation with its partners on Monday."
+    assert similarity(seed, "The agency shared information with its partners on Monday.") == 1.0
+
+
+def test_split_word_stays_split_when_the_other_text_does_not_know_it() -> None:
+    # blind joining would make "m4m5" and lose the shingles around it
+    seed = "just to get to the M4-\nM5 road, or it may continue"
+    assert similarity(seed, "just to get to the M4-M5 road, or it may continue") == 1.0
+    # …and the same rule joins it for a text that does write "M4M5"
+    assert similarity(seed, "just to get to the M4M5 road, or it may continue") == 1.0
+
+
+def test_reported_paragraph_shows_the_join_decision() -> None:
+    seed = "The agency shared infor-\nmation with its partners on Monday."
+    knows = compare_texts("s", seed, "live", "Information is power, the minister said.")
+    assert knows.missing_paragraphs == ("The agency shared information with its partners on Monday.",)
+    unknown = compare_texts("s", seed, "live", "Nothing in common, the minister said.")
+    assert unknown.missing_paragraphs == ("The agency shared infor-mation with its partners on Monday.",)
+
+
+def test_soft_hyphen_always_joins() -> None:
+    assert similarity("shared infor\u00ad\nmation with its partners", "shared information with its partners") == 1.0
+
+
+# --- paragraphs -----------------------------------------------------------------------------
+
+PARAGRAPHS = [
+    "The United States on Wednesday stepped up warnings to Russia over its Syria policy,"
+    " saying Moscow was trying to challenge the U.S. presence in the northeast.",
+    "Aid agencies estimate that more than half a million people have fled their homes since"
+    " December, many of them sleeping in fields near the Turkish border now.",
+    "The Idlib violence has accelerated in recent months despite several ceasefire efforts,"
+    " including as recently as January, a war monitor said on Thursday in London.",
+]
+
+
+def test_hard_wrapped_text_without_blank_lines_is_split_into_paragraphs() -> None:
+    # as pypdf extracts a PDF: wrapped lines, no blank line between paragraphs
+    wrapped = "\n".join(textwrap.fill(p, width=60) for p in PARAGRAPHS)
+    live = "\n\n".join([PARAGRAPHS[0], PARAGRAPHS[2]])
+    result = compare_texts("pdf", wrapped, "live", live)
+    assert result.missing_paragraphs == (PARAGRAPHS[1],)
+
+
+def test_one_paragraph_per_line_text() -> None:
+    # as trafilatura extracts a page: one long line per paragraph
+    live = "\n".join([PARAGRAPHS[0], "Most read: the stories everyone is talking about today", PARAGRAPHS[2]])
+    result = compare_texts("seed", "\n\n".join(PARAGRAPHS), "live", live)
+    assert result.missing_paragraphs == (PARAGRAPHS[1],)
+    assert result.added_paragraphs == ("Most read: the stories everyone is talking about today",)
+
+
+def test_tiny_paragraphs_are_not_listed() -> None:
+    result = compare_texts("seed", "Share this\n\n" + PARAGRAPHS[0], "live", PARAGRAPHS[0] + "\n\nRead more")
+    assert (result.missing_paragraphs, result.added_paragraphs) == ((), ())
+
+
+# --- edges ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seed", "other"),
+    [("", MARKDOWN), (MARKDOWN, ""), ("", ""), (" \n\n — \n", "…"), ("https://example.com/a", MARKDOWN)],
+)
+def test_an_empty_side_scores_zero(seed: str, other: str) -> None:
+    # no words is no evidence: even two empty texts score 0.0, never "unchanged"
+    assert similarity(seed, other) == 0.0
+    result = compare_texts("seed", seed, "live", other)
+    assert (result.similarity, result.verdict) == (0.0, "different_page")
+
+
+def test_short_seed_falls_back_to_token_containment() -> None:
+    assert similarity("Idlib talks", "Moscow says Idlib talks will go on") == 1.0
+    assert similarity("Idlib talks stalled", "Moscow says Idlib talks will go on") == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize(
+    ("score", "verdict"),
+    [
+        (1.0, "unchanged"),
+        (0.95, "unchanged"),
+        (0.9499, "edited"),
+        (0.70, "edited"),
+        (0.6999, "rewritten"),
+        (0.30, "rewritten"),
+        (0.2999, "different_page"),
+        (0.0, "different_page"),
+    ],
+)
+def test_text_verdict_thresholds(score: float, verdict: str) -> None:
+    assert text_verdict(score) == verdict
+    assert verdict in TEXT_VERDICTS

@@ -1,0 +1,272 @@
+"""Tests for archiver.analysis.extract: body decoding, charsets, page facts."""
+
+from __future__ import annotations
+
+import datetime
+import gzip
+import multiprocessing
+import zlib
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from string import Template
+
+import pytest
+
+from archiver.analysis import extract
+from archiver.analysis.extract import (
+    ExtractionError,
+    decode_body,
+    extract_page,
+    html_text,
+    page_facts,
+)
+from archiver.analysis.model import PageFacts
+
+FIXTURES = Path(__file__).resolve().parent / "analysis_fixtures"
+# A news page with nav, byline, article body, "Most read", newsletter box and
+# a "© 2019-2024" footer; $head and $byline take the date markup under test.
+NEWS_PAGE = Template((FIXTURES / "news_page.html").read_text(encoding="utf-8"))
+
+DATED_URL = "https://www.themoscowtimes.com/2020/02/06/us-steps-up-warnings-a69185"
+UNDATED_URL = "https://www.themoscowtimes.com/news/us-steps-up-warnings-a69185"
+FEB_6 = datetime.date(2020, 2, 6)
+
+
+def news_page(head: str = "", byline: str = "") -> str:
+    return NEWS_PAGE.substitute(head=head, byline=byline)
+
+
+# --- Content-Encoding ----------------------------------------------------------
+
+HTML = news_page().encode("utf-8")
+
+
+def raw_deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush()
+
+
+@pytest.mark.parametrize(
+    ("encoded", "coding"),
+    [
+        (gzip.compress(HTML), "gzip"),
+        (gzip.compress(HTML), "X-GZIP"),
+        (zlib.compress(HTML), "deflate"),
+        (raw_deflate(HTML), "deflate"),
+        # two gzip members make one body (RFC 1952)
+        (gzip.compress(HTML[:500]) + gzip.compress(HTML[500:]), "gzip"),
+        (HTML, "identity"),
+        (HTML, None),
+        (HTML, ""),
+        (gzip.compress(zlib.compress(HTML)), "deflate, gzip"),
+    ],
+)
+def test_decode_body(encoded: bytes, coding: str | None) -> None:
+    assert decode_body(encoded, coding) == HTML
+
+
+def test_decode_body_brotli_after_gzip() -> None:
+    brotli = pytest.importorskip("brotli")
+    assert decode_body(brotli.compress(gzip.compress(HTML)), "gzip, br") == HTML
+
+
+def test_decode_body_without_brotli_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(extract, "_brotli", None)
+    with pytest.raises(ExtractionError, match="brotli"):
+        decode_body(b"\x0b\x02\x80hello\x03", "br")
+
+
+def test_decode_body_zstd() -> None:
+    if extract._zstd is None:
+        pytest.skip("no zstd module")
+    assert decode_body(extract._zstd.compress(HTML), "zstd") == HTML
+
+
+@pytest.mark.parametrize(
+    ("body", "coding", "reason"),
+    [
+        (b"this is not gzip at all", "gzip", r"corrupt gzip body: .*header"),
+        (gzip.compress(HTML)[:200], "gzip", "corrupt gzip body: truncated stream"),
+        (gzip.compress(HTML)[:-8] + b"\0" * 8, "gzip", "corrupt gzip body: .*incorrect data check"),
+        (b"\xff" * 40, "deflate", "corrupt deflate body: .*header"),
+        (b"not brotli", "br", "corrupt br body"),
+        (HTML, "compress", "unsupported Content-Encoding: compress"),
+    ],
+)
+def test_decode_body_failure_keeps_the_reason(body: bytes, coding: str, reason: str) -> None:
+    if coding == "br" and extract._brotli is None:
+        pytest.skip("no brotli module")
+    with pytest.raises(ExtractionError, match=reason):
+        decode_body(body, coding)
+
+
+def test_decode_body_refuses_a_decompression_bomb(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(extract, "MAX_DECODED_BYTES", 1000)
+    with pytest.raises(ExtractionError, match="beyond 1000 bytes"):
+        decode_body(gzip.compress(b"\0" * 5000), "gzip")
+
+
+# --- charsets --------------------------------------------------------------------
+
+RUSSIAN = "Москва заявила, что переговоры о прекращении огня в Идлибе продолжатся."
+FRENCH = "Le café de la société naïve ferme à Noël."
+
+
+def page_with(paragraph: str, meta: str = "") -> str:
+    return f"<!DOCTYPE html><html><head>{meta}<title>t</title></head><body><p>{paragraph}</p></body></html>"
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "codec", "content_type", "meta"),
+    [
+        (RUSSIAN, "cp1251", "text/html; charset=windows-1251", ""),
+        (RUSSIAN, "cp1251", "text/html", '<meta charset="windows-1251">'),
+        (RUSSIAN, "cp1251", None, '<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">'),
+        (FRENCH, "iso-8859-1", "text/html; charset=ISO-8859-1", ""),
+        (FRENCH, "iso-8859-1", "text/html", '<meta charset="iso-8859-1">'),
+        # the HTTP header outranks a wrong <meta charset>
+        (RUSSIAN, "cp1251", "text/html; charset=windows-1251", '<meta charset="utf-8">'),
+    ],
+)
+def test_html_text_uses_the_declared_charset(
+    paragraph: str, codec: str, content_type: str | None, meta: str
+) -> None:
+    html = page_with(paragraph, meta)
+    assert html_text(html.encode(codec), content_type) == html
+
+
+def test_html_text_detects_an_undeclared_charset() -> None:
+    html = page_with(" ".join([RUSSIAN] * 5))
+    assert html_text(html.encode("cp1251"), "text/html") == html
+
+
+def test_html_text_bom_wins() -> None:
+    html = page_with(RUSSIAN)
+    assert html_text(b"\xef\xbb\xbf" + html.encode("utf-8"), "text/html; charset=iso-8859-1") == html
+
+
+# --- publication date and its source --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("head", "byline", "url", "expected"),
+    [
+        pytest.param(
+            '<script type="application/ld+json">{"@context": "https://schema.org",'
+            ' "@type": "NewsArticle", "datePublished": "2020-02-06T01:05:00+03:00",'
+            ' "dateModified": "2020-02-09T10:00:00+03:00"}</script>',
+            "", UNDATED_URL, (FEB_6, "json-ld"), id="json-ld",
+        ),
+        pytest.param(
+            '<meta property="article:published_time" content="2020-02-06T01:05:00+03:00">'
+            '<meta property="article:modified_time" content="2020-02-09T10:00:00+03:00">',
+            "", UNDATED_URL, (FEB_6, "meta"), id="meta",
+        ),
+        pytest.param(
+            '<meta itemprop="datePublished" content="2020-02-06">',
+            "", None, (FEB_6, "meta"), id="itemprop",
+        ),
+        pytest.param(
+            "", '<time datetime="2020-02-06T01:05:00+03:00">Feb. 6, 2020</time>',
+            UNDATED_URL, (FEB_6, "time"), id="time",
+        ),
+        pytest.param(
+            "", '<span class="date">February 06, 2020</span>',
+            UNDATED_URL, (FEB_6, "text"), id="byline-text",
+        ),
+        pytest.param("", "", DATED_URL, (FEB_6, "url"), id="url"),
+        pytest.param(
+            f'<link rel="canonical" href="{DATED_URL}">', "", None, (FEB_6, "url"),
+            id="canonical-url",
+        ),
+        # The page's own metadata says what the URL serves now: it wins over
+        # the date in the URL (htmldate alone would take the URL's).
+        pytest.param(
+            '<script type="application/ld+json">{"datePublished": "2020-02-05T23:05:00Z"}</script>',
+            "", DATED_URL, (datetime.date(2020, 2, 5), "json-ld"), id="json-ld-over-url",
+        ),
+        # Only the footer's "© 2019-2024": htmldate falls back to 2024-01-01,
+        # which dates the site, not the article.
+        pytest.param("", "", UNDATED_URL, (None, None), id="none"),
+        pytest.param("", "", None, (None, None), id="none-no-url"),
+    ],
+)
+def test_published_date_and_source(
+    head: str, byline: str, url: str | None, expected: tuple[datetime.date | None, str | None]
+) -> None:
+    facts = page_facts(news_page(head, byline), url)
+    assert (facts.published, facts.published_source) == expected
+
+
+def test_page_facts_of_a_news_page() -> None:
+    facts = page_facts(news_page(byline="<time datetime='2020-02-06'>6 Feb</time>"), UNDATED_URL)
+    assert facts.title == "U.S. Steps Up Warnings to Russia Over Syria's Idlib"
+    assert facts.author == "Reuters"
+    assert facts.sitename == "The Moscow Times"
+    paragraphs = facts.text.split("\n\n")
+    assert paragraphs[0].startswith("The United States on Wednesday stepped up warnings")
+    assert paragraphs[-1] == (
+        "The Idlib violence has accelerated in recent months despite several ceasefire"
+        " efforts, including as recently as January."
+    )
+    assert len(paragraphs) == 4
+    for boilerplate in ("Most read", "Podcasts", "newsletter", "Privacy policy"):
+        assert boilerplate not in facts.text
+
+
+def test_title_markup_is_returned_as_text() -> None:
+    html = (
+        "<!DOCTYPE html><html><head><title>Tom &amp; Jerry &lt;script&gt;alert(1)&lt;/script&gt;"
+        "</title></head><body><article><p>A paragraph long enough to count as the main text"
+        " of this page, so that extraction has something to work with.</p></article></body></html>"
+    )
+    assert page_facts(html, None).title == "Tom & Jerry <script>alert(1)</script>"
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "",
+        "   ",
+        "https://www.example.com/looks-like-a-url",
+        "\x00\x01\x02 binary \xff\xfe",
+        "<<<>>></p></div><html",
+        "<html><body></body></html>",
+        "<html><head><title></title></head><body>" + "<div>" * 3000 + "x</body></html>",
+        '<html><head><script type="application/ld+json">{"datePublished": "not a date"</script>',
+    ],
+)
+def test_page_facts_never_raises_on_junk(junk: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # htmldate downloads a str that looks like a URL; the archive must not.
+    def no_download(url: str) -> None:
+        raise AssertionError(f"tried to download {url}")
+
+    monkeypatch.setattr("htmldate.utils.fetch_url", no_download)
+    assert isinstance(page_facts(junk, None), PageFacts)
+
+
+# --- the chain ------------------------------------------------------------------------------------
+
+
+def test_extract_page_chains_decoding_charset_and_facts() -> None:
+    html = news_page(head='<meta property="article:published_time" content="2020-02-06">')
+    html = html.replace("The Idlib violence has accelerated", RUSSIAN + " The Idlib violence has accelerated")
+    body = gzip.compress(html.encode("cp1251", errors="strict").replace(b'charset="utf-8"', b""))
+    facts = extract_page(body, "text/html; charset=windows-1251", "gzip", UNDATED_URL)
+    assert facts.published == FEB_6
+    assert facts.published_source == "meta"
+    assert RUSSIAN in facts.text
+
+
+def test_extract_page_raises_for_a_corrupt_body() -> None:
+    with pytest.raises(ExtractionError, match="gzip"):
+        extract_page(b"garbage", "text/html", "gzip", UNDATED_URL)
+
+
+def test_extract_page_runs_in_a_process_pool() -> None:
+    body = gzip.compress(news_page(byline="<time datetime='2020-02-06'>6 Feb</time>").encode())
+    # spawn: the worker must find extract_page by name, with nothing inherited
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        facts = pool.submit(extract_page, body, "text/html", "gzip", UNDATED_URL).result(timeout=120)
+    assert (facts.published, facts.published_source) == (FEB_6, "time")
+    assert facts.title == "U.S. Steps Up Warnings to Russia Over Syria's Idlib"
