@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+import asyncio
+import multiprocessing
+import os
 import secrets
 import string
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -45,6 +49,7 @@ class SeedsSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.seeds_arg = seeds
         self.probed: set[tuple[str, str]] = set()
+        self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -102,7 +107,7 @@ class SeedsSpider(scrapy.Spider):
             meta={"archiver": {"depth": depth, "article": article}},
         )
 
-    def parse(self, response: Response):
+    async def parse(self, response: Response):
         info = response.meta["archiver"]
         if info.get("probe") or response.status >= 300:
             return
@@ -113,9 +118,22 @@ class SeedsSpider(scrapy.Spider):
         depth = info["depth"]
         if depth >= self.config.depth or not isinstance(response, TextResponse):
             return
-        for link in body_links(response.text, response.url):
+        for link in await self._body_links(response.text, response.url):
             if fetchable(link.url):
                 yield self._request(link.url, depth=depth + 1, article=info["article"])
+
+    async def _body_links(self, html: str, url: str):
+        """trafilatura is CPU-bound: in worker processes, off the crawl's event loop."""
+        if self._pool is None:
+            # spawn, not fork: the crawling process runs threads.
+            self._pool = ProcessPoolExecutor(
+                max_workers=os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn")
+            )
+        return await asyncio.wrap_future(self._pool.submit(body_links, html, url))
+
+    def closed(self, reason: str) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
 
     def _probe(self, response: Response) -> scrapy.Request | None:
         """One soft-404 probe per folder of the URLs that answered 2xx."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import threading
@@ -119,14 +120,15 @@ def test_offline_crawl_of_the_shipped_seeds(tmp_path):
         pytest.skip(f"cannot make an empty network namespace here: {probe.stderr.decode().strip()}")
     result = run_crawl(
         PROJECT / "seeds", tmp_path / "warcs",
-        {"ARCHIVER_ALLOW_PRIVATE": "False"}, prefix=["unshare", "--net"],
+        {"ARCHIVER_ALLOW_PRIVATE": "False", "ARCHIVER_REPORT_DIR": str(tmp_path / "report")},
+        prefix=["unshare", "--net"],
     )
     assert result.returncode == 0, result.log
     assert "The network looked unreachable" in result.log
     kinds = failure_kinds(result)
-    article = ("https://www.themoscowtimes.com/2020/02/06/"
-               "us-steps-up-warnings-to-russia-over-syrias-idlib-military-de-confliction-a69185")
-    assert kinds[article] == {"dns_error"}
+    article_url = ("https://www.themoscowtimes.com/2020/02/06/"
+                   "us-steps-up-warnings-to-russia-over-syrias-idlib-military-de-confliction-a69185")
+    assert kinds[article_url] == {"dns_error"}
     related = [u for u in kinds if "/2025/07/16/" in u]
     assert len(related) == 2 and all(kinds[u] == {"dns_error"} for u in related)
     records = [r for p in result.warcs for r in read_records(p)]
@@ -135,3 +137,17 @@ def test_offline_crawl_of_the_shipped_seeds(tmp_path):
     # a name that does not resolve is not retried
     assert all(r["payload"].count(b"attempt: 1") for r in records
                if r["type"] == "metadata" and r["payload"].startswith(b"fetch-failure"))
+
+    # The report: the two /2025/07/16/ links are date mismatches from their URL
+    # dates alone, and nothing is called dead while the network was down.
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert report["network_reachable"] is False
+    [article] = report["articles"]
+    assert (article["url"], article["published"]) == (article_url, "2020-02-06")
+    links = {l["url"]: l for l in article["links"]}
+    for url in related:
+        assert links[url]["date"] == "2025-07-16" and links[url]["date_source"] == "url"
+        assert links[url]["date_mismatch"] is True
+        assert links[url]["anchor_text"] in ("4 Russian Special Forces Officers Killed in Syria – Reports",
+                                             "Syrian Army Retreats After Idlib Attack, Russia Says")
+    assert all(l["verdict"] == "uncertain" for l in [article["original"], *article["links"]])
