@@ -67,6 +67,15 @@ class TextComparison:
 
 
 @dataclass(frozen=True)
+class ArchivedCopy:
+    """A capture of a URL in a web archive, suggested for a dead or uncertain link."""
+
+    url: str  # the memento: where the archived copy can be read
+    captured: datetime.datetime  # its Memento-Datetime
+    source: str  # the TimeGate or API asked
+
+
+@dataclass(frozen=True)
 class LinkReport:
     url: str
     anchor_text: str | None
@@ -86,6 +95,13 @@ class LinkReport:
     title_mismatch: bool | None = None
     warc: WarcLocation | None = None
     detail: str | None = None  # why: an error message, the soft-404 evidence …
+    # From the history of earlier runs (None when no history is kept).
+    first_seen: datetime.datetime | None = None
+    last_alive: datetime.datetime | None = None
+    failing_since: datetime.datetime | None = None
+    consecutive_failures: int | None = None
+    revived: bool = False  # confirmed dead before, alive now
+    archived_copy: ArchivedCopy | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,20 @@ class ArticleReport:
     comparisons: tuple[TextComparison, ...] = ()  # each seed against live, and seeds pairwise
     date_findings: tuple[str, ...] = ()  # seed date against live date, URL date against page date
     links: tuple[LinkReport, ...] = ()
+    # sha1 of the live text's lowercased words: equal across runs when the
+    # article's words are, whatever the markup, ads or timestamps around them.
+    live_text_fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class RunChanges:
+    """What changed since the previous run recorded in the history."""
+
+    previous_run: datetime.datetime | None
+    newly_dead: tuple[str, ...] = ()
+    revived: tuple[str, ...] = ()
+    text_changed: tuple[str, ...] = ()  # article URLs whose live text changed since the last capture
+    new_date_mismatches: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,3 +149,4 @@ class Report:
     integrity: tuple[IntegrityProblem, ...] = ()
     date_grace_days: int = 1
     notes: tuple[str, ...] = field(default=())  # run-level remarks, e.g. network unreachable
+    changes: RunChanges | None = None  # None when no history is kept
