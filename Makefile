@@ -6,12 +6,12 @@ VENV := .venv
 PYWB_VENV := .venv-pywb
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: crawl test install install-test clean
+.PHONY: crawl test install install-test system-deps clean
 
 crawl: install
 	$(VENV)/bin/scrapy crawl seeds
 
-test: install-test
+test: install-test system-deps
 	$(VENV)/bin/pytest
 
 install: $(VENV)/.installed
@@ -32,6 +32,23 @@ $(PYWB_VENV)/.installed:
 	$(PYTHON) -m venv $(PYWB_VENV)
 	$(PYWB_VENV)/bin/pip install $(PIP_FLAGS) 'pywb>=2.9'
 	touch $@
+
+# Real servers the tests start: Redis and PostgreSQL (Debian packages), and
+# unshare for the offline test. Installed when missing and we may (root).
+SYSTEM_PROGRAMS := redis-server:redis-server unshare:util-linux
+system-deps:
+	@missing=""; \
+	for pair in $(SYSTEM_PROGRAMS); do \
+	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; \
+	done; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "missing system packages:$$missing (install them, or their tests are skipped)"; \
+	  fi; \
+	fi
 
 clean:
 	rm -rf $(VENV) $(PYWB_VENV) *.egg-info

@@ -50,6 +50,12 @@ class Archiver:
         settings.set(
             "DUPEFILTER_CLASS", "archiver.dupefilters.RedirectHopDupeFilter", priority="addon"
         )
+        if settings.get("ARCHIVER_REDIS_URL"):
+            # Imported only here: scrapy-redis is needed only for distributed crawls.
+            from archiver.distributed import redis_settings
+
+            for name, value in redis_settings(settings).items():
+                settings.set(name, value, priority="addon")
         # A 404 is a finding to archive and report, not a response to drop.
         settings.set("HTTPERROR_ALLOW_ALL", True, priority="addon")
         settings.set(

@@ -1,4 +1,4 @@
-"""A dupefilter that never drops a redirect hop.
+"""Dupefilters that never drop a redirect hop.
 
 Scrapy's dupefilter drops a redirect to a URL already seen: a redirect
 loop then ends in silence instead of in "too many redirects", and a link
@@ -13,7 +13,11 @@ from scrapy import Request
 from scrapy.dupefilters import RFPDupeFilter
 
 
-class RedirectHopDupeFilter(RFPDupeFilter):
+class RedirectHopMixin:
     def request_seen(self, request: Request) -> bool:
         seen = super().request_seen(request)
         return seen and not request.meta.get("redirect_times")
+
+
+class RedirectHopDupeFilter(RedirectHopMixin, RFPDupeFilter):
+    pass

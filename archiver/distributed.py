@@ -1,0 +1,77 @@
+"""Several crawl processes, one queue: scrapy-redis, set up for our jobs.
+
+With ``ARCHIVER_REDIS_URL`` set, the add-on puts scrapy-redis' scheduler and
+dupefilter in place of Scrapy's. Queue and seen-set keys are named after
+``ARCHIVER_JOB``, and persist when a process closes: the first process to
+run out of work must not flush the queue its peers are still working on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+
+from scrapy.settings import BaseSettings
+from scrapy.utils.misc import load_object
+from scrapy_redis.dupefilter import RFPDupeFilter as RedisDupeFilter
+from scrapy_redis.scheduler import Scheduler
+
+from archiver.dupefilters import RedirectHopMixin
+
+logger = logging.getLogger(__name__)
+
+
+def job_name(settings: BaseSettings) -> str:
+    """The job every process of one crawl shares: the setting, Scrapyd's job, or today's date."""
+    return (settings.get("ARCHIVER_JOB") or os.environ.get("SCRAPY_JOB")
+            or datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d"))
+
+
+def redis_settings(settings: BaseSettings) -> dict[str, object]:
+    job = job_name(settings)
+    return {
+        "SCHEDULER": "archiver.distributed.RedisScheduler",
+        "DUPEFILTER_CLASS": "archiver.distributed.RedirectHopRedisDupeFilter",
+        "REDIS_URL": settings.get("ARCHIVER_REDIS_URL"),
+        "SCHEDULER_PERSIST": True,
+        "SCHEDULER_QUEUE_KEY": f"archiver:{job}:%(spider)s:requests",
+        "SCHEDULER_DUPEFILTER_KEY": f"archiver:{job}:%(spider)s:dupefilter",
+    }
+
+
+class RedirectHopRedisDupeFilter(RedirectHopMixin, RedisDupeFilter):
+    pass
+
+
+class _StatsWithoutSpider:
+    """scrapy-redis passes ``spider=`` to the stats collector, deprecated in Scrapy 2.19."""
+
+    def __init__(self, stats) -> None:
+        self._stats = stats
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0, spider=None) -> None:  # noqa: ARG002
+        self._stats.inc_value(key, count, start)
+
+
+class RedisScheduler(Scheduler):
+    @classmethod
+    def from_crawler(cls, crawler):
+        scheduler = super().from_crawler(crawler)
+        scheduler.stats = _StatsWithoutSpider(crawler.stats)
+        return scheduler
+
+    def open(self, spider) -> None:
+        # scrapy-redis' open(), but logging through a logger: Spider.log()
+        # is deprecated in Scrapy 2.19.
+        self.spider = spider
+        self.queue = load_object(self.queue_cls)(
+            server=self.server, spider=spider,
+            key=self.queue_key % {"spider": spider.name}, serializer=self.serializer,
+        )
+        if not self.df:
+            self.df = load_object(self.dupefilter_cls).from_spider(spider)
+        if self.flush_on_start:
+            self.flush()
+        if len(self.queue):
+            logger.info("Joining job %s: %d requests already queued", self.queue.key, len(self.queue))
