@@ -13,11 +13,14 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from archiver import signals as archiver_signals
+from archiver.analysis.pages import PageJob, examine
 from archiver.config import ArchiverConfig
+from archiver.jobs import Journal, discard_scrapy_job_state, resume_state
 from archiver.links import body_links
 from archiver.seeds import group_articles, load_seeds
 
@@ -62,7 +65,20 @@ class SeedsSpider(scrapy.Spider):
                 f"seed path {spider.seeds_path} does not exist: "
                 "pass -a seeds=PATH or set ARCHIVER_SEEDS"
             )
+        spider.journal, spider.resumed = None, None
+        jobdir = crawler.settings.get("JOBDIR")
+        if jobdir:
+            spider.journal = Journal(jobdir)
+            if spider.journal.exists():
+                # Before any component writes: the killed run's .open file is
+                # cut to its last whole record and closed here.
+                spider.resumed = resume_state(spider.journal)
+                discard_scrapy_job_state(Path(jobdir))
+            crawler.signals.connect(spider._scheduled, signal=signals.request_scheduled)
         return spider
+
+    def _scheduled(self, request: scrapy.Request) -> None:
+        self.journal.scheduled(request.url, request.meta.get("archiver", {}))
 
     def _send(self, signal, **kwargs) -> None:
         self.crawler.signals.send_catch_log(signal, **kwargs)
@@ -71,23 +87,37 @@ class SeedsSpider(scrapy.Spider):
         path = self.seeds_path
         documents, problems = load_seeds(path)
         stats = self.crawler.stats
+        resumed = self.resumed
         for problem in problems:
             self.logger.warning("Skipped seed %s", problem)
             stats.inc_value("archiver/seeds/skipped_count")
-            self._send(archiver_signals.seed_skipped, problem=problem)
+            if not resumed:
+                self._send(archiver_signals.seed_skipped, problem=problem)
         for document in documents:
             stats.inc_value("archiver/seeds/loaded_count")
-            self._send(archiver_signals.seed_loaded, document=document)
+            if not resumed:
+                self._send(archiver_signals.seed_loaded, document=document)
         articles = group_articles(documents)
+        if resumed:
+            self.logger.info("Resuming job: %d URLs archived already, %d scheduled and not archived",
+                             len(resumed.done), len(resumed.pending))
+            for url, meta in resumed.pending.items():
+                request = self._request(url, depth=meta.get("depth", 0), article=meta.get("article"),
+                                        probe=bool(meta.get("probe")))
+                if request is not None:
+                    yield request
+            async for request in self._links_of_archived_pages():
+                yield request
         self.logger.info(
             "Loaded %d seeds from %s: %d articles, %d seeds skipped",
             len(documents), path, len(articles), len(problems),
         )
         for article in articles:
             stats.inc_value("archiver/articles_count")
-            self._send(archiver_signals.article_loaded, article=article)
-            if fetchable(article.url):
-                yield self._request(article.url, depth=0, article=article.url)
+            if not resumed:
+                self._send(archiver_signals.article_loaded, article=article)
+            if fetchable(article.url) and (request := self._request(article.url, depth=0, article=article.url)):
+                yield request
             else:
                 self.logger.warning(
                     "Article from %s has no URL to fetch; only its links are checked",
@@ -96,16 +126,37 @@ class SeedsSpider(scrapy.Spider):
             if self.config.depth < 1:
                 continue
             for link in article.links:
-                if fetchable(link.url):
-                    yield self._request(link.url, depth=1, article=article.url)
+                if fetchable(link.url) and (request := self._request(link.url, depth=1, article=article.url)):
+                    yield request
 
-    def _request(self, url: str, *, depth: int, article: str | None) -> scrapy.Request:
-        return scrapy.Request(
-            url,
-            callback=self.parse,
-            errback=self.failed,
-            meta={"archiver": {"depth": depth, "article": article}},
-        )
+    def _request(self, url: str, *, depth: int, article: str | None,
+                 probe: bool = False) -> scrapy.Request | None:
+        if self.resumed and self.resumed.is_done(url):
+            return None
+        meta = {"depth": depth, "article": article}
+        if probe:
+            meta["probe"] = True
+        return scrapy.Request(url, callback=self.parse, errback=self.failed,
+                              meta={"archiver": meta}, dont_filter=probe)
+
+    async def _links_of_archived_pages(self):
+        """Links of pages archived before the kill, which their parse may not have scheduled."""
+        index = self.resumed.index
+        scheduled = self.journal.scheduled_requests()
+        for url, meta in scheduled.items():
+            depth = meta.get("depth", 0)
+            capture = index.capture(url)
+            if meta.get("probe") or depth >= self.config.depth or capture is None:
+                continue
+            if not 200 <= capture.status < 300 or capture.revisit_of:
+                continue
+            result = examine(PageJob(str(index.path_of(capture.location)), capture.location.offset,
+                                     capture.url, want_links=True))
+            for link in result.links:
+                if fetchable(link.url):
+                    request = self._request(link.url, depth=depth + 1, article=meta.get("article"))
+                    if request is not None:
+                        yield request
 
     async def parse(self, response: Response):
         info = response.meta["archiver"]
@@ -120,7 +171,9 @@ class SeedsSpider(scrapy.Spider):
             return
         for link in await self._body_links(response.text, response.url):
             if fetchable(link.url):
-                yield self._request(link.url, depth=depth + 1, article=info["article"])
+                request = self._request(link.url, depth=depth + 1, article=info["article"])
+                if request is not None:
+                    yield request
 
     async def _body_links(self, html: str, url: str):
         """trafilatura is CPU-bound: in worker processes, off the crawl's event loop."""

@@ -108,8 +108,10 @@ class _Analysis:
         capture = resolution.capture
         if capture is None or not 200 <= capture.status < 300:
             return None
-        path = str(self.index.path_of(capture.location))
-        return PageJob(path, capture.location.offset, capture.url, want_links)
+        payload = self.index.payload_of(capture)
+        if payload is None:
+            return None
+        return PageJob(str(payload[0]), payload[1], capture.url, want_links)
 
     def examine(self, jobs: Iterable[PageJob | None]) -> None:
         todo = [j for j in jobs if j is not None and (j.path, j.offset) not in self.pages]

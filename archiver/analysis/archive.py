@@ -9,6 +9,7 @@ Bodies are not kept: a :class:`Capture` says where its record is.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import zlib
@@ -89,6 +90,7 @@ class ArchiveIndex:
     problems: list[IntegrityProblem] = field(default_factory=list)
     paths: dict[str, Path] = field(default_factory=dict)  # file name -> path
     unreadable: list[str] = field(default_factory=list)  # files that gave no record at all
+    _cdxj: dict[tuple[str, str], tuple[Path, int]] | None = field(default=None, repr=False)
 
     def add_capture(self, capture: Capture) -> None:
         self.captures.setdefault(url_key(capture.url), []).append(capture)
@@ -111,6 +113,47 @@ class ArchiveIndex:
 
     def path_of(self, location: WarcLocation) -> Path:
         return self.paths[location.filename]
+
+    def payload_of(self, capture: Capture) -> tuple[Path, int] | None:
+        """Where the body of a capture is: its own record, or what a revisit refers to."""
+        if capture.revisit_of is None:
+            return self.path_of(capture.location), capture.location.offset
+        for candidate in self.captures.get(url_key(capture.revisit_of), []):
+            if candidate.revisit_of is None and candidate.payload_digest == capture.payload_digest:
+                return self.path_of(candidate.location), candidate.location.offset
+        return self._indexed_original(capture)
+
+    def _indexed_original(self, capture: Capture) -> tuple[Path, int] | None:
+        # An earlier job's file, found through the CDXJ index written beside it.
+        if self._cdxj is None:
+            self._cdxj = {}
+            folders = {path.parent for path in self.paths.values()}
+            for folder in sorted(folders):
+                for index_file in sorted(folder.glob("*.cdxj")):
+                    _read_cdxj(index_file, self._cdxj)
+        found = self._cdxj.get((url_key(capture.revisit_of or ""), capture.payload_digest or ""))
+        return found
+
+
+def _read_cdxj(index_file: Path, into: dict[tuple[str, str], tuple[Path, int]]) -> None:
+    """Originals (responses) listed in a CDXJ index: (url, digest) -> (file, offset)."""
+    try:
+        with open(index_file, encoding="utf-8") as lines:
+            for line in lines:
+                parts = line.split(" ", 2)
+                if len(parts) < 3:
+                    continue
+                try:
+                    entry = json.loads(parts[2])
+                except ValueError:
+                    continue
+                if entry.get("mime") == "warc/revisit" or "digest" not in entry or "url" not in entry:
+                    continue
+                path = index_file.parent / entry.get("filename", "")
+                if path.is_file():
+                    into.setdefault((url_key(entry["url"]), entry["digest"]), (path, int(entry.get("offset", 0))))
+    except OSError:
+        return
 
 
 def parse_warc_fields(payload: bytes) -> dict[str, str]:

@@ -28,6 +28,7 @@ from archiver import signals as archiver_signals
 from archiver.analysis.archive import PROBE_HEADER
 from archiver.config import ArchiverConfig
 from archiver.failures import classify_failure
+from archiver.jobs import Journal
 from archiver.seeds.model import Article, SeedDocument, SeedProblem
 from archiver.warc import records
 from archiver.warc.writer import RollingWarcWriter
@@ -89,6 +90,8 @@ class WarcCaptureMiddleware:
         if not self.config.warc_enabled:
             raise NotConfigured("ARCHIVER_WARC_ENABLED is off")
         settings = crawler.settings
+        jobdir = settings.get("JOBDIR")
+        self._journal = Journal(jobdir) if jobdir else None
         self.warcinfo = {
             "software": SOFTWARE,
             "hostname": socket.gethostname(),
@@ -105,6 +108,7 @@ class WarcCaptureMiddleware:
             self._warcinfo_fields,
             index=self.config.warc_index,
             on_close=self._file_closed,
+            on_open=self._journal.warc_opened if self._journal else None,
         )
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.seed_loaded, signal=archiver_signals.seed_loaded)

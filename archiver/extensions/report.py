@@ -16,6 +16,8 @@ from archiver import signals as archiver_signals
 from archiver.analysis.analyse import AnalysisOptions
 from archiver.audit import run_audit
 from archiver.config import ArchiverConfig
+from archiver.jobs import Journal
+from archiver.warc.writer import OPEN_SUFFIX
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +35,10 @@ class ReportWriter:
         return cls(crawler)
 
     def warcs_closed(self, paths: list[Path]) -> None:
+        jobdir = self.crawler.settings.get("JOBDIR")
+        if jobdir:
+            # A resumed job: the report covers every run of it.
+            paths = [p for p in Journal(jobdir).warc_files() if not p.name.endswith(OPEN_SUFFIX)]
         if not paths:
             logger.warning("No WARC file was written: no report")
             return

@@ -6,7 +6,9 @@ into :class:`HttpExchange` and these functions turn that into warcio records.
 
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -120,24 +122,17 @@ def warc_date(moment: datetime.datetime) -> str:
     return datetime_to_iso_date(moment, use_micros=True)
 
 
-def exchange_records(builder: RecordBuilder, exchange: HttpExchange) -> tuple:
-    """A (request, response) record pair for one exchange."""
-    headers, truncated = _stored_response_headers(exchange)
-    warc_headers = {"WARC-Date": warc_date(exchange.fetched_at)}
+def _response_warc_headers(exchange: HttpExchange, truncated: str | None) -> dict[str, str]:
+    headers = {"WARC-Date": warc_date(exchange.fetched_at)}
     if exchange.ip_address:
-        warc_headers["WARC-IP-Address"] = exchange.ip_address
+        headers["WARC-IP-Address"] = exchange.ip_address
     if truncated:
-        warc_headers["WARC-Truncated"] = truncated
-    warc_headers.update(exchange.extra_warc_headers)
-    response = builder.create_warc_record(
-        exchange.url,
-        "response",
-        payload=BytesIO(exchange.body),
-        length=len(exchange.body),
-        http_headers=RawHttpHeaders(_status_line(exchange), headers, protocol=exchange.protocol),
-        warc_headers_dict=warc_headers,
-    )
+        headers["WARC-Truncated"] = truncated
+    headers.update(exchange.extra_warc_headers)
+    return headers
 
+
+def _request_record(builder: RecordBuilder, exchange: HttpExchange, concurrent_to: str):
     request_headers = [(_text(k), _text(v)) for k, v in exchange.request_headers]
     if not _header_values(exchange.request_headers, b"host"):
         request_headers.insert(0, ("Host", urlsplit(exchange.url).netloc))
@@ -153,9 +148,45 @@ def exchange_records(builder: RecordBuilder, exchange: HttpExchange) -> tuple:
         ),
         warc_headers_dict={"WARC-Date": warc_date(exchange.fetched_at)},
     )
-    response_id = response.rec_headers.get_header("WARC-Record-ID")
-    request.rec_headers.add_header("WARC-Concurrent-To", response_id)
+    request.rec_headers.add_header("WARC-Concurrent-To", concurrent_to)
+    return request
+
+
+def exchange_records(builder: RecordBuilder, exchange: HttpExchange) -> tuple:
+    """A (request, response) record pair for one exchange."""
+    headers, truncated = _stored_response_headers(exchange)
+    response = builder.create_warc_record(
+        exchange.url,
+        "response",
+        payload=BytesIO(exchange.body),
+        length=len(exchange.body),
+        http_headers=RawHttpHeaders(_status_line(exchange), headers, protocol=exchange.protocol),
+        warc_headers_dict=_response_warc_headers(exchange, truncated),
+    )
+    request = _request_record(builder, exchange, response.rec_headers.get_header("WARC-Record-ID"))
     return request, response
+
+
+def payload_digest(body: bytes) -> str:
+    """The WARC-Payload-Digest warcio writes: sha1, base32."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def revisit_records(builder: RecordBuilder, exchange: HttpExchange, refers_to_uri: str,
+                    refers_to_date: str) -> tuple:
+    """A (request, revisit) pair for a response whose payload is archived already.
+
+    WARC/1.1 identical-payload-digest profile: the HTTP headers are stored,
+    the body is not; replay tools take it from the record referred to.
+    """
+    headers, truncated = _stored_response_headers(exchange)
+    revisit = builder.create_revisit_record(
+        exchange.url, payload_digest(exchange.body), refers_to_uri, refers_to_date,
+        http_headers=RawHttpHeaders(_status_line(exchange), headers, protocol=exchange.protocol),
+        warc_headers_dict=_response_warc_headers(exchange, truncated),
+    )
+    request = _request_record(builder, exchange, revisit.rec_headers.get_header("WARC-Record-ID"))
+    return request, revisit
 
 
 def warc_fields(fields: Iterable[tuple[str, object]]) -> bytes:

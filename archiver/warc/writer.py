@@ -67,6 +67,7 @@ class RollingWarcWriter:
         *,
         index: bool = True,
         on_close: Callable[[Path], None] | None = None,
+        on_open: Callable[[Path], None] | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.prefix = prefix
@@ -74,6 +75,7 @@ class RollingWarcWriter:
         self.warcinfo = warcinfo
         self.index = index
         self.on_close = on_close
+        self.on_open = on_open
         self.host = _safe_host(socket.gethostname())
         self.builder = RecordBuilder(warc_version=WARC_VERSION)
         self.serial = 0
@@ -106,6 +108,8 @@ class RollingWarcWriter:
                 continue
             break
         self._path = final
+        if self.on_open is not None:
+            self.on_open(final)
         self._writer = WARCWriter(self._file, gzip=True, warc_version=WARC_VERSION)
         info = self._writer.create_warcinfo_record(name, dict(self.warcinfo()))
         self._write(info)

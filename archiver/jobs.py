@@ -1,0 +1,141 @@
+"""Resuming a job killed with SIGKILL: ``-s JOBDIR=…``.
+
+Scrapy's own JOBDIR state does not survive SIGKILL: its disk queue is
+written out on a clean close, and its seen-set already holds every request
+that was scheduled, so a restart drops them. Here, what was scheduled is
+appended to a journal as it happens, and what was done is read from the
+job's WARC files, which are the source of truth anyway. A restart fetches
+what was scheduled and not archived, once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+from archiver.analysis.archive import ArchiveIndex, read_archives, url_key
+from archiver.warc.writer import OPEN_SUFFIX, index_warc
+
+logger = logging.getLogger(__name__)
+
+JOURNAL = "archiver-journal.jsonl"
+WARC_LIST = "archiver-warcs.txt"
+
+
+class Journal:
+    """Append-only files in JOBDIR: scheduled requests, and the job's WARC files."""
+
+    def __init__(self, jobdir: str | os.PathLike) -> None:
+        self.folder = Path(jobdir)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.requests_path = self.folder / JOURNAL
+        self.warcs_path = self.folder / WARC_LIST
+
+    def exists(self) -> bool:
+        return self.requests_path.exists() or self.warcs_path.exists()
+
+    def _append(self, path: Path, line: str) -> None:
+        # One unbuffered write per line: SIGKILL can cut at most that line.
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, (line + "\n").encode("utf-8"))
+        finally:
+            os.close(fd)
+
+    def scheduled(self, url: str, meta: dict) -> None:
+        self._append(self.requests_path, json.dumps({"url": url, "archiver": meta}, ensure_ascii=False))
+
+    def warc_opened(self, path: Path) -> None:
+        self._append(self.warcs_path, str(Path(path).resolve()))
+
+    def scheduled_requests(self) -> dict[str, dict]:
+        """url -> its archiver meta, the first time each URL was scheduled."""
+        out: dict[str, dict] = {}
+        if not self.requests_path.exists():
+            return out
+        for line in self.requests_path.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # the line SIGKILL cut
+            out.setdefault(entry["url"], entry.get("archiver") or {})
+        return out
+
+    def warc_files(self) -> list[Path]:
+        """The job's files as they are now: closed names, or .open where not closed."""
+        if not self.warcs_path.exists():
+            return []
+        files = []
+        for line in dict.fromkeys(self.warcs_path.read_text(encoding="utf-8").splitlines()):
+            final = Path(line)
+            open_file = final.with_name(final.name + OPEN_SUFFIX)
+            if final.exists():
+                files.append(final)
+            elif open_file.exists():
+                files.append(open_file)
+        return files
+
+
+def recover_open_file(path: Path) -> Path:
+    """Cut an .open file to its last whole record, close it and index it."""
+    end = 0
+    with open(path, "rb") as stream:
+        iterator = ArchiveIterator(stream)
+        try:
+            for record in iterator:
+                record.content_stream().read()
+                iterator.read_to_end(record)
+                end = iterator.offset
+        except Exception as error:  # noqa: BLE001 - the cut record is the expected damage
+            logger.info("%s ends in a cut record (%s)", path, type(error).__name__)
+    size = path.stat().st_size
+    if end < size:
+        with open(path, "r+b") as stream:
+            stream.truncate(end)
+        logger.warning("Recovered %s: kept %d bytes of whole records, dropped a cut record of %d bytes",
+                       path, end, size - end)
+    final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
+    os.replace(path, final)
+    index_warc(final)
+    return final
+
+
+@dataclass
+class ResumeState:
+    """What a restarted job knows: what to fetch, what not to fetch again."""
+
+    done: set[str] = field(default_factory=set)  # url keys with a final record
+    pending: dict[str, dict] = field(default_factory=dict)  # scheduled, not archived
+    index: ArchiveIndex | None = None  # the job's archive so far
+
+    def is_done(self, url: str) -> bool:
+        return url_key(url) in self.done
+
+
+def resume_state(journal: Journal) -> ResumeState:
+    files = [recover_open_file(p) if p.name.endswith(OPEN_SUFFIX) else p for p in journal.warc_files()]
+    index = read_archives(files)
+    done = set(index.captures) | set(index.failures)
+    pending = {url: meta for url, meta in journal.scheduled_requests().items() if url_key(url) not in done}
+    return ResumeState(done, pending, index)
+
+
+def discard_scrapy_job_state(jobdir: Path) -> None:
+    """Drop Scrapy's queue and seen-set of a killed run: the journal replaces them.
+
+    After SIGKILL the queue's index is missing or stale, and the seen-set
+    holds every request that was scheduled, fetched or not: kept, they would
+    drop exactly the requests a resume must make.
+    """
+    for name in ("requests.queue", "requests.seen"):
+        path = jobdir / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
