@@ -32,23 +32,62 @@ class AuditResult:
     exit_status: int
 
 
-def findings(report: Report) -> list[str]:
-    """What makes an audit exit with 1; each line names a URL or a file."""
-    out = [f"integrity: {p.filename}" + (f" at offset {p.offset}" if p.offset is not None else "")
-           + f": {p.problem}" for p in report.integrity]
+FINDING_KINDS = ("integrity", "dead", "uncertain", "date_mismatch", "title_mismatch", "drift", "new")
+
+
+def classified_findings(report: Report) -> list[tuple[str, str]]:
+    """(kind, line) for every finding; each line names a URL or a file."""
+    out = [("integrity", f"integrity: {p.filename}" + (f" at offset {p.offset}" if p.offset is not None else "")
+            + f": {p.problem}") for p in report.integrity]
     for article in report.articles:
         name = article.url or ", ".join(article.seeds)
         if article.text_verdict not in (None, "unchanged"):
-            out.append(f"text {article.text_verdict} ({article.text_similarity:.2f}): {name}")
+            out.append(("drift", f"text {article.text_verdict} ({article.text_similarity:.2f}): {name}"))
         links = ([article.original] if article.original else []) + list(article.links)
         for link in links:
             if link.verdict == "dead":
-                out.append(f"dead ({link.status}): {link.url}")
+                out.append(("dead", f"dead ({link.status}): {link.url}"))
             if link.date_mismatch:
-                out.append(f"date mismatch ({link.date} after {article.published}): {link.url}")
+                out.append(("date_mismatch", f"date mismatch ({link.date} after {article.published}): {link.url}"))
             if link.title_mismatch:
-                out.append(f"title mismatch ({link.title!r} for {link.anchor_text!r}): {link.url}")
+                out.append(("title_mismatch", f"title mismatch ({link.title!r} for {link.anchor_text!r}): {link.url}"))
+    changes = report.changes
+    if changes is not None:
+        out += [("new", f"newly dead: {url}") for url in changes.newly_dead]
+        out += [("new", f"new date mismatch: {url}") for url in changes.new_date_mismatches]
+        out += [("new", f"text changed since the last capture: {url}") for url in changes.text_changed]
     return out
+
+
+def uncertain_links(report: Report) -> list[tuple[str, str]]:
+    # Not a finding by default (one run cannot tell), but --fail-on may ask for it.
+    return [("uncertain", f"uncertain ({link.status}): {link.url}")
+            for article in report.articles
+            for link in ([article.original] if article.original else []) + list(article.links)
+            if link.verdict == "uncertain"]
+
+
+def findings(report: Report) -> list[str]:
+    """What makes an audit exit with 1 unless --fail-on says otherwise."""
+    return [line for kind, line in classified_findings(report) if kind != "new"]
+
+
+def parse_fail_on(value: str | None) -> frozenset[str] | None:
+    """``dead,date_mismatch,new`` -> the kinds; None when not given."""
+    if value is None:
+        return None
+    kinds = frozenset(k.strip() for k in value.split(",") if k.strip())
+    unknown = kinds - set(FINDING_KINDS) - {"any"}
+    if unknown or not kinds:
+        raise ValueError(f"--fail-on takes a comma-separated list of {', '.join(FINDING_KINDS)} or any; "
+                         f"got {value!r}")
+    return frozenset(FINDING_KINDS) if "any" in kinds else kinds
+
+
+def failing(report: Report, fail_on: frozenset[str]) -> list[str]:
+    """The findings of the kinds asked for."""
+    every = classified_findings(report) + uncertain_links(report)
+    return [line for kind, line in every if kind in fail_on]
 
 
 class _Progress:
@@ -72,7 +111,8 @@ class _Progress:
 
 def run_audit(paths: Sequence[str | Path], *, seeds: str | Path | None = None,
               output: Path, options: AnalysisOptions = AnalysisOptions(),
-              progress: bool = False) -> AuditResult:
+              progress: bool = False, fail_on: frozenset[str] | None = None,
+              history=None) -> AuditResult:
     files, errors = warc_files(paths)
     errors = list(errors)
     extra_seeds = []
@@ -97,7 +137,9 @@ def run_audit(paths: Sequence[str | Path], *, seeds: str | Path | None = None,
         errors.append("no WARC record could be read from any input")
         return AuditResult(None, None, (), tuple(errors), EXIT_UNREADABLE)
     report = analyse(index, extra_seeds, options)
+    if history is not None:
+        report = history(report)
     write_report(report, output)
-    found = findings(report)
+    found = findings(report) if fail_on is None else failing(report, fail_on)
     status = EXIT_FINDINGS if found or errors else EXIT_CLEAN
     return AuditResult(report, output, tuple(found), tuple(errors), status)

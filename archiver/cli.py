@@ -13,7 +13,7 @@ from typing import TextIO
 
 from archiver import __version__
 from archiver.analysis.analyse import AnalysisOptions
-from archiver.audit import EXIT_UNREADABLE, run_audit
+from archiver.audit import EXIT_UNREADABLE, FINDING_KINDS, parse_fail_on, run_audit
 from archiver.config import ArchiverConfig
 
 
@@ -30,6 +30,9 @@ def add_audit_arguments(parser: argparse.ArgumentParser, *, paths: bool = True) 
                         help="days a link may be dated after its article (default 1)")
     parser.add_argument("--workers", type=int, metavar="N",
                         help="processes for extraction (default: every core)")
+    parser.add_argument("--fail-on", metavar="KINDS",
+                        help="exit 1 only for these findings: a comma-separated list of "
+                             + ", ".join(FINDING_KINDS) + " or any (default: all but uncertain and new)")
 
 
 def audit_from_arguments(opts: argparse.Namespace, config: ArchiverConfig,
@@ -39,8 +42,13 @@ def audit_from_arguments(opts: argparse.Namespace, config: ArchiverConfig,
     if grace < 0 or (opts.workers is not None and opts.workers < 1):
         print("archiver audit: --grace-days must be 0 or more and --workers 1 or more", file=err)
         return EXIT_UNREADABLE
+    try:
+        fail_on = parse_fail_on(opts.fail_on)
+    except ValueError as error:
+        print(f"archiver audit: {error}", file=err)
+        return EXIT_UNREADABLE
     result = run_audit(opts.paths, seeds=opts.seeds, output=output,
-                       options=AnalysisOptions(grace, opts.workers), progress=True)
+                       options=AnalysisOptions(grace, opts.workers), progress=True, fail_on=fail_on)
     for error in result.errors:
         print(f"archiver audit: {error}", file=err)
     if result.report_dir is not None:

@@ -11,6 +11,13 @@ from scrapy.settings import BaseSettings
 DEFAULT_WARC_MAX_SIZE = 1_000_000_000  # bytes; warcprox and Heritrix roll over near 1 GB
 
 
+# Where archived copies of failing links are looked for (Internet Archive).
+DEFAULT_ENDPOINTS = {
+    "timegate": "https://web.archive.org/web/",
+    "wayback": "https://archive.org/wayback/available",
+}
+
+
 def _default_report_dir() -> Path:
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     return Path("reports") / stamp
@@ -31,6 +38,8 @@ class ArchiverConfig:
     soft404_probes: bool
     allow_private: bool
     contact_url: str | None
+    archive_lookup: str | None  # "timegate", "wayback" or None (off)
+    archive_endpoint: str
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> ArchiverConfig:
@@ -46,6 +55,9 @@ class ArchiverConfig:
         if "/" in prefix or "\\" in prefix:
             raise ValueError(f"ARCHIVER_WARC_PREFIX must be a file name prefix, got {prefix!r}")
         report_dir = settings.get("ARCHIVER_REPORT_DIR")
+        lookup = (settings.get("ARCHIVER_ARCHIVE_LOOKUP", "timegate") or "").strip().lower() or None
+        if lookup not in (None, "timegate", "wayback"):
+            raise ValueError(f"ARCHIVER_ARCHIVE_LOOKUP must be timegate, wayback or empty, got {lookup!r}")
         grace = settings.getint("ARCHIVER_DATE_GRACE_DAYS", 1)
         if grace < 0:
             raise ValueError(f"ARCHIVER_DATE_GRACE_DAYS must be 0 or more, got {grace}")
@@ -61,6 +73,8 @@ class ArchiverConfig:
             report_enabled=settings.getbool("ARCHIVER_REPORT_ENABLED", True),
             date_grace_days=grace,
             soft404_probes=settings.getbool("ARCHIVER_SOFT404_PROBES", True),
+            archive_lookup=lookup,
+            archive_endpoint=settings.get("ARCHIVER_ARCHIVE_ENDPOINT") or DEFAULT_ENDPOINTS.get(lookup or "", ""),
             allow_private=settings.getbool("ARCHIVER_ALLOW_PRIVATE", False),
             contact_url=settings.get("ARCHIVER_CONTACT_URL") or None,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 import asyncio
+import datetime
 import multiprocessing
 import os
 import secrets
@@ -20,11 +21,17 @@ from twisted.python.failure import Failure
 from archiver import signals as archiver_signals
 from archiver.analysis.pages import PageJob, examine
 from archiver.config import ArchiverConfig
+from archiver.failures import (
+    CONNECTION_ERROR, DNS_ERROR, TIMEOUT, TLS_ERROR, TOO_MANY_REDIRECTS, classify_failure,
+)
 from archiver.jobs import Journal, discard_scrapy_job_state, resume_state
+from archiver.memento import lookup_request
 from archiver.links import body_links
 from archiver.seeds import group_articles, load_seeds
 
 FETCHABLE_SCHEMES = ("http", "https")
+# Failures worth an archived copy; robots and exclusions are our own choice.
+LOOKUP_FAILURES = {DNS_ERROR, CONNECTION_ERROR, TIMEOUT, TLS_ERROR, TOO_MANY_REDIRECTS}
 
 
 def fetchable(url: str | None) -> bool:
@@ -52,6 +59,7 @@ class SeedsSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.seeds_arg = seeds
         self.probed: set[tuple[str, str]] = set()
+        self.article_dates: dict[str | None, datetime.date | None] = {}
         self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
@@ -112,6 +120,7 @@ class SeedsSpider(scrapy.Spider):
             "Loaded %d seeds from %s: %d articles, %d seeds skipped",
             len(documents), path, len(articles), len(problems),
         )
+        self.article_dates = {a.url: a.published for a in articles}
         for article in articles:
             stats.inc_value("archiver/articles_count")
             if not resumed:
@@ -160,7 +169,13 @@ class SeedsSpider(scrapy.Spider):
 
     async def parse(self, response: Response):
         info = response.meta["archiver"]
-        if info.get("probe") or response.status >= 300:
+        if info.get("probe") or info.get("lookup_for"):
+            return
+        if response.status >= 400:
+            lookup = self._archive_lookup(response.request, info)
+            if lookup is not None:
+                yield lookup
+        if response.status >= 300:
             return
         if self.config.soft404_probes:
             probe = self._probe(response)
@@ -202,8 +217,38 @@ class SeedsSpider(scrapy.Spider):
                                "probe": True}},
         )
 
-    def failed(self, failure: Failure) -> None:
+    def failed(self, failure: Failure):
         # Most failures are archived already; one raised after the capture
         # middleware saw the response (a redirect loop) is archived now.
         self._send(archiver_signals.request_failed, request=failure.request, exception=failure.value)
         self.logger.info("Could not fetch %s: %s", failure.request.url, failure.getErrorMessage())
+        info = failure.request.meta.get("archiver", {})
+        if classify_failure(failure.value) in LOOKUP_FAILURES and not info.get("probe") \
+                and not info.get("lookup_for"):
+            lookup = self._archive_lookup(failure.request, info)
+            if lookup is not None:
+                yield lookup
+
+    def _archive_lookup(self, request: scrapy.Request, info: dict) -> scrapy.Request | None:
+        """Ask a web archive for the capture closest before the article's date.
+
+        The answer is archived like any response (marked with the link it is
+        for); the analysis turns it into the suggested archived copy.
+        """
+        kind = self.config.archive_lookup
+        if not kind:
+            return None
+        target = request.meta.get("redirect_urls", [request.url])[0]
+        before = self.article_dates.get(info.get("article"))
+        try:
+            lookup = lookup_request(self.config.archive_endpoint, kind, target, before)
+        except ValueError as error:
+            self.logger.warning("No archive lookup for %s: %s", target, error)
+            return None
+        self.crawler.stats.inc_value(f"archiver/archive_lookup/{kind}_count")
+        meta = {"depth": info.get("depth", 0), "article": info.get("article"), "lookup_for": target,
+                "lookup_kind": kind, "lookup_before": before.isoformat() if before else None}
+        # The TimeGate's redirect is the answer: keep it, do not follow it.
+        return scrapy.Request(lookup.url, headers=lookup.headers, callback=self.parse,
+                              errback=self.failed, dont_filter=True,
+                              meta={"archiver": meta, "dont_redirect": True, "handle_httpstatus_all": True})

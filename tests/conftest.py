@@ -15,6 +15,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 # Settings every test crawl uses: a local site, no waiting.
 TEST_SETTINGS = {
     "ARCHIVER_ALLOW_PRIVATE": "True",
+    # No test asks a real web archive; the lookup tests name a local stub.
+    "ARCHIVER_ARCHIVE_LOOKUP": "",
     "AUTOTHROTTLE_ENABLED": "False",
     "DOWNLOAD_TIMEOUT": "2",
     "RETRY_TIMES": "1",
@@ -34,9 +36,10 @@ class CrawlResult:
         return sorted(self.warc_dir.glob("*.warc.gz"))
 
 
-def scrapy_command(seeds: Path, warc_dir: Path, settings: dict[str, str] | None = None) -> list[str]:
+def scrapy_command(seeds: Path, warc_dir: Path, settings: dict[str, str] | None = None,
+                   extra_args: list[str] | None = None) -> list[str]:
     merged = {**TEST_SETTINGS, "ARCHIVER_WARC_DIR": str(warc_dir), **(settings or {})}
-    command = [sys.executable, "-m", "scrapy", "crawl", "seeds", "-a", f"seeds={seeds}"]
+    command = [sys.executable, "-m", "scrapy", "crawl", "seeds", "-a", f"seeds={seeds}", *(extra_args or [])]
     for name, value in merged.items():
         command += ["-s", f"{name}={value}"]
     return command
@@ -54,9 +57,9 @@ def crawl_env(**extra: str) -> dict[str, str]:
 
 def run_crawl(seeds: Path, warc_dir: Path, settings: dict[str, str] | None = None,
               *, prefix: list[str] | None = None, env: dict[str, str] | None = None,
-              timeout: float = 180) -> CrawlResult:
+              extra_args: list[str] | None = None, timeout: float = 180) -> CrawlResult:
     proc = subprocess.run(
-        (prefix or []) + scrapy_command(seeds, warc_dir, settings),
+        (prefix or []) + scrapy_command(seeds, warc_dir, settings, extra_args),
         cwd=PROJECT, env=crawl_env(**(env or {})), capture_output=True, text=True,
         timeout=timeout,
     )

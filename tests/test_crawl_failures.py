@@ -60,3 +60,16 @@ def test_a_missing_seed_path_is_a_usage_error(tmp_path):
     assert result.returncode == 1
     assert f"seed path {tmp_path / 'nowhere'} does not exist" in result.log
     assert not list((tmp_path / "warcs").glob("*.warc.gz*")) if (tmp_path / "warcs").exists() else True
+
+
+def test_fail_on_sets_the_exit_status(site, tmp_path):
+    seeds = url_list(tmp_path / "seeds", site.url("/status/404"), site.url("/page/ok"))
+    base = {"ARCHIVER_REPORT_DIR": str(tmp_path / "report")}
+    dead = run_crawl(seeds, tmp_path / "w1", base, extra_args=["--fail-on", "dead"])
+    assert dead.returncode == 1, dead.log
+    assert "findings asked for by --fail-on: 1 dead" in dead.log
+    mismatch = run_crawl(seeds, tmp_path / "w2", base, extra_args=["--fail-on", "date_mismatch"])
+    assert mismatch.returncode == 0, mismatch.log
+    bad = run_crawl(seeds, tmp_path / "w3", base, extra_args=["--fail-on", "nonsense"])
+    assert bad.returncode == 2
+    assert "--fail-on takes" in bad.log

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from archiver.analysis.archive import ArchiveIndex, Capture, url_key
+from archiver.analysis.archive import ArchiveIndex, Capture, read_body, url_key
 from archiver.analysis.compare import compare_texts, similarity, text_verdict
 from archiver.analysis.dates import date_findings_for_page, link_date, is_after
 from archiver.analysis.health import (
@@ -26,6 +26,7 @@ from archiver.analysis.health import (
     verdict_for,
 )
 from archiver.analysis.model import (
+    ArchivedCopy,
     ArticleReport,
     IntegrityProblem,
     LinkReport,
@@ -34,6 +35,7 @@ from archiver.analysis.model import (
     TextComparison,
 )
 from archiver.analysis.pages import PageJob, PageResult, examine_all
+from archiver.memento import LookupRequest, parse_response
 from archiver.seeds import Article, ArticleLink, SeedDocument, SeedError, group_articles, parse_seed
 from archiver.seeds.dates import date_from_url
 
@@ -77,7 +79,8 @@ def network_reachable(index: ArchiveIndex) -> bool:
 def _is_page(capture: Capture) -> bool:
     content_type = (capture.header("Content-Type") or "").lower()
     return (200 <= capture.status < 300 and "html" in content_type and not capture.probe
-            and not capture.url.endswith("/robots.txt") and capture.revisit_of is None)
+            and capture.lookup is None and not capture.url.endswith("/robots.txt")
+            and capture.revisit_of is None)
 
 
 def articles_from_pages(index: ArchiveIndex) -> list[Article]:
@@ -94,9 +97,12 @@ class _Analysis:
         self.resolutions: dict[str, Resolution] = {}
         self.pages: dict[tuple[str, int], PageResult] = {}
         self.probes: dict[tuple[str, str], list[str]] = {}
+        self.lookups: dict[str, list[Capture]] = {}
         for capture in index.all_captures():
             if capture.probe:
                 self.probes.setdefault(directory_of(capture.url), []).append(capture.url)
+            if capture.lookup:
+                self.lookups.setdefault(url_key(capture.lookup[0]), []).append(capture)
 
     def resolve(self, url: str) -> Resolution:
         key = url_key(url)
@@ -145,6 +151,22 @@ class _Analysis:
                             f"{probe.http_status} with the same text (similarity {score:.2f})")
         return None
 
+    def archived_copy(self, url: str) -> ArchivedCopy | None:
+        """The web archive's answer the crawl archived for this link, if any."""
+        for capture in reversed(self.lookups.get(url_key(url), [])):
+            target, kind, before = capture.lookup
+            request = LookupRequest(url=capture.url, headers={}, kind=kind, target=target,
+                                    before=datetime.date.fromisoformat(before) if before else None)
+            payload = self.index.payload_of(capture)
+            try:
+                body = read_body(*payload) if payload and kind == "wayback" else b""
+            except Exception:  # noqa: BLE001 - a damaged answer is no answer
+                body = b""
+            copy = parse_response(request, capture.status, dict(capture.headers), body, capture.url)
+            if copy is not None:
+                return copy
+        return None
+
     def link_report(self, url: str, anchor_text: str | None, found_in: tuple[str, ...],
                     article_date: datetime.date | None) -> LinkReport:
         resolution = self.resolve(url)
@@ -167,6 +189,7 @@ class _Analysis:
             date_mismatch=mismatch, title=title,
             title_mismatch=title_mismatch(anchor_text, title) if status in ("ok", "redirected") else None,
             warc=warc, detail=detail or self.page(resolution).error,
+            archived_copy=self.archived_copy(url) if status not in ("ok", "redirected") else None,
         )
 
 

@@ -31,6 +31,10 @@ CHUNK = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b\x08"
 SEED_URI_PREFIX = "urn:archiver:seed:"
 PROBE_HEADER = "WARC-Archiver-Probe"
+# A web archive's answer about a failing link: which link, which protocol, before when.
+LOOKUP_FOR_HEADER = "WARC-Archiver-Lookup-For"
+LOOKUP_KIND_HEADER = "WARC-Archiver-Lookup-Kind"
+LOOKUP_BEFORE_HEADER = "WARC-Archiver-Lookup-Before"
 
 
 def url_key(url: str) -> str:
@@ -53,6 +57,7 @@ class Capture:
     payload_digest: str | None = None
     probe: bool = False  # a soft-404 probe of ours
     revisit_of: str | None = None  # WARC-Refers-To-Target-URI of a revisit
+    lookup: tuple[str, str, str] | None = None  # (link, kind, before) of an archive lookup
 
     def header(self, name: str) -> str | None:
         lname = name.lower()
@@ -154,6 +159,14 @@ def _read_cdxj(index_file: Path, into: dict[tuple[str, str], tuple[Path, int]]) 
                     into.setdefault((url_key(entry["url"]), entry["digest"]), (path, int(entry.get("offset", 0))))
     except OSError:
         return
+
+
+def read_body(path: Path, offset: int) -> bytes:
+    """The body of the record at offset: de-chunked and decoded."""
+    with open(path, "rb") as stream:
+        stream.seek(offset)
+        record = next(iter(ArchiveIterator(stream)))
+        return record.content_stream().read()
 
 
 def parse_warc_fields(payload: bytes) -> dict[str, str]:
@@ -317,6 +330,8 @@ class _FileReader:
             payload_digest=rec.get_header("WARC-Payload-Digest"),
             probe=bool(rec.get_header(PROBE_HEADER)),
             revisit_of=rec.get_header("WARC-Refers-To-Target-URI") if record.rec_type == "revisit" else None,
+            lookup=(rec.get_header(LOOKUP_FOR_HEADER), rec.get_header(LOOKUP_KIND_HEADER) or "",
+                    rec.get_header(LOOKUP_BEFORE_HEADER) or "") if rec.get_header(LOOKUP_FOR_HEADER) else None,
         ))
 
     def _small_record(self, rec_type: str, uri: str, payload: bytes, location: WarcLocation,

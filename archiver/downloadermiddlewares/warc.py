@@ -25,7 +25,9 @@ from scrapy.http import Headers, Response
 
 from archiver import __version__
 from archiver import signals as archiver_signals
-from archiver.analysis.archive import PROBE_HEADER
+from archiver.analysis.archive import (
+    LOOKUP_BEFORE_HEADER, LOOKUP_FOR_HEADER, LOOKUP_KIND_HEADER, PROBE_HEADER,
+)
 from archiver.config import ArchiverConfig
 from archiver.failures import classify_failure
 from archiver.jobs import Journal
@@ -43,8 +45,15 @@ SOFTWARE = f"news-archiver/{__version__} (Scrapy/{scrapy.__version__}; warcio/{v
 RECORDED = "_archiver_recorded"
 
 
-def is_probe(request: Request) -> bool:
-    return bool(request.meta.get("archiver", {}).get("probe"))
+def marks(request: Request) -> tuple[tuple[str, str], ...]:
+    """WARC headers that say why we fetched a URL that no seed links to."""
+    info = request.meta.get("archiver", {})
+    if info.get("probe"):
+        return ((PROBE_HEADER, "soft-404"),)
+    if info.get("lookup_for"):
+        return ((LOOKUP_FOR_HEADER, info["lookup_for"]), (LOOKUP_KIND_HEADER, info["lookup_kind"]),
+                (LOOKUP_BEFORE_HEADER, info.get("lookup_before") or ""))
+    return ()
 
 
 def _now() -> datetime.datetime:
@@ -152,7 +161,7 @@ class WarcCaptureMiddleware:
             fetched_at=_now(),
             ip_address=str(response.ip_address) if response.ip_address else None,
             truncated="length" if "dataloss" in response.flags else None,
-            extra_warc_headers=((PROBE_HEADER, "soft-404"),) if is_probe(request) else (),
+            extra_warc_headers=marks(request),
         )
         self._write(*records.exchange_records(self.writer.builder, exchange))
         return response

@@ -7,6 +7,7 @@ it is the report ``scrapy audit`` gives over the same files.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from pathlib import Path
 
 from scrapy.crawler import Crawler
@@ -14,7 +15,7 @@ from scrapy.exceptions import NotConfigured
 
 from archiver import signals as archiver_signals
 from archiver.analysis.analyse import AnalysisOptions
-from archiver.audit import run_audit
+from archiver.audit import FINDING_KINDS, classified_findings, run_audit, uncertain_links
 from archiver.config import ArchiverConfig
 from archiver.jobs import Journal
 from archiver.warc.writer import OPEN_SUFFIX
@@ -55,4 +56,8 @@ class ReportWriter:
             stats.set_value(f"archiver/report/links_count/{verdict}",
                             sum(1 for l in links if l.verdict == verdict))
         stats.set_value("archiver/report/date_mismatch_count", sum(l.date_mismatch for l in links))
+        # Read by `scrapy crawl --fail-on`.
+        kinds = Counter(kind for kind, _ in classified_findings(report) + uncertain_links(report))
+        for kind in FINDING_KINDS:
+            stats.set_value(f"archiver/report/findings/{kind}", kinds.get(kind, 0))
         logger.info("Report written to %s: %d findings", result.report_dir, len(result.findings))

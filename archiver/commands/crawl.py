@@ -1,0 +1,48 @@
+"""``scrapy crawl`` with ``--fail-on``: a non-zero exit status for CI-style use.
+
+The crawl's own exit status says whether it ran; ``--fail-on dead,date_mismatch,new``
+makes it 1 when the report has findings of those kinds, as ``scrapy audit`` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+from archiver.audit import EXIT_FINDINGS, FINDING_KINDS, parse_fail_on
+
+
+class Command(ScrapyCrawlCommand):
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument(
+            "--fail-on", metavar="KINDS",
+            help="exit 1 when the report has findings of these kinds: "
+                 + ", ".join(FINDING_KINDS) + " or any",
+        )
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        try:
+            self.fail_on = parse_fail_on(opts.fail_on)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        self.crawler = None
+
+    def _create_crawler(self, spidercls):
+        self.crawler = super()._create_crawler(spidercls)
+        return self.crawler
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().run(args, opts)
+        if self.exitcode or not self.fail_on or self.crawler is None:
+            return
+        stats = self.crawler.stats
+        found = {k: stats.get_value(f"archiver/report/findings/{k}", 0) for k in sorted(self.fail_on)}
+        if any(found.values()):
+            listed = ", ".join(f"{n} {k}" for k, n in found.items() if n)
+            print(f"scrapy crawl: findings asked for by --fail-on: {listed}", file=sys.stderr)
+            self.exitcode = EXIT_FINDINGS
