@@ -9,6 +9,7 @@ from pathlib import Path
 from scrapy.settings import BaseSettings
 
 DEFAULT_WARC_MAX_SIZE = 1_000_000_000  # bytes; warcprox and Heritrix roll over near 1 GB
+DEFAULT_HISTORY_URL = "sqlite:///state/history.sqlite"
 
 
 # Where archived copies of failing links are looked for (Internet Archive).
@@ -40,6 +41,8 @@ class ArchiverConfig:
     contact_url: str | None
     archive_lookup: str | None  # "timegate", "wayback" or None (off)
     archive_endpoint: str
+    history_url: str | None  # None: no history kept
+    dedup: bool
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> ArchiverConfig:
@@ -75,6 +78,9 @@ class ArchiverConfig:
             soft404_probes=settings.getbool("ARCHIVER_SOFT404_PROBES", True),
             archive_lookup=lookup,
             archive_endpoint=settings.get("ARCHIVER_ARCHIVE_ENDPOINT") or DEFAULT_ENDPOINTS.get(lookup or "", ""),
+            history_url=(settings.get("ARCHIVER_HISTORY_URL") or DEFAULT_HISTORY_URL)
+            if settings.getbool("ARCHIVER_HISTORY_ENABLED", True) else None,
+            dedup=settings.getbool("ARCHIVER_DEDUP", True),
             allow_private=settings.getbool("ARCHIVER_ALLOW_PRIVATE", False),
             contact_url=settings.get("ARCHIVER_CONTACT_URL") or None,
         )

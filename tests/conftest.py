@@ -17,6 +17,8 @@ TEST_SETTINGS = {
     "ARCHIVER_ALLOW_PRIVATE": "True",
     # No test asks a real web archive; the lookup tests name a local stub.
     "ARCHIVER_ARCHIVE_LOOKUP": "",
+    # One run's verdicts, unless a test keeps a history of its own.
+    "ARCHIVER_HISTORY_ENABLED": "False",
     "AUTOTHROTTLE_ENABLED": "False",
     "DOWNLOAD_TIMEOUT": "2",
     "RETRY_TIMES": "1",

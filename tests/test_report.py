@@ -21,6 +21,7 @@ from archiver.analysis.model import (
     IntegrityProblem,
     LinkReport,
     Report,
+    RunChanges,
     TextComparison,
     WarcLocation,
 )
@@ -170,12 +171,15 @@ LINK_TYPES = {
     "title_mismatch": (bool, type(None)), "warc": (dict, type(None)),
     "url_date": (str, type(None)), "page_date": (str, type(None)),
     "page_date_source": (str, type(None)), "title": (str, type(None)), "detail": (str, type(None)),
+    "first_seen": (str, type(None)), "last_alive": (str, type(None)), "failing_since": (str, type(None)),
+    "consecutive_failures": (int, type(None)), "revived": bool, "archived_copy": (dict, type(None)),
 }
 ARTICLE_TYPES = {
     "url": (str, type(None)), "seeds": list, "title": (str, type(None)),
     "published": (str, type(None)), "published_source": (str, type(None)),
     "original": (dict, type(None)), "text_similarity": (float, type(None)),
     "text_verdict": (str, type(None)), "links": list, "comparisons": list, "date_findings": list,
+    "live_text_fingerprint": (str, type(None)),
 }
 
 
@@ -189,6 +193,11 @@ def check_link(link: dict) -> None:
     for key in ("date", "url_date", "page_date"):
         if link[key] is not None:
             datetime.date.fromisoformat(link[key])
+    for key in ("first_seen", "last_alive", "failing_since"):
+        if link[key] is not None:
+            assert link[key].endswith("Z"), link[key]
+            datetime.datetime.fromisoformat(link[key].replace("Z", "+00:00"))
+    assert not isinstance(link["consecutive_failures"], bool)
     if link["warc"] is not None:
         assert set(link["warc"]) == {"filename", "offset"}
         assert isinstance(link["warc"]["filename"], str)
@@ -244,6 +253,12 @@ def test_json_contract_reference_case(tmp_path: Path) -> None:
     assert summary["date_mismatches"] == 2
     assert summary["title_mismatches"] == 0
     assert summary["integrity_problems"] == 1
+    # no history kept
+    assert doc["changes"] is None
+    assert article["live_text_fingerprint"] is None
+    for link in [article["original"], *article["links"]]:
+        assert (link["first_seen"], link["last_alive"], link["failing_since"]) == (None, None, None)
+        assert link["consecutive_failures"] is None and link["revived"] is False
 
 
 def test_json_key_order_is_stable() -> None:
@@ -561,3 +576,164 @@ def test_utf8_text_survives(tmp_path: Path) -> None:
     for name in FILE_NAMES[:3]:
         assert "Сирия: «Идлиб» — 叙利亚" in (tmp_path / name).read_text(encoding="utf-8")
     assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["articles"][0]["title"] == article.title
+
+
+# --- history of earlier runs --------------------------------------------------
+
+FAILING_SINCE = datetime.datetime(2026, 11, 20, 6, 0, tzinfo=datetime.timezone.utc)
+PREVIOUS_RUN = datetime.datetime(2026, 11, 21, 6, 0, 5, tzinfo=datetime.timezone.utc)
+
+
+def history_report() -> Report:
+    """The reference case as the history gives it back: fields filled in, changes listed."""
+    report = replace(reference_report(), network_reachable=True, notes=())
+    article = report.articles[0]
+    failing = replace(
+        article.links[0], status="gone", verdict="uncertain", http_status=404,
+        detail="failing 2 of 3 checks needed since 2026-11-20 (dead after 3 checks over 3 days)",
+        first_seen=FAILING_SINCE - datetime.timedelta(days=30), last_alive=FAILING_SINCE - datetime.timedelta(days=7),
+        failing_since=FAILING_SINCE, consecutive_failures=2,
+    )
+    revived = replace(
+        article.links[1], status="ok", verdict="alive", http_status=200, detail=None,
+        first_seen=FAILING_SINCE, last_alive=PREVIOUS_RUN, failing_since=None, consecutive_failures=0, revived=True,
+    )
+    original = replace(article.original, status="ok", verdict="alive", http_status=200, detail=None,
+                       first_seen=FAILING_SINCE, last_alive=PREVIOUS_RUN, consecutive_failures=0)
+    article = replace(article, original=original, links=(failing, revived), live_text_fingerprint="ab" * 20)
+    changes = RunChanges(previous_run=PREVIOUS_RUN, newly_dead=(), revived=(LINK_2,), text_changed=(ARTICLE_URL,),
+                         new_date_mismatches=(LINK_1,))
+    return replace(report, articles=(article,), changes=changes)
+
+
+def test_json_history_fields_and_changes() -> None:
+    doc = report_to_dict(history_report())
+    assert doc["changes"] == {
+        "previous_run": "2026-11-21T06:00:05Z",
+        "newly_dead": [],
+        "revived": [LINK_2],
+        "text_changed": [ARTICLE_URL],
+        "new_date_mismatches": [LINK_1],
+    }
+    (article,) = doc["articles"]
+    assert article["live_text_fingerprint"] == "ab" * 20
+    failing, revived = article["links"]
+    for link in (failing, revived, article["original"]):
+        check_link(link)
+    assert failing["first_seen"] == "2026-10-21T06:00:00Z"
+    assert failing["last_alive"] == "2026-11-13T06:00:00Z"
+    assert failing["failing_since"] == "2026-11-20T06:00:00Z"
+    assert failing["consecutive_failures"] == 2 and failing["revived"] is False
+    assert revived["failing_since"] is None and revived["consecutive_failures"] == 0
+    assert revived["revived"] is True
+    assert list(failing)[-6:] == ["first_seen", "last_alive", "failing_since", "consecutive_failures", "revived",
+                                  "archived_copy"]
+    assert failing["archived_copy"] is None
+    json.dumps(doc, allow_nan=False)
+
+
+def test_json_changes_naive_times_are_utc() -> None:
+    report = replace(history_report(), changes=RunChanges(previous_run=datetime.datetime(2026, 1, 2, 3, 4, 5)))
+    assert report_to_dict(report)["changes"]["previous_run"] == "2026-01-02T03:04:05Z"
+    first = replace(history_report(), changes=RunChanges(previous_run=None))
+    assert report_to_dict(first)["changes"] == {
+        "previous_run": None, "newly_dead": [], "revived": [], "text_changed": [], "new_date_mismatches": [],
+    }
+
+
+def test_markdown_history(tmp_path: Path) -> None:
+    write_report(history_report(), tmp_path)
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    section = text.split("## Changes since the previous run", 1)[1].split("\n## ", 1)[0]
+    assert "Previous run: 2026-11-21 06:00:05 UTC." in section
+    assert "- **Newly dead links:** 0" in section
+    assert f"- **Revived links:** 1\n  - {md(LINK_2)}" in section
+    assert f"- **Articles whose text changed:** 1\n  - {md(ARTICLE_URL)}" in section
+    assert f"- **New links dated after their article:** 1\n  - {md(LINK_1)}" in section
+    # the section comes after the summary and before the articles
+    assert text.index("## Summary") < text.index("## Changes since") < text.index("## 1. ")
+    rows = [line for line in text.splitlines() if line.startswith("| 1 |") or line.startswith("| 2 |")]
+    assert "failing since 2026-11-20, 2 checks; last alive 2026-11-13" in rows[0]
+    assert "revived: dead before, alive again" in rows[1]
+    assert "| # | Status | Verdict | HTTP | Date | Flags | URL | Anchor text | History |" in text
+    original = next(line for line in text.splitlines() if line.startswith("- **Original page:**"))
+    assert "failing since" not in original and "revived" not in original
+
+
+def test_markdown_without_history_has_no_changes_section(tmp_path: Path) -> None:
+    write_report(reference_report(), tmp_path)
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "Changes since the previous run" not in text
+    assert "failing since" not in text and "revived" not in text
+    write_report(replace(reference_report(), changes=RunChanges(previous_run=None)), tmp_path)
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "## Changes since the previous run\n\nNo previous run is recorded: this is the first.\n\nNo changes." in text
+
+
+def test_html_history(tmp_path: Path) -> None:
+    report = history_report()
+    write_report(report, tmp_path)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    check_self_contained(html, report)
+    section = html.split('<section id="changes">', 1)[1].split("</section>", 1)[0]
+    assert "<h2>Changes since the previous run</h2>" in section
+    assert "Previous run: 2026-11-21 06:00:05 UTC." in section
+    assert "Newly dead links: 0" in section and "Revived links: 1" in section
+    hrefs = [attrs["href"] for tag, attrs in parse(section) if tag == "a"]
+    assert hrefs == [LINK_2, ARTICLE_URL, LINK_1]
+    assert html.index("<h2>Summary</h2>") < html.index('<section id="changes">') < html.index('<article id="article-1">')
+    assert '<span class="history">failing since 2026-11-20, 2 checks</span>' in html
+    assert '<span class="history">last alive 2026-11-13</span>' in html
+    assert '<span class="history">revived: dead before, alive again</span>' in html
+    rows = [attrs.get("class", "") for tag, attrs in parse(html) if tag == "tr"]
+    assert sum("revived" in c.split() for c in rows) == 1
+
+
+def test_html_without_history_has_no_changes_section(tmp_path: Path) -> None:
+    write_report(reference_report(), tmp_path)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert 'id="changes"' not in html and 'class="history"' not in html
+
+
+def test_history_text_is_escaped(tmp_path: Path) -> None:
+    report = hostile_report()
+    urls = tuple(link.url for link in report.articles[0].links)
+    report = replace(report, changes=RunChanges(previous_run=PREVIOUS_RUN, newly_dead=urls, text_changed=urls))
+    write_report(report, tmp_path)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    check_self_contained(html, report)
+    assert "<script" not in html.lower() and 'href="javascript:' not in html and 'href="data:' not in html
+    section = html.split('<section id="changes">', 1)[1].split("</section>", 1)[0]
+    assert "data:text/html,&lt;script&gt;alert(5)&lt;/script&gt;" in section
+    assert 'href="https://example.org/a&quot;onmouseover=&quot;alert(2)"' in section
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "<script" not in text
+    assert "  - data:text/html,&lt;script&gt;alert(5)&lt;/script&gt;" in text
+
+
+def test_csv_history_columns(tmp_path: Path) -> None:
+    write_report(history_report(), tmp_path)
+    rows = read_csv(tmp_path / "links.csv")
+    assert COLUMNS[-7:] == ("first_seen", "last_alive", "failing_since", "consecutive_failures", "revived",
+                            "archived_copy", "archived_copy_captured")
+    original, failing, revived = rows
+    assert failing["failing_since"] == "2026-11-20T06:00:00Z" and failing["consecutive_failures"] == "2"
+    assert failing["last_alive"] == "2026-11-13T06:00:00Z" and failing["revived"] == "false"
+    assert revived["revived"] == "true" and revived["failing_since"] == ""
+    assert original["first_seen"] == "2026-11-20T06:00:00Z"
+    write_report(reference_report(), tmp_path)
+    assert all(r["consecutive_failures"] == "" and r["first_seen"] == "" for r in read_csv(tmp_path / "links.csv"))
+
+
+def test_original_page_history_notes(tmp_path: Path) -> None:
+    report = history_report()
+    article = report.articles[0]
+    original = replace(article.original, status="gone", verdict="dead", http_status=404,
+                       failing_since=FAILING_SINCE, consecutive_failures=3)
+    write_report(replace(report, articles=(replace(article, original=original),)), tmp_path)
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    line = next(line for line in text.splitlines() if line.startswith("- **Original page:**"))
+    assert line.endswith("failing since 2026-11-20, 3 checks; last alive 2026-11-21")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    facts = html.split("<dt>Original page</dt><dd>", 1)[1].split("</dd>", 1)[0]
+    assert '<span class="history">failing since 2026-11-20, 3 checks</span>' in facts

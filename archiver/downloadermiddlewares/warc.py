@@ -33,7 +33,8 @@ from archiver.failures import classify_failure
 from archiver.jobs import Journal
 from archiver.seeds.model import Article, SeedDocument, SeedProblem
 from archiver.warc import records
-from archiver.warc.writer import RollingWarcWriter
+from archiver.history import History
+from archiver.warc.writer import RecordLocation, RollingWarcWriter
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +120,10 @@ class WarcCaptureMiddleware:
             on_close=self._file_closed,
             on_open=self._journal.warc_opened if self._journal else None,
         )
+        # Deduplicated re-crawls: a payload archived before for the same URL,
+        # in this job or an earlier one, is written as a revisit.
+        self.history = History.open(self.config.history_url) if (
+            self.config.history_url and self.config.dedup) else None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.seed_loaded, signal=archiver_signals.seed_loaded)
         crawler.signals.connect(self.seed_skipped, signal=archiver_signals.seed_skipped)
@@ -135,12 +140,13 @@ class WarcCaptureMiddleware:
             fields["isPartOf"] = self.crawler.spider.name
         return fields
 
-    def _write(self, *warc_records) -> None:
-        self.writer.write(warc_records)
+    def _write(self, *warc_records) -> list[RecordLocation]:
+        locations = self.writer.write(warc_records)
         stats = self.crawler.stats
         stats.inc_value("archiver/warc/records_count", len(warc_records))
         for record in warc_records:
             stats.inc_value(f"archiver/warc/records_count/{record.rec_type}")
+        return locations
 
     def _file_closed(self, path: Path) -> None:
         self.crawler.stats.inc_value("archiver/warc/files_count")
@@ -163,7 +169,16 @@ class WarcCaptureMiddleware:
             truncated="length" if "dataloss" in response.flags else None,
             extra_warc_headers=marks(request),
         )
-        self._write(*records.exchange_records(self.writer.builder, exchange))
+        digest = records.payload_digest(exchange.body)
+        earlier = self.history.find_capture(exchange.url, digest) if self.history else None
+        if earlier is not None:
+            pair = records.revisit_records(self.writer.builder, exchange, earlier.url, earlier.warc_date)
+        else:
+            pair = records.exchange_records(self.writer.builder, exchange)
+        locations = self._write(*pair)
+        if self.history is not None and earlier is None:
+            self.history.record_capture(exchange.url, digest, records.warc_date(exchange.fetched_at),
+                                        locations[1].filename, locations[1].offset)
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
@@ -218,6 +233,8 @@ class WarcCaptureMiddleware:
 
     def spider_closed(self) -> None:
         self.writer.close()
+        if self.history is not None:
+            self.history.close()
         self.crawler.signals.send_catch_log(
             archiver_signals.warcs_closed, paths=list(self.writer.closed_files)
         )

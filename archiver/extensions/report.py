@@ -6,17 +6,21 @@ it is the report ``scrapy audit`` gives over the same files.
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections import Counter
 from pathlib import Path
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from archiver import signals as archiver_signals
 from archiver.analysis.analyse import AnalysisOptions
 from archiver.audit import FINDING_KINDS, classified_findings, run_audit, uncertain_links
+from archiver.analysis.model import Report
 from archiver.config import ArchiverConfig
+from archiver.history import DeadPolicy, History
 from archiver.jobs import Journal
 from archiver.warc.writer import OPEN_SUFFIX
 
@@ -29,11 +33,22 @@ class ReportWriter:
         if not self.config.report_enabled:
             raise NotConfigured("ARCHIVER_REPORT_ENABLED is off")
         self.crawler = crawler
+        self.policy = DeadPolicy.from_settings(crawler.settings)
+        self.started = datetime.datetime.now(datetime.timezone.utc)
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.warcs_closed, signal=archiver_signals.warcs_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ReportWriter:
         return cls(crawler)
+
+    def _apply_history(self, report: Report) -> Report:
+        with History.open(self.config.history_url) as history:
+            return history.apply(report, checked_at=self.started, policy=self.policy,
+                                 job=self.crawler.settings.get("ARCHIVER_JOB"))
+
+    def spider_opened(self) -> None:
+        self.started = datetime.datetime.now(datetime.timezone.utc)
 
     def warcs_closed(self, paths: list[Path]) -> None:
         jobdir = self.crawler.settings.get("JOBDIR")
@@ -44,7 +59,8 @@ class ReportWriter:
             logger.warning("No WARC file was written: no report")
             return
         result = run_audit(paths, output=self.config.report_dir,
-                           options=AnalysisOptions(self.config.date_grace_days))
+                           options=AnalysisOptions(self.config.date_grace_days),
+                           history=self._apply_history if self.config.history_url else None)
         stats = self.crawler.stats
         stats.set_value("archiver/report/findings_count", len(result.findings))
         report = result.report

@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from archiver.analysis.model import LinkReport
+
 # C0/C1 control characters other than tab, newline and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACE = re.compile(r"\s+")
@@ -34,8 +36,29 @@ def iso_datetime(value: datetime.datetime) -> str:
     return utc(value).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def optional_datetime(value: datetime.datetime | None) -> str | None:
+    return None if value is None else iso_datetime(value)
+
+
 def human_datetime(value: datetime.datetime) -> str:
     return utc(value).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def history_notes(link: LinkReport) -> list[str]:
+    """What the history of earlier runs says about a link, as plain text (escape it)."""
+    notes = []
+    if link.revived:
+        notes.append("revived: dead before, alive again")
+    if link.failing_since is not None:
+        failures = link.consecutive_failures or 0
+        notes.append(f"failing since {iso_date(utc(link.failing_since))}, {plural(failures, 'check')}")
+    if link.last_alive is not None and link.verdict != "alive":
+        notes.append(f"last alive {iso_date(utc(link.last_alive))}")
+    return notes
 
 
 def round_float(value: float | None, places: int = 4) -> float | None:

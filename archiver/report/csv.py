@@ -6,7 +6,7 @@ import csv
 import io
 
 from archiver.analysis.model import ArticleReport, LinkReport, Report
-from archiver.report._common import iso_date
+from archiver.report._common import iso_date, optional_datetime
 
 COLUMNS = (
     "article_url",
@@ -29,6 +29,14 @@ COLUMNS = (
     "warc_offset",
     "detail",
     "role",  # "original" for the article's own page, "link" for a link in it
+    # From the history of earlier runs: empty when no history is kept.
+    "first_seen",
+    "last_alive",
+    "failing_since",
+    "consecutive_failures",
+    "revived",
+    "archived_copy",
+    "archived_copy_captured",
 )
 
 # A spreadsheet would read a cell starting with one of these as a formula.
@@ -72,6 +80,13 @@ def _row(article: ArticleReport, link: LinkReport, role: str) -> list[object]:
         "" if link.warc is None else int(link.warc.offset),
         link.detail or "",
         role,
+        optional_datetime(link.first_seen) or "",
+        optional_datetime(link.last_alive) or "",
+        optional_datetime(link.failing_since) or "",
+        "" if link.consecutive_failures is None else int(link.consecutive_failures),
+        _bool(link.revived),
+        link.archived_copy.url if link.archived_copy else "",
+        optional_datetime(link.archived_copy.captured) or "" if link.archived_copy else "",
     ]
     return [safe_cell(value) for value in row]
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from html import escape
 
-from archiver.analysis.model import SCHEMA_VERSION, ArticleReport, LinkReport, Report, TextComparison
+from archiver.analysis.model import SCHEMA_VERSION, ArticleReport, LinkReport, Report, RunChanges, TextComparison
 from archiver.report._common import (
     clean,
     format_similarity,
+    history_notes,
     human_datetime,
     is_web_url,
     iso_date,
@@ -66,6 +67,8 @@ figure.timeline figcaption { color: #555; font-size: .85rem; }
 ul.paragraphs { margin: .2rem 0 .6rem; }
 ul.paragraphs li { color: #333; }
 .muted { color: #777; }
+span.history { color: #8a6d1a; }
+tr.revived td:first-child { border-left: 4px solid #2d6a2d; }
 footer { margin-top: 3rem; color: #777; font-size: .85rem; }
 """
 
@@ -110,6 +113,10 @@ def _flags(link: LinkReport) -> str:
     return "".join(flags) or DASH
 
 
+def _history_note(note: str) -> str:
+    return f'<span class="history">{e(note)}</span>'
+
+
 def _link_row(index: int | str, link: LinkReport) -> str:
     classes = [f"verdict-{_css(link.verdict)}", f"status-{_css(link.status)}"]
     if link.date_mismatch:
@@ -134,6 +141,12 @@ def _link_row(index: int | str, link: LinkReport) -> str:
         notes.append(e(shorten(link.detail)))
     if link.warc is not None:
         notes.append(f'<span class="mono">{e(link.warc.filename)} @ {int(link.warc.offset)}</span>')
+    notes += [_history_note(note) for note in history_notes(link)]
+    if link.archived_copy is not None:
+        notes.append(f"archived copy of {e(iso_date(link.archived_copy.captured.date()))}: "
+                     f"{url_html(link.archived_copy.url)}")
+    if link.revived:
+        classes.append("revived")
     return (
         f'<tr class="{" ".join(classes)}">'
         f"<td>{e(index)}</td>"
@@ -203,6 +216,8 @@ def _article(number: int, article: ArticleReport, grace_days: int) -> str:
             text += f" — now at {url_html(o.final_url)}"
         if o.detail:
             text += f" — {e(shorten(o.detail))}"
+        for note in history_notes(o):
+            text += f" — {_history_note(note)}"
         facts.append(("Original page", text))
     if article.text_verdict is not None or article.text_similarity is not None:
         facts.append((
@@ -237,6 +252,34 @@ def _article(number: int, article: ArticleReport, grace_days: int) -> str:
     else:
         out.append('<p class="muted">No links.</p>')
     out.append("</article>")
+    return "".join(out)
+
+
+CHANGE_LISTS = (
+    ("newly_dead", "Newly dead links"),
+    ("revived", "Revived links"),
+    ("text_changed", "Articles whose text changed"),
+    ("new_date_mismatches", "New links dated after their article"),
+)
+
+
+def _changes(changes: RunChanges) -> str:
+    out = ['<section id="changes"><h2>Changes since the previous run</h2>']
+    if changes.previous_run is None:
+        out.append("<p>No previous run is recorded: this is the first.</p>")
+    else:
+        out.append(f"<p>Previous run: {e(human_datetime(changes.previous_run))}.</p>")
+    if not any(getattr(changes, name) for name, _ in CHANGE_LISTS):
+        out.append("<p>No changes.</p>")
+    else:
+        for name, label in CHANGE_LISTS:
+            urls = getattr(changes, name)
+            out.append(f'<h3 class="change {_css(name)}">{e(label)}: {len(urls)}</h3>')
+            if urls:
+                out.append(f'<ul class="change {_css(name)}">')
+                out.extend(f"<li>{url_html(url)}</li>" for url in urls)
+                out.append("</ul>")
+    out.append("</section>")
     return "".join(out)
 
 
@@ -283,6 +326,9 @@ def render_html(report: Report) -> str:
         out.extend(f'<li class="mono">{e(a)}</li>' for a in report.archives)
         out.append("</ul>")
     out.append("</section>")
+
+    if report.changes is not None:
+        out.append(_changes(report.changes))
 
     for number, article in enumerate(report.articles, 1):
         out.append(_article(number, article, report.date_grace_days))

@@ -14,9 +14,10 @@ from archiver.analysis.model import (
     IntegrityProblem,
     LinkReport,
     Report,
+    RunChanges,
     TextComparison,
 )
-from archiver.report._common import iso_date, iso_datetime, round_float
+from archiver.report._common import iso_date, iso_datetime, optional_datetime, round_float
 
 
 def link_to_dict(link: LinkReport) -> dict[str, Any]:
@@ -42,6 +43,17 @@ def link_to_dict(link: LinkReport) -> dict[str, Any]:
         "page_date_source": link.page_date_source,
         "title": link.title,
         "detail": link.detail,
+        # From the history of earlier runs: null when no history is kept.
+        "first_seen": optional_datetime(link.first_seen),
+        "last_alive": optional_datetime(link.last_alive),
+        "failing_since": optional_datetime(link.failing_since),
+        "consecutive_failures": None if link.consecutive_failures is None else int(link.consecutive_failures),
+        "revived": bool(link.revived),
+        "archived_copy": None if link.archived_copy is None else {
+            "url": link.archived_copy.url,
+            "captured": optional_datetime(link.archived_copy.captured),
+            "source": link.archived_copy.source,
+        },
     }
 
 
@@ -69,6 +81,19 @@ def article_to_dict(article: ArticleReport) -> dict[str, Any]:
         "links": [link_to_dict(link) for link in article.links],
         "comparisons": [comparison_to_dict(c) for c in article.comparisons],
         "date_findings": list(article.date_findings),
+        "live_text_fingerprint": article.live_text_fingerprint,
+    }
+
+
+def changes_to_dict(changes: RunChanges | None) -> dict[str, Any] | None:
+    if changes is None:
+        return None
+    return {
+        "previous_run": optional_datetime(changes.previous_run),
+        "newly_dead": list(changes.newly_dead),
+        "revived": list(changes.revived),
+        "text_changed": list(changes.text_changed),
+        "new_date_mismatches": list(changes.new_date_mismatches),
     }
 
 
@@ -123,6 +148,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "archives": list(report.archives),
         "notes": list(report.notes),
         "summary": summarize(report),
+        "changes": changes_to_dict(report.changes),
         "articles": [article_to_dict(article) for article in report.articles],
         "integrity": [integrity_to_dict(problem) for problem in report.integrity],
     }

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from archiver.analysis.model import ArticleReport, LinkReport, Report, TextComparison
-from archiver.report._common import clean, format_similarity, human_datetime, iso_date, shorten
+from archiver.analysis.model import ArticleReport, LinkReport, Report, RunChanges, TextComparison
+from archiver.report._common import clean, format_similarity, history_notes, human_datetime, iso_date, shorten
 from archiver.report.json import summarize
 
 MAX_PARAGRAPHS = 10
@@ -72,6 +72,10 @@ def _link_summary(link: LinkReport) -> str:
         parts.append(f"detail: {md(shorten(link.detail))}")
     if link.warc is not None:
         parts.append(f"WARC {md(link.warc.filename)} @ {link.warc.offset}")
+    parts += [md(note) for note in history_notes(link)]
+    if link.archived_copy is not None:
+        parts.append(f"archived copy of {iso_date(link.archived_copy.captured.date())}: "
+                     f"{md(link.archived_copy.url)}")
     return "; ".join(parts)
 
 
@@ -109,6 +113,7 @@ def _link_row(index: int, link: LinkReport) -> list[str]:
         _flags(link),
         _cell(link.url),
         _cell(link.anchor_text),
+        _cell("; ".join(history_notes(link))),
     ]
 
 
@@ -151,11 +156,36 @@ def _article(number: int, article: ArticleReport, grace_days: int) -> list[str]:
                 "",
             ]
         lines += _table(
-            ["#", "Status", "Verdict", "HTTP", "Date", "Flags", "URL", "Anchor text"],
+            ["#", "Status", "Verdict", "HTTP", "Date", "Flags", "URL", "Anchor text", "History"],
             [_link_row(i, link) for i, link in enumerate(article.links, 1)],
         )
     else:
         lines.append("No links.")
+    lines.append("")
+    return lines
+
+
+CHANGE_LISTS = (
+    ("newly_dead", "Newly dead links"),
+    ("revived", "Revived links"),
+    ("text_changed", "Articles whose text changed"),
+    ("new_date_mismatches", "New links dated after their article"),
+)
+
+
+def _changes(changes: RunChanges) -> list[str]:
+    lines = ["## Changes since the previous run", ""]
+    if changes.previous_run is None:
+        lines.append("No previous run is recorded: this is the first.")
+    else:
+        lines.append(f"Previous run: {human_datetime(changes.previous_run)}.")
+    lines.append("")
+    if not any(getattr(changes, name) for name, _ in CHANGE_LISTS):
+        return lines + ["No changes.", ""]
+    for name, label in CHANGE_LISTS:
+        urls = getattr(changes, name)
+        lines.append(f"- **{label}:** {len(urls)}")
+        lines += [f"  - {md(url)}" for url in urls]
     lines.append("")
     return lines
 
@@ -196,6 +226,9 @@ def render_markdown(report: Report) -> str:
     ]
     lines += _table(["Count", "Number"], rows)
     lines.append("")
+
+    if report.changes is not None:
+        lines += _changes(report.changes)
 
     for number, article in enumerate(report.articles, 1):
         lines += _article(number, article, report.date_grace_days)

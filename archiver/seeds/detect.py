@@ -74,7 +74,7 @@ def is_url_list(text: str) -> bool:
 
 
 def text_format(name: str, text: str) -> str:
-    """"urls", "markdown" or "text" for a decoded, non-HTML seed.
+    """The kind of a decoded, non-HTML seed: "urls", "markdown" or "text".
 
     Front matter alone does not make a seed Markdown: plain text copied from
     a PDF may carry it too, and must keep its line breaks.

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from .dates import date_from_url
 from .model import Article, ArticleLink, SeedDocument
@@ -80,17 +81,15 @@ def _similar_pairs(nodes: list[_Node]) -> list[tuple[float, int, int]]:
     shingles = {node.order: _shingles(node.doc.text) for node in nodes if node.doc is not None}
     # An inverted index counts shared shingles without comparing every pair.
     holders: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    shared: dict[tuple[int, int], int] = defaultdict(int)
-    for order, own in shingles.items():
-        for shingle in own:
-            for other in holders[shingle]:
-                shared[(other, order)] += 1
-            holders[shingle].append(order)
     pairs = []
-    for (i, j), count in shared.items():
-        score = count / min(len(shingles[i]), len(shingles[j]))
-        if score >= SAME_TEXT:
-            pairs.append((score, i, j))
+    for order, own in shingles.items():
+        shared = Counter(chain.from_iterable(holders[s] for s in own if s in holders))
+        for other, count in shared.items():
+            score = count / min(len(own), len(shingles[other]))
+            if score >= SAME_TEXT:
+                pairs.append((score, other, order))
+        for shingle in own:
+            holders[shingle].append(order)
     return sorted(pairs, key=lambda pair: (-pair[0], pair[1], pair[2]))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import unquote, urljoin, urlsplit
 
 from w3lib.url import canonicalize_url
@@ -85,6 +86,8 @@ def resolve(url: str, base: str | None) -> str:
         return url
 
 
+# Grouping compares every link of every copy; the same URLs come back often.
+@lru_cache(maxsize=65536)
 def loose_key(url: str) -> str:
     """A comparison key under which trivial variants of one URL are equal.
 
@@ -125,16 +128,13 @@ def slug_tokens(url: str) -> list[str]:
 
 def unique_links(links: Iterable[SeedLink]) -> tuple[SeedLink, ...]:
     """Drop repeats; a bare mention of a URL adds nothing to a richer one."""
-    result: list[SeedLink] = []
+    result: dict[SeedLink, None] = {}  # an ordered set
+    urls: set[str] = set()
     for link in links:
-        if link in result:
+        bare = link.url is not None and link.anchor_text is None and not link.related
+        if link in result or (bare and link.url in urls):
             continue
-        if (
-            link.url is not None
-            and link.anchor_text is None
-            and not link.related
-            and any(other.url == link.url for other in result)
-        ):
-            continue
-        result.append(link)
+        result[link] = None
+        if link.url is not None:
+            urls.add(link.url)
     return tuple(result)

@@ -1,0 +1,30 @@
+"""The history of link checks across runs: dead only after repeated failures.
+
+The crawl runs every day or week over the same seeds; one run cannot tell a
+dead link from a bad day. :class:`History` records every run's checks in a
+database (``ARCHIVER_HISTORY_URL``, SQLite by default, PostgreSQL to share it
+between machines) and :meth:`History.apply` fills in each link's history and
+holds back a ``dead`` verdict until :class:`DeadPolicy` is met. The rules are
+in :mod:`archiver.history.rules`, the storage in :mod:`archiver.history.store`.
+
+    with History.open(url_from_settings(os.environ)) as history:
+        report = history.apply(report, checked_at=started, policy=DeadPolicy.from_settings(os.environ))
+"""
+
+from __future__ import annotations
+
+from archiver.history.errors import HistoryError, SchemaTooNewError
+from archiver.history.migrations import LATEST as SCHEMA_VERSION
+from archiver.history.rules import DeadPolicy
+from archiver.history.store import DEFAULT_URL, CaptureRef, History, url_from_settings
+
+__all__ = [
+    "DEFAULT_URL",
+    "SCHEMA_VERSION",
+    "CaptureRef",
+    "DeadPolicy",
+    "History",
+    "HistoryError",
+    "SchemaTooNewError",
+    "url_from_settings",
+]

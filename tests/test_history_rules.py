@@ -1,0 +1,236 @@
+"""The pure rules of link history: streaks, confirmation, revival. No database."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+import pytest
+
+from archiver.analysis.model import LinkReport
+from archiver.history import DeadPolicy
+from archiver.history.rules import (
+    NOT_COUNTED,
+    Check,
+    LinkHistory,
+    counts,
+    is_failure,
+    judge,
+    new_date_mismatch,
+    newly_dead,
+    summarize,
+)
+
+UTC = datetime.timezone.utc
+T0 = datetime.datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
+URL = "https://example.org/2020/01/01/story"
+VERDICT = {"ok": "alive", "redirected": "alive", "gone": "dead", "client_error": "dead", "soft_404": "dead",
+           "dns_error": "dead", "timeout": "uncertain", "blocked": "uncertain", "server_error": "uncertain",
+           "robots_disallowed": "uncertain", "excluded": "uncertain", "unsupported": "uncertain",
+           "not_checked": "uncertain"}
+
+
+def day(n: float) -> datetime.datetime:
+    return T0 + datetime.timedelta(days=n)
+
+
+def link(status: str, *, detail: str | None = None, date_mismatch: bool = False) -> LinkReport:
+    return LinkReport(url=URL, anchor_text="a story", found_in=("seed.md",), status=status,
+                      verdict=VERDICT[status], detail=detail, date_mismatch=date_mismatch)
+
+
+@dataclass
+class Runs:
+    """Runs over one link, as the store does them: judge, then record the judged result."""
+
+    policy: DeadPolicy = DeadPolicy()
+    recorded: list[Check] = field(default_factory=list)
+
+    def run(self, when: datetime.datetime, status: str, *, online: bool = True, **kw: object) -> LinkReport:
+        before = summarize(self.recorded)
+        result = judge(link(status, **kw), before, when, self.policy, online)  # type: ignore[arg-type]
+        if online:
+            self.recorded.append(Check(when, result.status, result.verdict, result.date_mismatch))
+        return result
+
+    @property
+    def history(self) -> LinkHistory:
+        return summarize(self.recorded)
+
+
+def test_one_failure_is_uncertain() -> None:
+    result = Runs().run(day(0), "gone", detail="HTTP 404")
+    assert result.verdict == "uncertain"
+    assert result.detail == ("HTTP 404; failing 1 of 3 checks needed since 2026-11-20 "
+                             "(dead after 3 checks over 3 days)")
+    assert result.failing_since == T0 and result.consecutive_failures == 1
+    assert result.first_seen == T0 and result.last_alive is None and result.revived is False
+
+
+def test_three_failures_over_two_days_stay_uncertain() -> None:
+    runs = Runs()
+    results = [runs.run(day(n), "gone") for n in (0, 1, 2)]
+    assert [r.verdict for r in results] == ["uncertain"] * 3
+    assert [r.consecutive_failures for r in results] == [1, 2, 3]
+    assert results[1].detail == "failing 2 of 3 checks needed since 2026-11-20 (dead after 3 checks over 3 days)"
+    assert results[2].detail == ("failing 3 checks since 2026-11-20, over 2 of 3 days needed "
+                                 "(dead after 3 checks over 3 days)")
+    # a minute short of three days is still short
+    assert runs.run(day(3) - datetime.timedelta(minutes=1), "gone").verdict == "uncertain"
+
+
+def test_three_failures_over_three_days_are_dead() -> None:
+    runs = Runs()
+    results = [runs.run(day(n), "gone", detail="HTTP 404") for n in (0, 1.5, 3)]
+    assert [r.verdict for r in results] == ["uncertain", "uncertain", "dead"]
+    dead = results[-1]
+    assert dead.detail == "HTTP 404"  # no "failing … needed" once confirmed
+    assert dead.failing_since == T0 and dead.consecutive_failures == 3
+    # and it stays dead
+    assert runs.run(day(10), "gone").verdict == "dead"
+
+
+def test_two_checks_over_three_days_are_not_enough() -> None:
+    runs = Runs()
+    runs.run(day(0), "gone")
+    assert runs.run(day(30), "gone").verdict == "uncertain"
+    assert runs.run(day(31), "gone").verdict == "dead"
+
+
+def test_an_alive_result_resets_the_streak() -> None:
+    runs = Runs()
+    runs.run(day(0), "gone")
+    runs.run(day(1), "gone")
+    alive = runs.run(day(2), "ok")
+    assert alive.verdict == "alive" and alive.failing_since is None and alive.consecutive_failures == 0
+    assert alive.last_alive == day(2) and alive.first_seen == T0
+    again = runs.run(day(3), "gone")
+    assert again.verdict == "uncertain" and again.failing_since == day(3) and again.consecutive_failures == 1
+    runs.run(day(4), "gone")
+    assert runs.run(day(5), "gone").verdict == "uncertain"  # 3 checks, but only 2 days since day 3
+    assert runs.run(day(6), "gone").verdict == "dead"
+
+
+def test_uncertain_failures_count_but_only_a_dead_status_is_confirmed() -> None:
+    runs = Runs()
+    blocked = [runs.run(day(n), "blocked") for n in range(5)]
+    assert all(r.verdict == "uncertain" for r in blocked)
+    assert blocked[-1].consecutive_failures == 5 and blocked[-1].failing_since == T0
+    assert blocked[-1].detail is None  # an uncertain status gets no "needed" note
+    # the streak that began with blocks makes a 404 dead at once
+    assert runs.run(day(5), "gone").verdict == "dead"
+
+
+def test_revived_after_confirmed_death() -> None:
+    runs = Runs()
+    for n in (0, 1, 2, 3):
+        runs.run(day(n), "gone")
+    assert runs.history.last_verdict == "dead"
+    back = runs.run(day(4), "redirected")
+    assert back.revived is True and back.verdict == "alive" and back.consecutive_failures == 0
+    assert runs.run(day(5), "ok").revived is False
+
+
+def test_not_revived_when_never_confirmed_dead() -> None:
+    runs = Runs()
+    runs.run(day(0), "gone")
+    runs.run(day(1), "gone")
+    assert runs.run(day(2), "ok").revived is False
+
+
+@pytest.mark.parametrize("status", sorted(NOT_COUNTED))
+def test_statuses_that_are_no_check(status: str) -> None:
+    assert not counts(status) and not is_failure(status, "uncertain")
+    runs = Runs()
+    runs.run(day(0), "gone")
+    runs.run(day(1), "gone")
+    between = runs.run(day(2), status, detail="not fetched")
+    # neither a failure nor a success: the streak goes on untouched
+    assert between.verdict == "uncertain" and between.detail == "not fetched"
+    assert between.consecutive_failures == 2 and between.failing_since == T0
+    assert runs.run(day(3), "gone").verdict == "dead"
+    assert runs.run(day(3), "gone").consecutive_failures == 4
+
+
+@pytest.mark.parametrize("status", sorted(NOT_COUNTED))
+def test_statuses_that_are_no_check_do_not_revive(status: str) -> None:
+    runs = Runs(DeadPolicy(checks=1, days=0))
+    assert runs.run(day(0), "gone").verdict == "dead"
+    result = runs.run(day(1), status)
+    assert result.revived is False and result.consecutive_failures == 1
+    assert runs.history.last_verdict == "dead"  # still the last check's verdict
+    assert runs.run(day(2), "ok").revived is True
+
+
+def test_offline_run_counts_against_nothing() -> None:
+    runs = Runs()
+    runs.run(day(0), "gone")
+    runs.run(day(1), "gone")
+    offline = runs.run(day(3), "dns_error", online=False, detail="no network")
+    assert offline.verdict == "dead"  # unchanged: the analysis made it uncertain already if it had to
+    assert offline.detail == "no network"
+    assert offline.consecutive_failures == 2 and offline.failing_since == T0 and offline.first_seen == T0
+    assert offline.revived is False
+    assert len(runs.recorded) == 2
+    offline_ok = runs.run(day(3), "ok", online=False)
+    assert offline_ok.consecutive_failures == 2 and offline_ok.last_alive is None  # nothing reset
+    assert runs.run(day(4), "gone").consecutive_failures == 3
+
+
+def test_offline_run_on_a_new_link_has_empty_history() -> None:
+    result = Runs().run(day(0), "dns_error", online=False)
+    assert result.first_seen is None and result.consecutive_failures == 0 and result.last_alive is None
+
+
+def test_first_seen_includes_results_that_are_no_check() -> None:
+    runs = Runs()
+    first = runs.run(day(0), "robots_disallowed")
+    assert first.first_seen == T0 and first.consecutive_failures == 0
+    assert runs.run(day(1), "gone").first_seen == T0
+
+
+def test_one_check_zero_days_is_the_old_behaviour() -> None:
+    runs = Runs(DeadPolicy(checks=1, days=0))
+    assert runs.run(day(0), "gone").verdict == "dead"
+
+
+def test_naive_times_are_utc() -> None:
+    result = judge(link("gone"), LinkHistory(), datetime.datetime(2026, 11, 20, 6, 0), DeadPolicy())
+    assert result.failing_since == T0 and result.failing_since.tzinfo is not None
+
+
+def test_newly_dead_and_new_date_mismatch() -> None:
+    dead = judge(link("gone"), LinkHistory(), T0, DeadPolicy(checks=1, days=0))
+    assert newly_dead(dead, LinkHistory())
+    assert not newly_dead(dead, LinkHistory(last_verdict="dead"))
+    assert not newly_dead(dead, LinkHistory(), network_reachable=False)
+    assert not newly_dead(link("blocked"), LinkHistory())
+    late = link("ok", date_mismatch=True)
+    assert new_date_mismatch(late, LinkHistory())
+    assert new_date_mismatch(late, LinkHistory(last_date_mismatch=False))
+    assert not new_date_mismatch(late, LinkHistory(last_date_mismatch=True))
+    assert not new_date_mismatch(link("ok"), LinkHistory(last_date_mismatch=False))
+
+
+def test_summarize_is_order_of_checks() -> None:
+    history = summarize([
+        Check(day(0), "ok", "alive"),
+        Check(day(1), "gone", "uncertain", date_mismatch=True),
+        Check(day(2), "not_checked", "uncertain"),
+        Check(day(3), "timeout", "uncertain"),
+    ])
+    assert history == LinkHistory(first_seen=T0, last_alive=T0, failing_since=day(1), failures=2,
+                                  last_verdict="uncertain", last_date_mismatch=False)
+
+
+def test_policy_from_settings() -> None:
+    assert DeadPolicy.from_settings({}) == DeadPolicy(3, 3)
+    assert DeadPolicy.from_settings({"ARCHIVER_DEAD_AFTER_CHECKS": "5", "ARCHIVER_DEAD_AFTER_DAYS": " 7 "}) \
+        == DeadPolicy(checks=5, days=7)
+    assert DeadPolicy.from_settings({"ARCHIVER_DEAD_AFTER_CHECKS": ""}) == DeadPolicy()
+    with pytest.raises(ValueError, match="ARCHIVER_DEAD_AFTER_CHECKS must be 1 or more"):
+        DeadPolicy.from_settings({"ARCHIVER_DEAD_AFTER_CHECKS": "0"})
+    with pytest.raises(ValueError, match="ARCHIVER_DEAD_AFTER_DAYS must be a whole number"):
+        DeadPolicy.from_settings({"ARCHIVER_DEAD_AFTER_DAYS": "three"})
+    with pytest.raises(ValueError, match="ARCHIVER_DEAD_AFTER_DAYS must be 0 or more"):
+        DeadPolicy(days=-1)

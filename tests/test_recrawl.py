@@ -1,0 +1,94 @@
+"""Scheduled re-crawls: revisit records, link history, what changed since the last run."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import run_crawl
+from tests.site import ARTICLE_PATH
+from tests.test_crawl import write_seed
+from tests.warc_checks import read_records, warcio_check
+
+PAGES = ("/page/ok", "/page/gzip", "/page/chunked", "/page/headers", "/page/final", "/files/report.pdf")
+
+
+@pytest.fixture(scope="module")
+def two_runs(site, tmp_path_factory):
+    root = tmp_path_factory.mktemp("recrawl")
+    seeds = write_seed(root / "seeds", site)
+    history = f"sqlite:///{root / 'history.sqlite'}"
+    runs = []
+    for n in (1, 2):
+        result = run_crawl(seeds, root / "warcs", {
+            "ARCHIVER_HISTORY_ENABLED": "True", "ARCHIVER_HISTORY_URL": history,
+            "ARCHIVER_DEAD_AFTER_CHECKS": "2", "ARCHIVER_DEAD_AFTER_DAYS": "0",
+            "ARCHIVER_REPORT_DIR": str(root / f"report{n}"), "ARCHIVER_RETRY_BACKOFF": "0.1",
+        }, extra_args=["--fail-on", "new"])
+        runs.append((result, json.loads((root / f"report{n}" / "report.json").read_text())))
+    return root, runs
+
+
+def records_by_type(files):
+    out = {}
+    for path in files:
+        for record in read_records(path):
+            out.setdefault(record["type"], []).append((path, record))
+    return out
+
+
+def test_second_run_writes_revisits_for_unchanged_payloads(site, two_runs):
+    root, _ = two_runs
+    files = sorted((root / "warcs").glob("*.warc.gz"))
+    first_run = [f for f in files if any(r["type"] == "response" for r in read_records(f))]
+    assert files and all(warcio_check(f).returncode == 0 for f in files)
+    revisits = records_by_type(files).get("revisit", [])
+    revisited = {r["uri"] for _, r in revisits}
+    for path in PAGES:
+        assert site.url(path) in revisited, path
+    for _, record in revisits:
+        headers = record["rec_headers"]
+        assert headers.get_header("WARC-Profile") == "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+        assert headers.get_header("WARC-Refers-To-Target-URI") == record["uri"]
+        assert headers.get_header("WARC-Refers-To-Date")
+        assert headers.get_header("WARC-Payload-Digest").startswith("sha1:")
+    assert len(first_run) >= 1
+
+
+def test_the_second_report_reads_through_revisits(site, two_runs):
+    _, runs = two_runs
+    [article] = runs[1][1]["articles"]
+    links = {l["url"]: l for l in article["links"]}
+    # titles come from the payloads the revisits refer to, in the first run's file
+    assert links[site.url("/page/gzip")]["title"] == "A gzip page"
+    assert links[site.url("/page/ok")]["status"] == "ok"
+    assert article["original"]["status"] == "ok"
+    assert article["live_text_fingerprint"] == runs[0][1]["articles"][0]["live_text_fingerprint"]
+
+
+def test_history_confirms_dead_links_and_reports_what_is_new(site, two_runs):
+    _, ((first, report1), (second, report2)) = two_runs
+    one = {l["url"]: l for l in report1["articles"][0]["links"]}
+    two = {l["url"]: l for l in report2["articles"][0]["links"]}
+    missing = site.url("/status/404")
+    # one failed check of the two needed: not dead yet
+    assert one[missing]["verdict"] == "uncertain" and one[missing]["consecutive_failures"] == 1
+    assert two[missing]["verdict"] == "dead" and two[missing]["consecutive_failures"] == 2
+    assert two[missing]["failing_since"] == one[missing]["failing_since"]
+    assert two[site.url("/page/ok")]["last_alive"] and two[site.url("/page/ok")]["first_seen"]
+    assert missing in report2["changes"]["newly_dead"]
+    assert report2["changes"]["text_changed"] == []
+    # --fail-on new: the first run found nothing confirmed; the second did
+    assert first.returncode == 0, first.log[-2000:]
+    assert second.returncode == 1, second.log[-2000:]
+
+
+def test_combined_warcs_replay_in_pywb(site, two_runs, pywb):
+    root, _ = two_runs
+    files = sorted((root / "warcs").glob("*.warc.gz"))
+    collection = pywb.collection("recrawl", files)
+    for path in PAGES:
+        status, headers, body = collection.original(site.url(path))
+        assert status == 200, path
+        assert body == site.site.served_body(path), path
