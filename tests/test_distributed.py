@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 
 from tests.conftest import PROJECT, crawl_env, scrapy_command
+from tests.postgres import postgres_server, postgres_url  # noqa: F401 - fixtures
 from tests.servers import RedisServer
 from tests.warc_checks import read_records, warcio_check
 
@@ -22,19 +23,21 @@ def redis(tmp_path):
     server.stop()
 
 
-def test_two_processes_share_one_queue(site, redis, tmp_path):
+def test_two_processes_share_one_queue(site, redis, postgres_url, tmp_path):  # noqa: F811
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     urls = [site.url(f"/many/{n}") for n in range(PAGES)]
     (seeds / "urls.txt").write_text("\n".join(urls) + "\n")
     warcs = tmp_path / "warcs"  # one folder for both: names must not collide
+    # One queue in Redis, one history in PostgreSQL, shared by both processes.
     settings = {"ARCHIVER_REDIS_URL": redis.url, "ARCHIVER_JOB": "test-job", "ARCHIVER_DEPTH": "0",
                 "CONCURRENT_REQUESTS": "2", "ARCHIVER_SOFT404_PROBES": "False",
-                "ARCHIVER_REPORT_ENABLED": "False", "LOG_LEVEL": "INFO"}
+                "ARCHIVER_HISTORY_ENABLED": "True", "ARCHIVER_HISTORY_URL": postgres_url,
+                "LOG_LEVEL": "INFO"}
     procs = [
-        subprocess.Popen(scrapy_command(seeds, warcs, settings), cwd=PROJECT, env=crawl_env(),
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for _ in range(2)
+        subprocess.Popen(scrapy_command(seeds, warcs, {**settings, "ARCHIVER_REPORT_DIR": str(tmp_path / f"report{n}")}),
+                         cwd=PROJECT, env=crawl_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for n in range(2)
     ]
     logs = [p.communicate(timeout=180)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], logs
@@ -52,3 +55,16 @@ def test_two_processes_share_one_queue(site, redis, tmp_path):
         assert warcio_check(path).returncode == 0
         archived |= {r["uri"] for r in read_records(path) if r["type"] == "response"}
     assert set(urls) <= archived
+
+    # both processes recorded their checks in the one history
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(postgres_url)
+    with engine.connect() as conn:
+        runs = conn.execute(text("select count(*) from runs")).scalar()
+        checked = conn.execute(text("select count(distinct url) from checks")).scalar()
+        captured = conn.execute(text("select count(distinct url) from captures")).scalar()
+    engine.dispose()
+    assert runs == 2
+    assert checked == PAGES
+    assert captured >= PAGES
