@@ -40,7 +40,10 @@ class CrawlResult:
 
 def scrapy_command(seeds: Path, warc_dir: Path, settings: dict[str, str] | None = None,
                    extra_args: list[str] | None = None) -> list[str]:
-    merged = {**TEST_SETTINGS, "ARCHIVER_WARC_DIR": str(warc_dir), **(settings or {})}
+    # Every output in the test's own folder, never in the project's reports/ or state/.
+    merged = {**TEST_SETTINGS, "ARCHIVER_WARC_DIR": str(warc_dir),
+              "ARCHIVER_REPORT_DIR": str(Path(warc_dir).parent / f"report-{Path(warc_dir).name}"),
+              **(settings or {})}
     command = [sys.executable, "-m", "scrapy", "crawl", "seeds", "-a", f"seeds={seeds}", *(extra_args or [])]
     for name, value in merged.items():
         command += ["-s", f"{name}={value}"]
