@@ -15,12 +15,12 @@ from pathlib import Path
 from archiver.analysis.analyse import AnalysisOptions, analyse
 from archiver.analysis.archive import read_archives, warc_files
 from archiver.analysis.model import Report
+from archiver.findings import EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE, FINDING_KINDS
 from archiver.report import write_report
 from archiver.seeds import load_seeds
 
 logger = logging.getLogger(__name__)
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class AuditResult:
     exit_status: int
 
 
-FINDING_KINDS = ("integrity", "dead", "uncertain", "date_mismatch", "title_mismatch", "drift", "new")
+
 
 
 def classified_findings(report: Report) -> list[tuple[str, str]]:

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import TextIO
 
 from archiver import __version__
-from archiver.analysis.analyse import AnalysisOptions
-from archiver.audit import EXIT_UNREADABLE, FINDING_KINDS, parse_fail_on, run_audit
-from archiver.config import ArchiverConfig
+from archiver.analysis.archive import read_archives, warc_files
+# Only what the integrity pass needs is imported up here: it must not pay
+# for Scrapy, trafilatura and the analysis it does not run.
+from archiver.findings import EXIT_UNREADABLE, FINDING_KINDS
 
 
 def add_audit_arguments(parser: argparse.ArgumentParser, *, paths: bool = True) -> None:
@@ -30,15 +31,22 @@ def add_audit_arguments(parser: argparse.ArgumentParser, *, paths: bool = True) 
                         help="days a link may be dated after its article (default 1)")
     parser.add_argument("--workers", type=int, metavar="N",
                         help="processes for extraction (default: every core)")
+    parser.add_argument("--integrity-only", action="store_true",
+                        help="only check the files (digests, lengths, gzip members), as warcio check "
+                             "does; print problems and write no report")
     parser.add_argument("--fail-on", metavar="KINDS",
                         help="exit 1 only for these findings: a comma-separated list of "
                              + ", ".join(FINDING_KINDS) + " or any (default: all but uncertain and new)")
 
 
-def audit_from_arguments(opts: argparse.Namespace, config: ArchiverConfig,
-                         out: TextIO, err: TextIO) -> int:
-    output = Path(opts.output) if opts.output else config.report_dir
-    grace = opts.grace_days if opts.grace_days is not None else config.date_grace_days
+def audit_from_arguments(opts: argparse.Namespace, config, out: TextIO, err: TextIO) -> int:
+    if opts.integrity_only:
+        return integrity_from_arguments(opts.paths, out, err)
+    from archiver.analysis.analyse import AnalysisOptions
+    from archiver.audit import parse_fail_on, run_audit
+
+    output = Path(opts.output) if opts.output else config().report_dir
+    grace = opts.grace_days if opts.grace_days is not None else config().date_grace_days
     if grace < 0 or (opts.workers is not None and opts.workers < 1):
         print("archiver audit: --grace-days must be 0 or more and --workers 1 or more", file=err)
         return EXIT_UNREADABLE
@@ -58,6 +66,27 @@ def audit_from_arguments(opts: argparse.Namespace, config: ArchiverConfig,
     return result.exit_status
 
 
+def integrity_from_arguments(paths: list[str], out: TextIO, err: TextIO) -> int:
+    """warcio check's layout: the file name, then each problem indented by offset."""
+    files, errors = warc_files(paths)
+    for error in errors:
+        print(f"archiver audit: {error}", file=err)
+    if not files:
+        return EXIT_UNREADABLE
+    index = read_archives(files)
+    by_file: dict[str, list] = {}
+    for problem in index.problems:
+        by_file.setdefault(problem.filename, []).append(problem)
+    for name, problems in by_file.items():
+        print(name, file=out)
+        for problem in problems:
+            where = f"offset {problem.offset}" if problem.offset is not None else "file"
+            print(f"  {where}: {problem.problem}", file=out)
+    if len(set(index.unreadable)) == len(files):
+        return EXIT_UNREADABLE
+    return 1 if index.problems or errors else 0
+
+
 class AuditCommand:
     name = "audit"
     help = "analyse WARC files and write the report (exit 0 clean, 1 findings, 2 unreadable)"
@@ -68,9 +97,14 @@ class AuditCommand:
         parser.set_defaults(command=self)
 
     def run(self, opts: argparse.Namespace) -> int:
-        from scrapy.settings import Settings
+        def config():
+            from scrapy.settings import Settings
 
-        return audit_from_arguments(opts, ArchiverConfig.from_settings(Settings()), sys.stdout, sys.stderr)
+            from archiver.config import ArchiverConfig
+
+            return ArchiverConfig.from_settings(Settings())
+
+        return audit_from_arguments(opts, config, sys.stdout, sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,6 +33,7 @@ class ArchiverConfig:
     warc_prefix: str
     warc_max_size: int
     warc_index: bool
+    warc_gzip_level: int
     report_dir: Path
     report_enabled: bool
     date_grace_days: int
@@ -51,6 +52,9 @@ class ArchiverConfig:
             raise ValueError(
                 f"ARCHIVER_WARC_MAX_SIZE must be a positive number of bytes, got {max_size}"
             )
+        gzip_level = settings.getint("ARCHIVER_WARC_GZIP_LEVEL", 6)
+        if not 1 <= gzip_level <= 9:
+            raise ValueError(f"ARCHIVER_WARC_GZIP_LEVEL must be 1 to 9, got {gzip_level}")
         depth = settings.getint("ARCHIVER_DEPTH", 1)
         if depth < 0:
             raise ValueError(f"ARCHIVER_DEPTH must be 0 or more, got {depth}")
@@ -72,6 +76,7 @@ class ArchiverConfig:
             warc_prefix=prefix,
             warc_max_size=max_size,
             warc_index=settings.getbool("ARCHIVER_WARC_INDEX", True),
+            warc_gzip_level=gzip_level,
             report_dir=Path(report_dir) if report_dir else _default_report_dir(),
             report_enabled=settings.getbool("ARCHIVER_REPORT_ENABLED", True),
             date_grace_days=grace,

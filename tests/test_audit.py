@@ -210,3 +210,12 @@ def test_scrapy_audit_gives_the_same_report(damaged, tmp_path):
     for doc in (first, second):
         doc.pop("generated")
     assert first == second
+
+
+def test_integrity_only_prints_problems_as_warcio_check_does(damaged, tmp_path):
+    result = audit(str(damaged), "--integrity-only")
+    assert result.returncode == 1
+    assert "digest.warc\n  offset 0: digest mismatch" in result.stdout
+    assert "crawl.warc.gz.open\n  file: file not closed" in result.stdout
+    clean = audit(str(clean_warc(tmp_path / "clean.warc.gz")), "--integrity-only", command="scrapy")
+    assert (clean.returncode, clean.stdout) == (0, "")

@@ -106,7 +106,7 @@ def test_files_roll_over_and_each_opens_with_warcinfo(tmp_path):
     writer = RollingWarcWriter(tmp_path, "roll", 2_000, lambda: {"software": "tests"})
     for n in range(12):
         writer.write(exchange_records(writer.builder, exchange(body=b"%d" % n * 300,
-                                                               response_headers=[])))
+                                                               response_headers=[]))).result()
         assert writer.current_path is not None
         assert (tmp_path / (writer.current_path.name + ".open")).exists()
     writer.close()
@@ -144,10 +144,33 @@ def test_two_writers_in_one_folder_never_share_a_name(tmp_path):
     a = RollingWarcWriter(tmp_path, "same", 10_000, lambda: {})
     b = RollingWarcWriter(tmp_path, "same", 10_000, lambda: {})
     for w in (a, b):
-        w.write(exchange_records(w.builder, exchange()))
+        w.write(exchange_records(w.builder, exchange())).result()
     assert a.current_path != b.current_path
     a.close()
     b.close()
     assert len(list(tmp_path.glob("*.warc.gz"))) == 2
     with open(a.closed_files[0], "rb") as f:
         assert sum(1 for _ in ArchiveIterator(f)) == 3
+
+
+def test_write_returns_where_the_records_landed(writer, tmp_path):
+    request_at, response_at = writer.write(exchange_records(writer.builder, exchange())).result()
+    assert request_at.filename == response_at.filename == writer.current_path.name
+    assert response_at.offset == request_at.offset + request_at.length
+    writer.close()
+    [path] = writer.closed_files
+    offsets = [r["offset"] for r in read_records(path)]
+    assert offsets[1:] == [request_at.offset, response_at.offset]
+
+
+def test_compression_level_is_the_writers(tmp_path):
+    sizes = {}
+    for level in (1, 9):
+        folder = tmp_path / str(level)
+        w = RollingWarcWriter(folder, "lvl", 10_000_000, lambda: {}, gzip_level=level, index=False)
+        w.write(exchange_records(w.builder, exchange(body=b"news " * 20_000, response_headers=[])))
+        w.close()
+        [path] = w.closed_files
+        assert warcio_check(path).returncode == 0
+        sizes[level] = path.stat().st_size
+    assert sizes[9] < sizes[1]

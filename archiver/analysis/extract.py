@@ -20,6 +20,7 @@ from types import ModuleType
 import charset_normalizer
 import htmldate
 import trafilatura
+from lxml import etree
 from lxml.html import HtmlElement
 from w3lib.encoding import html_to_unicode
 
@@ -29,6 +30,10 @@ from w3lib.encoding import html_to_unicode
 from htmldate.extractors import extract_url_date, try_date_expr
 from htmldate.utils import Extractor
 from htmldate.validators import get_max_date, get_min_date
+
+from trafilatura.xml import xmltotxt
+
+from archiver.links import BodyLink, refs_of
 
 from .model import PageFacts
 
@@ -277,7 +282,12 @@ def _clean(value: object) -> str | None:
 
 
 def page_facts(html: str, url: str | None) -> PageFacts:
-    """Title, author, site name, publication date and main text of a page.
+    """Title, author, site name, publication date and main text of a page."""
+    return page_facts_and_links(html, url)[0]
+
+
+def page_facts_and_links(html: str, url: str | None) -> tuple[PageFacts, list[BodyLink]]:
+    """Page facts and the links of its article body, from one trafilatura pass.
 
     Never raises: junk yields PageFacts() holding whatever could be found.
     The text keeps one paragraph per block, separated by a blank line, since
@@ -289,22 +299,30 @@ def page_facts(html: str, url: str | None) -> PageFacts:
         tree = trafilatura.load_html(html)
     except Exception as error:  # noqa: BLE001
         logger.debug("unparsable HTML for %s: %r", url, error)
-        return PageFacts()
+        return PageFacts(), []
     if tree is None:
-        return PageFacts()
+        return PageFacts(), []
 
     published, source = _published(tree, url)
     try:
         document = trafilatura.bare_extraction(
-            tree, url=url, with_metadata=True, include_comments=False
+            tree, url=url, with_metadata=True, include_comments=False, include_links=True
         )
     except Exception as error:  # noqa: BLE001
         logger.debug("text extraction failed for %s: %r", url, error)
         document = None
     if document is None:
-        return PageFacts(published=published, published_source=source)
+        return PageFacts(published=published, published_source=source), []
 
-    paragraphs = (line.strip() for line in (document.text or "").splitlines())
+    links: list[BodyLink] = []
+    text = document.text or ""
+    if document.body is not None:
+        links = refs_of(document.body)
+        # With links included, trafilatura writes them into the text as
+        # Markdown; the text is rendered again from the body without them.
+        etree.strip_tags(document.body, "ref")
+        text = xmltotxt(document.body, False) or ""
+    paragraphs = (line.strip() for line in text.splitlines())
     return PageFacts(
         title=_clean(document.title),
         author=_clean(document.author),
@@ -312,7 +330,7 @@ def page_facts(html: str, url: str | None) -> PageFacts:
         published=published,
         published_source=source,
         text="\n\n".join(p for p in paragraphs if p),
-    )
+    ), links
 
 
 def extract_page(

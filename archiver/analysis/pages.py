@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver.analysis.extract import html_text, page_facts
+from archiver.analysis.extract import html_text, page_facts_and_links
 from archiver.analysis.model import PageFacts
-from archiver.links import BodyLink, body_links
+from archiver.links import BodyLink
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +61,8 @@ def examine(job: PageJob) -> PageResult:
         return PageResult()
     try:
         html = html_text(body, content_type)
-        facts = page_facts(html, job.url)
-        links = tuple(body_links(html, job.url)) if job.want_links else ()
+        facts, links = page_facts_and_links(html, job.url)
+        links = tuple(links) if job.want_links else ()
     except Exception as error:  # noqa: BLE001 - junk HTML must not stop a report
         return PageResult(error=f"cannot extract the page: {type(error).__name__}: {error}")
     return PageResult(facts, links)

@@ -39,4 +39,4 @@ class Command(ScrapyCommand):
             raise UsageError("give at least one WARC file or folder to audit")
         opts.paths = args
         config = ArchiverConfig.from_settings(self.settings)
-        self.exitcode = audit_from_arguments(opts, config, sys.stdout, sys.stderr)
+        self.exitcode = audit_from_arguments(opts, lambda: config, sys.stdout, sys.stderr)

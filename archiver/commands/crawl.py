@@ -12,7 +12,8 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from archiver.audit import EXIT_FINDINGS, FINDING_KINDS, parse_fail_on
+from archiver.audit import parse_fail_on
+from archiver.findings import EXIT_FINDINGS, FINDING_KINDS
 
 
 class Command(ScrapyCrawlCommand):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from concurrent.futures import Future
 import socket
 from importlib.metadata import version
 from pathlib import Path
@@ -34,7 +35,7 @@ from archiver.jobs import Journal
 from archiver.seeds.model import Article, SeedDocument, SeedProblem
 from archiver.warc import records
 from archiver.history import History
-from archiver.warc.writer import RecordLocation, RollingWarcWriter
+from archiver.warc.writer import RollingWarcWriter
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +120,7 @@ class WarcCaptureMiddleware:
             index=self.config.warc_index,
             on_close=self._file_closed,
             on_open=self._journal.warc_opened if self._journal else None,
+            gzip_level=self.config.warc_gzip_level,
         )
         # Deduplicated re-crawls: a payload archived before for the same URL,
         # in this job or an earlier one, is written as a revisit.
@@ -140,13 +142,13 @@ class WarcCaptureMiddleware:
             fields["isPartOf"] = self.crawler.spider.name
         return fields
 
-    def _write(self, *warc_records) -> list[RecordLocation]:
-        locations = self.writer.write(warc_records)
+    def _write(self, *warc_records) -> Future:
+        written = self.writer.write(warc_records)
         stats = self.crawler.stats
         stats.inc_value("archiver/warc/records_count", len(warc_records))
         for record in warc_records:
             stats.inc_value(f"archiver/warc/records_count/{record.rec_type}")
-        return locations
+        return written
 
     def _file_closed(self, path: Path) -> None:
         self.crawler.stats.inc_value("archiver/warc/files_count")
@@ -175,11 +177,17 @@ class WarcCaptureMiddleware:
             pair = records.revisit_records(self.writer.builder, exchange, earlier.url, earlier.warc_date)
         else:
             pair = records.exchange_records(self.writer.builder, exchange)
-        locations = self._write(*pair)
+        written = self._write(*pair)
         if self.history is not None and earlier is None:
-            self.history.record_capture(exchange.url, digest, records.warc_date(exchange.fetched_at),
-                                        locations[1].filename, locations[1].offset)
+            date = records.warc_date(exchange.fetched_at)
+            written.add_done_callback(lambda done: self._remember(done, exchange.url, digest, date))
         return response
+
+    def _remember(self, written: Future, url: str, digest: str, date: str) -> None:
+        """Once the response is on disk, the history knows where (for later revisits)."""
+        if written.exception() is None:
+            response = written.result()[1]
+            self.history.record_capture(url, digest, date, response.filename, response.offset)
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         self.request_failed(request, exception)

@@ -3,7 +3,12 @@
 A file is written as ``NAME.warc.gz.open`` and renamed when closed, so a
 crash leaves an honest half file; every record is its own gzip member and
 is flushed to the operating system at once, so a killed process loses at
-most the record it was writing.
+most the records it had not written yet.
+
+Compressing is the costliest part of capture (warcio's level 9 takes 2.4 ms
+for a 50 KB page). zlib releases the GIL, so records are compressed and
+written by one worker thread, in order, on another core than the crawl's
+event loop; ``write`` returns a future of where the records landed.
 """
 
 from __future__ import annotations
@@ -12,8 +17,12 @@ import datetime
 import logging
 import os
 import re
+import queue
 import socket
+import threading
+import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
+from io import BytesIO
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +36,8 @@ from archiver.warc.records import WARC_VERSION
 logger = logging.getLogger(__name__)
 
 OPEN_SUFFIX = ".open"
+DEFAULT_GZIP_LEVEL = 6  # gzip's own default; 9 costs as much again for 0.1% less
+QUEUE_RECORDS = 256  # pending writes before write() waits: bounded memory
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,7 @@ class RollingWarcWriter:
         index: bool = True,
         on_close: Callable[[Path], None] | None = None,
         on_open: Callable[[Path], None] | None = None,
+        gzip_level: int = DEFAULT_GZIP_LEVEL,
     ) -> None:
         self.directory = Path(directory)
         self.prefix = prefix
@@ -76,6 +88,7 @@ class RollingWarcWriter:
         self.index = index
         self.on_close = on_close
         self.on_open = on_open
+        self.gzip_level = gzip_level
         self.host = _safe_host(socket.gethostname())
         self.builder = RecordBuilder(warc_version=WARC_VERSION)
         self.serial = 0
@@ -86,6 +99,8 @@ class RollingWarcWriter:
         # Indexing a 1 GB file takes seconds: off the crawl's event loop.
         self._indexer: ThreadPoolExecutor | None = None
         self._indexing: list[Future] = []
+        self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_RECORDS)
+        self._thread: threading.Thread | None = None
 
     @property
     def current_path(self) -> Path | None:
@@ -110,20 +125,49 @@ class RollingWarcWriter:
         self._path = final
         if self.on_open is not None:
             self.on_open(final)
-        self._writer = WARCWriter(self._file, gzip=True, warc_version=WARC_VERSION)
-        info = self._writer.create_warcinfo_record(name, dict(self.warcinfo()))
+        self._writer = WARCWriter(BytesIO(), gzip=False, warc_version=WARC_VERSION)
+        info = self.builder.create_warcinfo_record(name, dict(self.warcinfo()))
         self._write(info)
         logger.info("Writing WARC file %s", self._file.name)
 
     def _write(self, record) -> RecordLocation:
         assert self._file is not None and self._writer is not None
-        offset = self._file.tell()
+        plain = BytesIO()
+        self._writer.out = plain
         self._writer.write_record(record)
+        packer = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        member = packer.compress(plain.getbuffer()) + packer.flush()
+        offset = self._file.tell()
+        self._file.write(member)
         self._file.flush()
-        return RecordLocation(self._path.name, offset, self._file.tell() - offset)
+        return RecordLocation(self._path.name, offset, len(member))
 
-    def write(self, records: Sequence) -> list[RecordLocation]:
-        """Write records together into one file (a request stays with its response)."""
+    def write(self, records: Sequence) -> Future:
+        """Queue records to be written together into one file; a future of their locations.
+
+        A request stays with its response. When the queue is full this waits:
+        memory stays bounded however fast responses come.
+        """
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="warc-writer", daemon=True)
+            self._thread.start()
+        done: Future = Future()
+        self._queue.put((list(records), done))
+        return done
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            records, done = item
+            try:
+                done.set_result(self._write_now(records))
+            except BaseException as error:  # noqa: BLE001 - handed to whoever waits on it
+                logger.exception("Could not write WARC records")
+                done.set_exception(error)
+
+    def _write_now(self, records: Sequence) -> list[RecordLocation]:
         if self._file is not None and self._file.tell() >= self.max_size:
             # The next file opens before the full one is closed, so a crawl
             # always has an .open file, even when it is killed mid-rollover.
@@ -147,7 +191,11 @@ class RollingWarcWriter:
             self.on_close(path)
 
     def close(self) -> None:
-        """Close the current file and wait for every index to be written."""
+        """Write what is queued, close the current file, wait for every index."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
         if self._file is not None:
             full = (self._file, self._path)
             self._file = self._writer = self._path = None

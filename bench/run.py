@@ -1,0 +1,359 @@
+"""Run every benchmark comparison and write bench/RESULTS.md.
+
+    python -m bench.run            # the full run (about 20 minutes on 2 cores)
+    python -m bench.run --smoke    # a few pages, to check that it still works
+
+Each figure is the median of several runs, with the ratio to its peer
+measured in the same run. Peers not installed are reported as skipped; see
+the README for how to install them (make bench does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.workload import Nginx, generate, url_list
+
+PROJECT = Path(__file__).resolve().parent.parent
+PEERS = Path(os.environ.get("BENCH_PEERS", PROJECT / "bench" / ".peers"))
+
+
+@dataclass
+class Figure:
+    name: str
+    ours: list[float]
+    peer_name: str | None = None
+    peer: list[float] = field(default_factory=list)
+    unit: str = "s"
+    target: str = ""
+    passed: bool | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.ours or not self.peer:
+            return None
+        return statistics.median(self.ours) / statistics.median(self.peer)
+
+
+# Exit statuses that mean "ran, and found broken links": wget says 8.
+FINDINGS_STATUSES = (0, 1, 8)
+
+
+def run(command: list[str], *, cwd: Path = PROJECT) -> float:
+    """Wall seconds of one run of a command."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, stderr = proc.communicate()
+    elapsed = time.perf_counter() - started
+    if proc.returncode not in FINDINGS_STATUSES:
+        raise RuntimeError(f"{command[:4]} failed ({proc.returncode}): {stderr.decode()[-2000:]}")
+    return elapsed
+
+
+def peak_rss(command: list[str], *, cwd: Path = PROJECT) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB), measured in a separate python process.
+
+    RUSAGE_CHILDREN is the largest of every descendant waited for, so a
+    fresh python runs only this command.
+    """
+    probe = ("import resource,subprocess,sys,time,json;t=time.perf_counter();"
+             "p=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL);"
+             "print(json.dumps([time.perf_counter()-t,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,p.returncode]))")
+    out = subprocess.run([sys.executable, "-c", probe, *command], cwd=cwd, capture_output=True, text=True,
+                         check=True).stdout
+    elapsed, rss, code = json.loads(out)
+    if code != 0:
+        raise RuntimeError(f"{command[:4]} failed with {code}")
+    return elapsed, rss
+
+
+COMMON = {
+    "ARCHIVER_DEPTH": "0", "AUTOTHROTTLE_ENABLED": "False", "CONCURRENT_REQUESTS": "32",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "32", "DOWNLOAD_DELAY": "0", "RETRY_TIMES": "0",
+    "HTTPERROR_ALLOW_ALL": "True", "LOG_LEVEL": "WARNING", "ARCHIVER_ALLOW_PRIVATE": "True",
+    "ARCHIVER_SOFT404_PROBES": "False", "ARCHIVER_ARCHIVE_LOOKUP": "",
+    "ARCHIVER_HISTORY_ENABLED": "False", "ARCHIVER_REPORT_ENABLED": "False",
+}
+
+
+def crawl_command(seeds: Path, warcs: Path, **settings: str) -> list[str]:
+    merged = {**COMMON, "ARCHIVER_WARC_DIR": str(warcs), **settings}
+    command = [sys.executable, "-m", "scrapy", "crawl", "seeds", "-a", f"seeds={seeds}"]
+    for name, value in merged.items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+def fresh(folder: Path) -> Path:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def write_urls(path: Path, urls: list[str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(urls) + "\n")
+    return path
+
+
+def median_runs(runs: int, make_command, before=None) -> list[float]:
+    times = []
+    for _ in range(runs):
+        if before:
+            before()
+        times.append(run(make_command()))
+    return times
+
+
+class Bench:
+    def __init__(self, work: Path, smoke: bool) -> None:
+        self.work = work
+        self.smoke = smoke
+        self.runs = 1 if smoke else 3
+        self.capture_pages = 40 if smoke else 5_000
+        self.check_urls = 30 if smoke else 2_000
+        self.memory_urls = (40, 400) if smoke else (5_000, 50_000)
+        self.figures: list[Figure] = []
+        self.notes: list[str] = []
+        generate(work / "site", self.capture_pages)
+        self.nginx = Nginx(work / "site")
+
+    def peer(self, name: str) -> str | None:
+        for folder in (PEERS / "bin", PEERS / "node_modules" / ".bin"):
+            if (folder / name).exists():
+                return str(folder / name)
+        return shutil.which(name)
+
+    # 1. Capture overhead
+    def capture(self) -> None:
+        urls = url_list(self.nginx.base, self.capture_pages, self.capture_pages)
+        seeds = write_urls(self.work / "capture" / "seeds" / "urls.txt", urls).parent
+        warcs = self.work / "capture" / "warcs"
+        ours = median_runs(self.runs, lambda: crawl_command(seeds, warcs), lambda: fresh(warcs))
+        plain = median_runs(self.runs, lambda: crawl_command(seeds, warcs, ADDONS="{}"), lambda: fresh(warcs))
+        figure = Figure(f"Capture: crawl {len(urls)} pages with WARC writing", ours, "plain Scrapy, same spider and settings",
+                        plain, target="≤ 1.10×")
+        figure.passed = figure.ratio is not None and figure.ratio <= 1.10
+        self.figures.append(figure)
+        wget = self.peer("wget")
+        if wget:
+            out = self.work / "capture" / "wget"
+            command = [wget, "-q", "--warc-file", str(out / "wget"), "-i", str(seeds / "urls.txt"),
+                       "--delete-after", "-P", str(out / "files")]
+            times = median_runs(self.runs, lambda: command, lambda: fresh(out))
+            self.figures.append(Figure(f"Capture: {len(urls)} pages, against wget --warc-file", ours,
+                                       "wget --warc-file -i urls.txt", times, target="reported"))
+        self.capture_warcs = sorted(warcs.glob("*.warc.gz"))
+
+    # 2. Link checking
+    def linkcheck(self) -> None:
+        urls = url_list(self.nginx.base, self.check_urls, self.capture_pages, seed=13)
+        links = self.nginx.root / f"links-{len(urls)}.html"
+        links.write_text("<html><body>" + "".join(f"<a href='{u}'>link {i}</a>\n" for i, u in enumerate(urls))
+                         + "</body></html>")
+        seeds = write_urls(self.work / "check" / "seeds" / "urls.txt", urls).parent
+        warcs, report = self.work / "check" / "warcs", self.work / "check" / "report"
+        ours = median_runs(self.runs, lambda: crawl_command(
+            seeds, warcs, ARCHIVER_REPORT_ENABLED="True", ARCHIVER_REPORT_DIR=str(report)),
+            lambda: fresh(warcs))
+        page = f"{self.nginx.base}/{links.name}"
+        checker = self.peer("linkchecker")
+        if checker:
+            command = [checker, "--no-status", "--no-warnings", "-r1", "-o", "none", page]
+            times = median_runs(self.runs, lambda: command)
+            figure = Figure(f"Link check: {len(urls)} URLs checked and archived, with the report", ours,
+                            "LinkChecker -r1", times, target="≥ 3× faster")
+            figure.passed = figure.ratio is not None and figure.ratio <= 1 / 3
+            self.figures.append(figure)
+        else:
+            self.notes.append("LinkChecker is not installed: its comparison was skipped.")
+        linkinator = self.peer("linkinator")
+        if linkinator:
+            command = [linkinator, page, "--silent"]
+            times = median_runs(self.runs, lambda: command)
+            figure = Figure(f"Link check: {len(urls)} URLs checked and archived, with the report", ours,
+                            "linkinator", times, target="not slower (≤ 1.0×)")
+            figure.passed = figure.ratio is not None and figure.ratio <= 1.0
+            self.figures.append(figure)
+        else:
+            self.notes.append("linkinator is not installed: its comparison was skipped.")
+        self.check_warcs = sorted(warcs.glob("*.warc.gz"))
+
+    # 3. Analysis
+    def analysis(self) -> None:
+        html_dir = fresh(self.work / "analysis" / "html")
+        from warcio.archiveiterator import ArchiveIterator
+
+        count = 0
+        for path in self.check_warcs:
+            with open(path, "rb") as stream:
+                for record in ArchiveIterator(stream):
+                    if record.rec_type == "response" and record.http_headers.get_statuscode() == "200" \
+                            and "html" in (record.http_headers.get_header("Content-Type") or ""):
+                        (html_dir / f"{count}.html").write_bytes(record.content_stream().read())
+                        count += 1
+        out = self.work / "analysis" / "report"
+        audit = [sys.executable, "-m", "archiver.cli", "audit", *map(str, self.check_warcs), "-o", str(out),
+                 "--workers", str(os.cpu_count() or 2)]
+        ours = median_runs(self.runs, lambda: audit)
+        trafilatura = self.peer("trafilatura")
+        if not trafilatura:
+            self.notes.append("trafilatura's command line is not installed: the analysis comparison was skipped.")
+            return
+        txt = self.work / "analysis" / "txt"
+        command = [trafilatura, "--input-dir", str(html_dir), "-o", str(txt), "--parallel", "1"]
+        times = median_runs(self.runs, lambda: command, lambda: fresh(txt))
+        figure = Figure(f"Analysis: extraction, dates and comparison over {count} archived pages "
+                        f"({os.cpu_count()} cores)", ours, "trafilatura CLI, one process, extraction only",
+                        times, target="≥ 1.8× faster")
+        figure.passed = figure.ratio is not None and figure.ratio <= 1 / 1.8
+        figure.note = self.same_text(html_dir, txt)
+        self.figures.append(figure)
+
+    def same_text(self, html_dir: Path, txt_dir: Path) -> str:
+        """Do we extract the words trafilatura's CLI does? (It names its files by hash.)"""
+        from archiver.analysis.extract import html_text, page_facts
+
+        def words(text: str) -> tuple[str, ...]:
+            return tuple(re.findall(r"\w+", text.lower()))
+
+        cli = {words(p.read_text(errors="replace")) for p in txt_dir.rglob("*.txt")}
+        pages = sorted(html_dir.glob("*.html"))[:200]
+        same = sum(words(page_facts(html_text(p.read_bytes(), "text/html; charset=utf-8"), None).text) in cli
+                   for p in pages)
+        return f"the same words as the CLI's text for {same} of {len(pages)} pages compared"
+
+    # 4. Integrity pass
+    def integrity(self) -> None:
+        big = self.big_warc()
+        size = big.stat().st_size
+        ours = median_runs(self.runs, lambda: [sys.executable, "-m", "archiver.cli", "audit", "--integrity-only", str(big)])
+        warcio = [sys.executable, "-m", "warcio.cli", "check", str(big)]
+        peer = median_runs(self.runs, lambda: warcio)
+        figure = Figure(f"Integrity pass over one {size / 1e6:.0f} MB WARC", ours, "warcio check", peer,
+                        target="no slower (≤ 1.0×)")
+        figure.passed = figure.ratio is not None and figure.ratio <= 1.0
+        self.figures.append(figure)
+
+    def big_warc(self) -> Path:
+        return max(self.memory_warcs, key=lambda p: p.stat().st_size)
+
+    # 5. Memory
+    def memory(self) -> None:
+        small, large = self.memory_urls
+        results = {}
+        for count in (small, large):
+            urls = url_list(self.nginx.base, count, self.capture_pages, seed=17)
+            seeds = write_urls(self.work / f"memory-{count}" / "seeds" / "urls.txt", urls).parent
+            warcs = fresh(self.work / f"memory-{count}" / "warcs")
+            elapsed, rss = peak_rss(crawl_command(seeds, warcs))
+            results[count] = (elapsed, rss)
+            if count == large:
+                self.memory_warcs = sorted(warcs.glob("*.warc.gz"))
+        figure = Figure(f"Memory: peak RSS of a {large}-URL crawl", [results[large][1] / 1024],
+                        f"the same crawl of {small} URLs", [results[small][1] / 1024], unit="MiB",
+                        target="≤ 1.5×")
+        figure.passed = figure.ratio is not None and figure.ratio <= 1.5
+        figure.note = (f"wall time {results[small][0]:.1f} s for {small} URLs, "
+                       f"{results[large][0]:.1f} s for {large}")
+        self.figures.append(figure)
+
+    def close(self) -> None:
+        self.nginx.stop()
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    out = {"python": platform.python_version()}
+    for package in ("scrapy", "warcio", "trafilatura", "htmldate", "news-archiver"):
+        out[package] = version(package)
+    for name, command in (("nginx", ["nginx", "-v"]), ("wget", ["wget", "--version"])):
+        try:
+            text = subprocess.run(command, capture_output=True, text=True).stderr or ""
+            text = text or subprocess.run(command, capture_output=True, text=True).stdout
+            out[name] = text.splitlines()[0].strip()
+        except (OSError, IndexError):
+            out[name] = "not installed"
+    return out
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, {platform.platform()}"
+
+
+def render(bench: Bench, started: datetime.datetime) -> str:
+    lines = ["# Benchmark results", "",
+             f"Run {started:%Y-%m-%d %H:%M} UTC{' (smoke: a few pages, not figures to quote)' if bench.smoke else ''}.",
+             f"Machine: {machine()}.", "",
+             "Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()) + ".", "",
+             f"Each figure is the median of {bench.runs} run(s); the ratio is ours over the peer's,"
+             " measured in the same run.", "",
+             "| comparison | ours | peer | peer's | ratio | target | met |", "|---|---|---|---|---|---|---|"]
+    for f in bench.figures:
+        ours = f"{statistics.median(f.ours):.2f} {f.unit}"
+        peer = f"{statistics.median(f.peer):.2f} {f.unit}" if f.peer else "—"
+        ratio = f"{f.ratio:.2f}×" if f.ratio is not None else "—"
+        met = {True: "yes", False: "**no**", None: "—"}[f.passed]
+        lines.append(f"| {f.name} | {ours} | {f.peer_name or '—'} | {peer} | {ratio} | {f.target} | {met} |")
+    lines += ["", "All runs:", ""]
+    for f in bench.figures:
+        lines.append(f"- {f.name}: ours {', '.join(f'{x:.2f}' for x in f.ours)}; "
+                     f"peer {', '.join(f'{x:.2f}' for x in f.peer) or '—'} ({f.unit})"
+                     + (f". {f.note}" if f.note else ""))
+    if bench.notes:
+        lines += ["", *[f"- {n}" for n in bench.notes]]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="a few pages, one run: does it still work")
+    parser.add_argument("--out", type=Path, help="where to write the results (default bench/RESULTS.md; "
+                                                    "bench/RESULTS-smoke.md with --smoke)")
+    parser.add_argument("--work", type=Path, help="work folder (default: a temporary one)")
+    opts = parser.parse_args(argv)
+    out = opts.out or PROJECT / "bench" / ("RESULTS-smoke.md" if opts.smoke else "RESULTS.md")
+    started = datetime.datetime.now(datetime.timezone.utc)
+    work = opts.work or Path(tempfile.mkdtemp(prefix="archiver-bench-"))
+    # nginx's workers run as an unprivileged user: they must reach the pages.
+    work.chmod(0o755)
+    bench = Bench(work, opts.smoke)
+    try:
+        for step in (bench.capture, bench.linkcheck, bench.analysis, bench.memory, bench.integrity):
+            print(f"bench: {step.__name__} …", file=sys.stderr, flush=True)
+            step()
+            out.write_text(render(bench, started))
+    finally:
+        bench.close()
+        if opts.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print(out.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""The benchmark workload: generated news pages served by nginx on 127.0.0.1.
+
+Pages are about 50 KB of realistic markup (head metadata, navigation, an
+article of varied paragraphs with internal links, a "most read" box, a
+footer). nginx serves them fast enough not to be the bottleneck; its
+rewrite rules give 404s, 301s, and many distinct URLs for one file, so a
+50,000-URL crawl needs only the files of a 5,000-URL one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+WORDS = (
+    "government minister council city river bridge port harbour election vote court judge police "
+    "report budget tax school hospital doctor nurse farmer market price energy gas oil power grid "
+    "storm flood weather summer winter border army officer talks treaty agreement statement press "
+    "spokesman opposition party leader mayor region district village museum festival music film "
+    "season team match goal coach player league cup record company bank loan debt growth jobs "
+    "workers union strike protest street square station train airport flight ship cargo container "
+    "research study scientists university students teachers children families residents neighbours"
+).split()
+PAGE_BYTES = 50_000
+
+
+def _sentence(rng: random.Random) -> str:
+    words = rng.choices(WORDS, k=rng.randint(12, 24))
+    return " ".join(words).capitalize() + "."
+
+
+def article_html(n: int, total: int, rng: random.Random) -> str:
+    day = datetime.date(2020, 1, 1) + datetime.timedelta(days=n % 1500)
+    title = " ".join(rng.choices(WORDS, k=7)).title()
+    head = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
+            f"<meta property='article:published_time' content='{day.isoformat()}T08:00:00Z'>"
+            f"<link rel='canonical' href='/pages/{n}.html'>"
+            "<style>body{font-family:serif;max-width:40em;margin:auto}nav a{margin:0 .5em}</style>"
+            "</head><body>")
+    nav = "<nav>" + "".join(f"<a href='/section/{w}'>{w.title()}</a>" for w in WORDS[:12]) + "</nav>"
+    parts = [head, nav, f"<article><h1>{title}</h1><p class='byline'>By Staff, {day:%B %d, %Y}</p>"]
+    size = sum(map(len, parts))
+    while size < PAGE_BYTES - 3_000:
+        sentences = [_sentence(rng) for _ in range(rng.randint(3, 6))]
+        if rng.random() < 0.4:
+            target = rng.randrange(total)
+            sentences.append(f"See <a href='/pages/{target}.html'>{' '.join(rng.choices(WORDS, k=4))}</a>.")
+        paragraph = "<p>" + " ".join(sentences) + "</p>"
+        parts.append(paragraph)
+        size += len(paragraph)
+    parts.append("</article><aside class='most-read'><h3>Most read</h3><ul>")
+    parts += [f"<li><a href='/pages/{rng.randrange(total)}.html'>{' '.join(rng.choices(WORDS, k=5))}</a></li>"
+              for _ in range(10)]
+    parts.append("</ul></aside><footer><p>© 2020 The Bench Gazette</p><a href='/about'>About</a></footer>"
+                 "</body></html>")
+    return "".join(parts)
+
+
+def generate(root: Path, pages: int, seed: int = 7) -> Path:
+    """Write ``pages`` article files under root/pages, once."""
+    folder = root / "pages"
+    marker = root / f"generated-{pages}"
+    if marker.exists():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    rng = random.Random(seed)
+    for n in range(pages):
+        (folder / f"{n}.html").write_text(article_html(n, pages, rng), encoding="utf-8")
+    marker.touch()
+    return folder
+
+
+def url_list(base: str, count: int, pages: int, seed: int = 11) -> list[str]:
+    """``count`` distinct URLs: 90% pages, 5% 404s, 5% redirects."""
+    rng = random.Random(seed)
+    urls = []
+    for i in range(count):
+        page = i % pages
+        copy = i // pages  # beyond the files: /m/COPY/N.html serves file N
+        roll = rng.random()
+        if roll < 0.05:
+            urls.append(f"{base}/missing/{i}.html")
+        elif roll < 0.10:
+            urls.append(f"{base}/r/{copy}/{page}")
+        elif copy:
+            urls.append(f"{base}/m/{copy}/{page}.html")
+        else:
+            urls.append(f"{base}/pages/{page}.html")
+    return urls
+
+
+NGINX_CONF = """
+worker_processes 1;
+daemon off;
+pid {root}/nginx.pid;
+error_log {root}/nginx-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    sendfile on;
+    keepalive_requests 100000;
+    types {{ text/html html; }}
+    default_type text/html;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        location = /robots.txt {{ return 200 "User-agent: *\\nAllow: /\\n"; }}
+        rewrite ^/m/\\d+/(\\d+\\.html)$ /pages/$1 last;
+        rewrite ^/r/\\d+/(\\d+)$ /pages/$1.html permanent;
+    }}
+}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Nginx:
+    def __init__(self, root: Path) -> None:
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.root = root
+        self.port = free_port()
+        conf = root / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(root=root, port=self.port))
+        self.proc = subprocess.Popen([binary, "-c", str(conf), "-p", str(root)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((root / "nginx-error.log").read_text(errors="replace"))
+                time.sleep(0.05)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
