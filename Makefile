@@ -6,7 +6,7 @@ VENV := .venv
 PYWB_VENV := .venv-pywb
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: crawl test install install-test system-deps clean
+.PHONY: crawl test install install-test system-deps bench bench-peers clean
 
 crawl: install
 	$(VENV)/bin/scrapy crawl seeds
@@ -35,7 +35,7 @@ $(PYWB_VENV)/.installed:
 
 # Real servers the tests start: Redis and PostgreSQL (Debian packages), and
 # unshare for the offline test. Installed when missing and we may (root).
-SYSTEM_PROGRAMS := redis-server:redis-server unshare:util-linux
+SYSTEM_PROGRAMS := redis-server:redis-server unshare:util-linux nginx:nginx-light wget:wget
 system-deps:
 	@missing=""; \
 	for pair in $(SYSTEM_PROGRAMS); do \
@@ -49,6 +49,19 @@ system-deps:
 	    echo "missing system packages:$$missing (install them, or their tests are skipped)"; \
 	  fi; \
 	fi
+
+# The benchmark: its peers (LinkChecker and trafilatura's command line from
+# PyPI, linkinator from npm) in bench/.peers, nginx and wget from Debian.
+PEERS := bench/.peers
+bench: install system-deps bench-peers
+	$(VENV)/bin/python -m bench.run
+
+bench-peers: $(PEERS)/.installed
+$(PEERS)/.installed:
+	$(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/pip install $(PIP_FLAGS) 'linkchecker>=10.5' 'trafilatura>=2.3' 'lxml_html_clean>=0.4'
+	cd $(PEERS) && npm install --silent --no-audit --no-fund 'linkinator@^7'
+	touch $@
 
 clean:
 	rm -rf $(VENV) $(PYWB_VENV) *.egg-info

@@ -173,10 +173,14 @@ class Bench:
         page = f"{self.nginx.base}/{links.name}"
         checker = self.peer("linkchecker")
         if checker:
-            command = [checker, "--no-status", "--no-warnings", "-r1", "-o", "none", page]
+            # LinkChecker allows itself 10 requests a second per host by
+            # default; ours runs unthrottled here, so does it.
+            config = self.work / "linkcheckerrc"
+            config.write_text("[checking]\nmaxrequestspersecond=1000\nthreads=32\n")
+            command = [checker, "-f", str(config), "--no-status", "--no-warnings", "-r1", "-o", "none", page]
             times = median_runs(self.runs, lambda: command)
             figure = Figure(f"Link check: {len(urls)} URLs checked and archived, with the report", ours,
-                            "LinkChecker -r1", times, target="≥ 3× faster")
+                            "LinkChecker -r1, 32 threads, unthrottled", times, target="≥ 3× faster")
             figure.passed = figure.ratio is not None and figure.ratio <= 1 / 3
             self.figures.append(figure)
         else:
@@ -186,7 +190,7 @@ class Bench:
             command = [linkinator, page, "--silent"]
             times = median_runs(self.runs, lambda: command)
             figure = Figure(f"Link check: {len(urls)} URLs checked and archived, with the report", ours,
-                            "linkinator", times, target="not slower (≤ 1.0×)")
+                            "linkinator (its default concurrency, 100)", times, target="not slower (≤ 1.0×)")
             figure.passed = figure.ratio is not None and figure.ratio <= 1.0
             self.figures.append(figure)
         else:
@@ -339,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     out = opts.out or PROJECT / "bench" / ("RESULTS-smoke.md" if opts.smoke else "RESULTS.md")
     started = datetime.datetime.now(datetime.timezone.utc)
     work = opts.work or Path(tempfile.mkdtemp(prefix="archiver-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
     # nginx's workers run as an unprivileged user: they must reach the pages.
     work.chmod(0o755)
     bench = Bench(work, opts.smoke)
