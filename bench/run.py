@@ -158,6 +158,20 @@ class Bench:
             self.figures.append(Figure(f"Capture: {len(urls)} pages, against wget --warc-file", ours,
                                        "wget --warc-file -i urls.txt", times, target="reported"))
         self.capture_warcs = sorted(warcs.glob("*.warc.gz"))
+        self.check_served(self.capture_warcs, len(urls))
+
+    def check_served(self, warcs: list[Path], expected: int) -> None:
+        """Refuse figures measured on error pages (nginx unable to read the files, say)."""
+        from warcio.archiveiterator import ArchiveIterator
+
+        ok = 0
+        for path in warcs:
+            with open(path, "rb") as stream:
+                ok += sum(1 for r in ArchiveIterator(stream)
+                          if r.rec_type == "response" and r.http_headers.get_statuscode() == "200")
+        if ok < 0.8 * expected:
+            raise RuntimeError(f"only {ok} of {expected} pages answered 200: the workload server is "
+                               f"broken, these would not be figures; see {self.nginx.root}/nginx-error.log")
 
     # 2. Link checking
     def linkcheck(self) -> None:
@@ -339,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="where to write the results (default bench/RESULTS.md; "
                                                     "bench/RESULTS-smoke.md with --smoke)")
     parser.add_argument("--work", type=Path, help="work folder (default: a temporary one)")
+    parser.add_argument("--only", help="comma-separated steps to run: capture, linkcheck, analysis, "
+                                       "memory, integrity (analysis needs linkcheck; integrity needs memory)")
     opts = parser.parse_args(argv)
     out = opts.out or PROJECT / "bench" / ("RESULTS-smoke.md" if opts.smoke else "RESULTS.md")
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -348,7 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     work.chmod(0o755)
     bench = Bench(work, opts.smoke)
     try:
-        for step in (bench.capture, bench.linkcheck, bench.analysis, bench.memory, bench.integrity):
+        steps = (bench.capture, bench.linkcheck, bench.analysis, bench.memory, bench.integrity)
+        wanted = set(opts.only.split(",")) if opts.only else {s.__name__ for s in steps}
+        for step in (s for s in steps if s.__name__ in wanted):
             print(f"bench: {step.__name__} …", file=sys.stderr, flush=True)
             step()
             out.write_text(render(bench, started))

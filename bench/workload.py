@@ -10,6 +10,7 @@ rewrite rules give 404s, 301s, and many distinct URLs for one file, so a
 from __future__ import annotations
 
 import datetime
+import os
 import random
 import shutil
 import socket
@@ -96,6 +97,7 @@ def url_list(base: str, count: int, pages: int, seed: int = 11) -> list[str]:
 
 
 NGINX_CONF = """
+{user}
 worker_processes 1;
 daemon off;
 pid {root}/nginx.pid;
@@ -110,6 +112,9 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         root {root};
+        # LinkChecker waits 0.1-0.6 s between requests to a host unless the
+        # host answers with this header (its opt-out for test servers).
+        add_header LinkChecker unthrottled always;
         location = /robots.txt {{ return 200 "User-agent: *\\nAllow: /\\n"; }}
         rewrite ^/m/\\d+/(\\d+\\.html)$ /pages/$1 last;
         rewrite ^/r/\\d+/(\\d+)$ /pages/$1.html permanent;
@@ -130,7 +135,10 @@ class Nginx:
         self.root = root
         self.port = free_port()
         conf = root / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(root=root, port=self.port))
+        # Started by root, nginx's workers drop to "nobody", who cannot read
+        # pages in a private temporary folder: they keep our user instead.
+        user = "user root root;" if os.geteuid() == 0 else ""
+        conf.write_text(NGINX_CONF.format(root=root, port=self.port, user=user))
         self.proc = subprocess.Popen([binary, "-c", str(conf), "-p", str(root)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 15
