@@ -7,7 +7,6 @@ import json
 import pytest
 
 from tests.conftest import run_crawl
-from tests.site import ARTICLE_PATH
 from tests.test_crawl import write_seed
 from tests.warc_checks import read_records, warcio_check
 

@@ -36,7 +36,7 @@ from archiver.analysis.model import (
 )
 from archiver.analysis.pages import PageJob, PageResult, examine_all
 from archiver.memento import LookupRequest, parse_response
-from archiver.seeds import Article, ArticleLink, SeedDocument, SeedError, group_articles, parse_seed
+from archiver.seeds import Article, SeedDocument, SeedError, group_articles, parse_seed
 from archiver.seeds.dates import date_from_url
 
 LIVE = "live"

@@ -171,7 +171,8 @@ class WarcCaptureMiddleware:
             truncated="length" if "dataloss" in response.flags else None,
             extra_warc_headers=marks(request),
         )
-        digest = records.payload_digest(exchange.body)
+        # Hashing the body only pays when a history can say it was seen before.
+        digest = records.payload_digest(exchange.body) if self.history else None
         earlier = self.history.find_capture(exchange.url, digest) if self.history else None
         if earlier is not None:
             pair = records.revisit_records(self.writer.builder, exchange, earlier.url, earlier.warc_date)
