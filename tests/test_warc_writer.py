@@ -106,7 +106,7 @@ def test_files_roll_over_and_each_opens_with_warcinfo(tmp_path):
     writer = RollingWarcWriter(tmp_path, "roll", 2_000, lambda: {"software": "tests"})
     for n in range(12):
         writer.write(exchange_records(writer.builder, exchange(body=b"%d" % n * 300,
-                                                               response_headers=[]))).result()
+                                                               response_headers=[])))
         assert writer.current_path is not None
         assert (tmp_path / (writer.current_path.name + ".open")).exists()
     writer.close()
@@ -144,7 +144,7 @@ def test_two_writers_in_one_folder_never_share_a_name(tmp_path):
     a = RollingWarcWriter(tmp_path, "same", 10_000, lambda: {})
     b = RollingWarcWriter(tmp_path, "same", 10_000, lambda: {})
     for w in (a, b):
-        w.write(exchange_records(w.builder, exchange())).result()
+        w.write(exchange_records(w.builder, exchange()))
     assert a.current_path != b.current_path
     a.close()
     b.close()
@@ -154,7 +154,7 @@ def test_two_writers_in_one_folder_never_share_a_name(tmp_path):
 
 
 def test_write_returns_where_the_records_landed(writer, tmp_path):
-    request_at, response_at = writer.write(exchange_records(writer.builder, exchange())).result()
+    request_at, response_at = writer.write(exchange_records(writer.builder, exchange()))
     assert request_at.filename == response_at.filename == writer.current_path.name
     assert response_at.offset == request_at.offset + request_at.length
     writer.close()
@@ -174,3 +174,60 @@ def test_compression_level_is_the_writers(tmp_path):
         assert warcio_check(path).returncode == 0
         sizes[level] = path.stat().st_size
     assert sizes[9] < sizes[1]
+
+
+def test_the_index_written_on_the_fly_is_cdxj_indexers(tmp_path):
+    from archiver.warc import records
+    from archiver.warc.writer import index_path_of, index_warc
+
+    writer = RollingWarcWriter(tmp_path, "idx", 10_000_000, {"software": "tests"})
+    b = writer.builder
+    writer.write(exchange_records(b, exchange()))
+    writer.write(exchange_records(b, exchange(url="http://news.example/b", status=404,
+                                              response_headers=[(b"Content-Type", b"text/html; charset=utf-8")])))
+    writer.write(exchange_records(b, exchange(url="http://news.example/c", response_headers=[])))
+    writer.write(records.revisit_records(b, exchange(), "http://news.example/a?x=1&y=2", "2026-11-01T00:00:00Z"))
+    writer.write([records.failure_record(b, "http://gone.example/", "dns_error", error="DNSLookupError",
+                                         message="no such host", attempt=1, moment=MOMENT)])
+    writer.write([records.resource_record(b, "urn:archiver:seed:clip.md", b"# clip", "text/markdown", MOMENT)])
+    writer.write([records.json_metadata_record(b, "urn:archiver:article:http://news.example/a", {"a": 1}, MOMENT)])
+    writer.close()
+    [path] = writer.closed_files
+    ours = index_path_of(path).read_text()
+    assert ours.count("\n") == 6  # 3 responses, the revisit, the seed, the article
+    assert index_warc(path).read_text() == ours
+
+
+def test_a_writer_process_writes_indexes_and_says_where(tmp_path):
+    from archiver.warc import records
+    from archiver.warc.process import WarcWriterProcess, WriterSettings
+
+    process = WarcWriterProcess(WriterSettings(tmp_path, "proc", 10_000_000, {"software": "tests"}))
+    assert process.write(records.exchange_records, exchange()) is None
+    request_at, response_at = process.write(records.exchange_records, exchange(url="http://news.example/b"),
+                                            locations=True).result(timeout=30)
+    process.write(records.failure_record, "http://gone.example/", "dns_error", error="DNSLookupError",
+                  message="no such host", attempt=1, moment=MOMENT)
+    closed = process.close()
+    [path] = closed.files
+    assert closed.written == {"warcinfo": 1, "request": 2, "response": 2, "metadata": 1}
+    assert warcio_check(path).returncode == 0
+    found = read_records(path)
+    assert [r["type"] for r in found] == ["warcinfo", "request", "response", "request", "response", "metadata"]
+    assert (request_at.offset, response_at.offset) == (found[3]["offset"], found[4]["offset"])
+    assert response_at.filename == path.name
+    assert path.with_name(path.name.removesuffix(".warc.gz") + ".cdxj").read_text().count("\n") == 2
+
+
+def test_a_writer_process_whose_crawl_dies_leaves_an_open_file(tmp_path):
+    from archiver.warc import records
+    from archiver.warc.process import WarcWriterProcess, WriterSettings
+
+    process = WarcWriterProcess(WriterSettings(tmp_path, "dead", 10_000_000, {}))
+    process.write(records.exchange_records, exchange(), locations=True).result(timeout=30)
+    process._inbox.close()  # what the kernel does to the pipe when the crawl is killed
+    process._process.join(timeout=30)
+    assert process._process.exitcode == 0
+    [half] = tmp_path.glob("*.warc.gz.open")
+    assert [r["type"] for r in read_records(half)] == ["warcinfo", "request", "response"]
+    assert not list(tmp_path.glob("*.warc.gz"))

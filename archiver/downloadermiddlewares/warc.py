@@ -35,7 +35,7 @@ from archiver.jobs import Journal
 from archiver.seeds.model import Article, SeedDocument, SeedProblem
 from archiver.warc import records
 from archiver.history import History
-from archiver.warc.writer import RollingWarcWriter
+from archiver.warc.process import WarcWriterProcess, WriterSettings
 
 logger = logging.getLogger(__name__)
 
@@ -112,16 +112,8 @@ class WarcCaptureMiddleware:
             "http-header-user-agent": settings.get("USER_AGENT"),
             "operator": self.config.contact_url,
         }
-        self.writer = RollingWarcWriter(
-            self.config.warc_dir,
-            self.config.warc_prefix,
-            self.config.warc_max_size,
-            self._warcinfo_fields,
-            index=self.config.warc_index,
-            on_close=self._file_closed,
-            on_open=self._journal.warc_opened if self._journal else None,
-            gzip_level=self.config.warc_gzip_level,
-        )
+        self._writer: WarcWriterProcess | None = None  # started at the first record
+        self.closed_files: list[Path] = []
         # Deduplicated re-crawls: a payload archived before for the same URL,
         # in this job or an earlier one, is written as a revisit.
         self.history = History.open(self.config.history_url) if (
@@ -142,17 +134,21 @@ class WarcCaptureMiddleware:
             fields["isPartOf"] = self.crawler.spider.name
         return fields
 
-    def _write(self, *warc_records) -> Future:
-        written = self.writer.write(warc_records)
-        stats = self.crawler.stats
-        stats.inc_value("archiver/warc/records_count", len(warc_records))
-        for record in warc_records:
-            stats.inc_value(f"archiver/warc/records_count/{record.rec_type}")
-        return written
+    @property
+    def writer(self) -> WarcWriterProcess:
+        if self._writer is None:
+            config = self.config
+            self._writer = WarcWriterProcess(WriterSettings(
+                directory=config.warc_dir, prefix=config.warc_prefix, max_size=config.warc_max_size,
+                warcinfo=self._warcinfo_fields(), index=config.warc_index,
+                gzip_level=config.warc_gzip_level,
+                on_open=self._journal.warc_opened if self._journal else None,
+            ))
+        return self._writer
 
-    def _file_closed(self, path: Path) -> None:
-        self.crawler.stats.inc_value("archiver/warc/files_count")
-        self.crawler.stats.inc_value("archiver/warc/bytes", path.stat().st_size)
+    def _write(self, recipe, *args, locations: bool = False, **kwargs) -> Future | None:
+        """Records are built and written in the writer process: see archiver.warc.process."""
+        return self.writer.write(recipe, *args, locations=locations, **kwargs)
 
     def process_response(self, request: Request, response: Response) -> Response:
         if "cached" in response.flags:
@@ -175,10 +171,9 @@ class WarcCaptureMiddleware:
         digest = records.payload_digest(exchange.body) if self.history else None
         earlier = self.history.find_capture(exchange.url, digest) if self.history else None
         if earlier is not None:
-            pair = records.revisit_records(self.writer.builder, exchange, earlier.url, earlier.warc_date)
+            self._write(records.revisit_records, exchange, earlier.url, earlier.warc_date)
         else:
-            pair = records.exchange_records(self.writer.builder, exchange)
-        written = self._write(*pair)
+            written = self._write(records.exchange_records, exchange, locations=self.history is not None)
         if self.history is not None and earlier is None:
             date = records.warc_date(exchange.fetched_at)
             written.add_done_callback(lambda done: self._remember(done, exchange.url, digest, date))
@@ -201,8 +196,8 @@ class WarcCaptureMiddleware:
         setattr(exception, RECORDED, True)
         kind = classify_failure(exception)
         self.crawler.stats.inc_value(f"archiver/fetch/failure_count/{kind}")
-        record = records.failure_record(
-            self.writer.builder,
+        self._write(
+            records.failure_record,
             request.url,
             kind,
             error=type(exception).__name__,
@@ -210,40 +205,34 @@ class WarcCaptureMiddleware:
             attempt=request.meta.get("retry_times", 0) + 1,
             moment=_now(),
         )
-        self._write(record)
         self.crawler.signals.send_catch_log(
             archiver_signals.fetch_failed, request=request, kind=kind, exception=exception
         )
 
     def seed_loaded(self, document: SeedDocument) -> None:
-        self._write(
-            records.resource_record(
-                self.writer.builder,
-                seed_uri(document.name),
-                document.content,
-                document.media_type,
-                _now(),
-            )
-        )
+        self._write(records.resource_record, seed_uri(document.name), document.content,
+                    document.media_type, _now())
 
     def seed_skipped(self, problem: SeedProblem) -> None:
-        self._write(
-            records.seed_problem_record(
-                self.writer.builder, seed_uri(problem.name), problem.reason, _now()
-            )
-        )
+        self._write(records.seed_problem_record, seed_uri(problem.name), problem.reason, _now())
 
     def article_loaded(self, article: Article) -> None:
-        self._write(
-            records.json_metadata_record(
-                self.writer.builder, article_uri(article), article_data(article), _now()
-            )
-        )
+        self._write(records.json_metadata_record, article_uri(article), article_data(article), _now())
 
     def spider_closed(self) -> None:
-        self.writer.close()
+        if self._writer is not None:
+            closed = self._writer.close()
+            self._writer = None
+            self.closed_files = closed.files
+            stats = self.crawler.stats
+            for rec_type, count in sorted(closed.written.items()):
+                stats.inc_value("archiver/warc/records_count", count)
+                stats.inc_value(f"archiver/warc/records_count/{rec_type}", count)
+            for path in closed.files:
+                stats.inc_value("archiver/warc/files_count")
+                stats.inc_value("archiver/warc/bytes", path.stat().st_size)
         if self.history is not None:
             self.history.close()
         self.crawler.signals.send_catch_log(
-            archiver_signals.warcs_closed, paths=list(self.writer.closed_files)
+            archiver_signals.warcs_closed, paths=list(self.closed_files)
         )

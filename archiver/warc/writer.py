@@ -5,23 +5,23 @@ crash leaves an honest half file; every record is its own gzip member and
 is flushed to the operating system at once, so a killed process loses at
 most the records it had not written yet.
 
-Compressing is the costliest part of capture (warcio's level 9 takes 2.4 ms
-for a 50 KB page). zlib releases the GIL, so records are compressed and
-written by one worker thread, in order, on another core than the crawl's
-event loop; ``write`` returns a future of where the records landed.
+The writer indexes as it writes: it knows each record's URL, offset and
+length, so the CDXJ lines (the ones cdxj-indexer would write) cost nothing
+like re-reading the file at close, which took about 1 ms a record.
+
+This class is synchronous; :mod:`archiver.warc.process` runs it in its own
+process beside a crawl.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import os
 import re
-import queue
 import socket
-import threading
 import zlib
-from concurrent.futures import Future, ThreadPoolExecutor
 from io import BytesIO
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,15 +29,18 @@ from pathlib import Path
 
 from cdxj_indexer.main import CDXJIndexer
 from warcio.recordbuilder import RecordBuilder
+from warcio.timeutils import iso_date_to_timestamp
 from warcio.warcwriter import WARCWriter
 
-from archiver.warc.records import WARC_VERSION
+from archiver.warc.records import FAILURE_CONTENT_TYPE, WARC_VERSION
 
 logger = logging.getLogger(__name__)
 
 OPEN_SUFFIX = ".open"
 DEFAULT_GZIP_LEVEL = 6  # gzip's own default; 9 costs as much again for 0.1% less
-QUEUE_RECORDS = 256  # pending writes before write() waits: bounded memory
+INDEXED_TYPES = frozenset(CDXJIndexer.DEFAULT_RECORDS)
+_MIME_END = CDXJIndexer.RE_SPACE
+_url_key = CDXJIndexer.get_url_key.__get__(object())  # surt, or the URL when surt refuses it
 
 
 @dataclass(frozen=True)
@@ -54,19 +57,54 @@ def _safe_host(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]+", "-", name).strip("-") or "localhost"
 
 
+def index_path_of(path: Path) -> Path:
+    return path.with_name(path.name.removesuffix(".warc.gz") + ".cdxj")
+
+
 def index_warc(path: Path) -> Path:
-    """Write a sorted CDXJ index beside a closed WARC file."""
-    index_path = path.with_name(path.name.removesuffix(".warc.gz") + ".cdxj")
+    """Write a sorted CDXJ index beside a closed WARC file, by reading it (cdxj-indexer)."""
+    index_path = index_path_of(path)
     with open(index_path, "w", encoding="utf-8") as out:
         CDXJIndexer(out, [str(path)], sort=True).process_all()
     return index_path
 
 
+def cdxj_line(record, location: RecordLocation) -> str | None:
+    """The line cdxj-indexer (default fields and records) writes for a record, or None.
+
+    Same fields in the same order, same filters: request records and
+    ``application/warc-fields`` metadata are not indexed.
+    """
+    rec_type = record.rec_type
+    if rec_type not in INDEXED_TYPES:
+        return None
+    headers = record.rec_headers
+    if rec_type in ("resource", "metadata") and headers.get_header("Content-Type") == FAILURE_CONTENT_TYPE:
+        return None
+    url = headers.get_header("WARC-Target-URI")
+    entry = {"url": url}
+    if rec_type == "revisit":
+        entry["mime"] = "warc/revisit"
+    else:
+        mime = (record.http_headers.get_header("Content-Type") if rec_type == "response" and record.http_headers
+                else headers.get_header("Content-Type"))
+        if mime:
+            entry["mime"] = _MIME_END.split(mime, 1)[0].strip()
+    if rec_type in ("response", "revisit") and record.http_headers:
+        entry["status"] = record.http_headers.get_statuscode()
+    digest = headers.get_header("WARC-Payload-Digest")
+    if digest:
+        entry["digest"] = digest
+    entry.update(length=str(location.length), offset=str(location.offset), filename=location.filename)
+    timestamp = iso_date_to_timestamp(headers.get_header("WARC-Date"))
+    return f"{_url_key(url)} {timestamp} {json.dumps(entry)}\n"
+
+
 class RollingWarcWriter:
     """Writes records to ``{prefix}-{timestamp}-{serial}-{host}.warc.gz`` files.
 
-    ``warcinfo`` is called for each new file and returns the fields of the
-    ``warcinfo`` record that opens it.
+    ``warcinfo`` gives the fields of the ``warcinfo`` record that opens each
+    file (a mapping, or a callable returning one).
     """
 
     def __init__(
@@ -74,7 +112,7 @@ class RollingWarcWriter:
         directory: Path,
         prefix: str,
         max_size: int,
-        warcinfo: Callable[[], Mapping[str, str]],
+        warcinfo: Mapping[str, str] | Callable[[], Mapping[str, str]],
         *,
         index: bool = True,
         on_close: Callable[[Path], None] | None = None,
@@ -93,14 +131,11 @@ class RollingWarcWriter:
         self.builder = RecordBuilder(warc_version=WARC_VERSION)
         self.serial = 0
         self.closed_files: list[Path] = []
+        self.written: dict[str, int] = {}  # records written, by type
         self._file = None
-        self._writer: WARCWriter | None = None
         self._path: Path | None = None
-        # Indexing a 1 GB file takes seconds: off the crawl's event loop.
-        self._indexer: ThreadPoolExecutor | None = None
-        self._indexing: list[Future] = []
-        self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_RECORDS)
-        self._thread: threading.Thread | None = None
+        self._index_lines: list[str] = []
+        self._serialiser = WARCWriter(BytesIO(), gzip=False, warc_version=WARC_VERSION)
 
     @property
     def current_path(self) -> Path | None:
@@ -125,87 +160,58 @@ class RollingWarcWriter:
         self._path = final
         if self.on_open is not None:
             self.on_open(final)
-        self._writer = WARCWriter(BytesIO(), gzip=False, warc_version=WARC_VERSION)
-        info = self.builder.create_warcinfo_record(name, dict(self.warcinfo()))
-        self._write(info)
+        fields = self.warcinfo() if callable(self.warcinfo) else self.warcinfo
+        self._write(self.builder.create_warcinfo_record(name, dict(fields)))
         logger.info("Writing WARC file %s", self._file.name)
 
     def _write(self, record) -> RecordLocation:
-        assert self._file is not None and self._writer is not None
+        assert self._file is not None and self._path is not None
         plain = BytesIO()
-        self._writer.out = plain
-        self._writer.write_record(record)
+        self._serialiser.out = plain
+        self._serialiser.write_record(record)
         packer = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
         member = packer.compress(plain.getbuffer()) + packer.flush()
         offset = self._file.tell()
         self._file.write(member)
         self._file.flush()
-        return RecordLocation(self._path.name, offset, len(member))
+        location = RecordLocation(self._path.name, offset, len(member))
+        self.written[record.rec_type] = self.written.get(record.rec_type, 0) + 1
+        if self.index and (line := cdxj_line(record, location)):
+            self._index_lines.append(line)
+        return location
 
-    def write(self, records: Sequence) -> Future:
-        """Queue records to be written together into one file; a future of their locations.
-
-        A request stays with its response. When the queue is full this waits:
-        memory stays bounded however fast responses come.
-        """
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="warc-writer", daemon=True)
-            self._thread.start()
-        done: Future = Future()
-        self._queue.put((list(records), done))
-        return done
-
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            records, done = item
-            try:
-                done.set_result(self._write_now(records))
-            except BaseException as error:  # noqa: BLE001 - handed to whoever waits on it
-                logger.exception("Could not write WARC records")
-                done.set_exception(error)
-
-    def _write_now(self, records: Sequence) -> list[RecordLocation]:
+    def write(self, records: Sequence) -> list[RecordLocation]:
+        """Write records together into one file (a request stays with its response)."""
         if self._file is not None and self._file.tell() >= self.max_size:
             # The next file opens before the full one is closed, so a crawl
             # always has an .open file, even when it is killed mid-rollover.
-            full = (self._file, self._path)
+            full = (self._file, self._path, self._index_lines)
+            self._index_lines = []
             self._open_new()
             self._finish(*full)
         if self._file is None:
             self._open_new()
         return [self._write(record) for record in records]
 
-    def _finish(self, file, path: Path) -> None:
+    def _finish(self, file, path: Path, index_lines: list[str]) -> None:
         file.close()
+        if self.index:
+            # Written before the rename: a closed WARC always has its index.
+            index_lines.sort()  # cdxj-indexer's sort: plain string order
+            index = index_path_of(path)
+            partial = index.with_name(index.name + OPEN_SUFFIX)
+            partial.write_text("".join(index_lines), encoding="utf-8")
+            os.replace(partial, index)
         os.replace(path.with_name(path.name + OPEN_SUFFIX), path)
         self.closed_files.append(path)
         logger.info("Closed WARC file %s", path)
-        if self.index:
-            if self._indexer is None:
-                self._indexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cdxj")
-            self._indexing.append(self._indexer.submit(index_warc, path))
         if self.on_close is not None:
             self.on_close(path)
 
     def close(self) -> None:
-        """Write what is queued, close the current file, wait for every index."""
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
+        """Close the current file, index it and give it its final name."""
         if self._file is not None:
-            full = (self._file, self._path)
-            self._file = self._writer = self._path = None
+            full = (self._file, self._path, self._index_lines)
+            self._file = self._path = None
+            self._index_lines = []
             self._finish(*full)
-        for future in self._indexing:
-            try:
-                future.result()
-            except Exception:  # noqa: BLE001 - the WARC is sound; only its index is missing
-                logger.exception("Could not write the CDXJ index of a WARC file")
-        self._indexing.clear()
-        if self._indexer is not None:
-            self._indexer.shutdown()
-            self._indexer = None
