@@ -7,6 +7,7 @@ the end of ``scrapy crawl seeds`` all go through :func:`run_audit`.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -129,7 +130,7 @@ def run_audit(paths: Sequence[str | Path], *, seeds: str | Path | None = None,
         return AuditResult(None, None, (), tuple(errors), EXIT_UNREADABLE)
     bar = _Progress(sum(f.stat().st_size for f in files), progress)
     try:
-        index = read_archives(files, on_progress=bar.update)
+        index = read_archives(files, on_progress=bar.update, workers=options.workers or os.cpu_count() or 1)
     finally:
         bar.close()
     if len(set(index.unreadable)) == len(files):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -30,7 +31,7 @@ def add_audit_arguments(parser: argparse.ArgumentParser, *, paths: bool = True) 
     parser.add_argument("--grace-days", type=int, metavar="N",
                         help="days a link may be dated after its article (default 1)")
     parser.add_argument("--workers", type=int, metavar="N",
-                        help="processes for extraction (default: every core)")
+                        help="processes for reading and extraction (default: every core)")
     parser.add_argument("--integrity-only", action="store_true",
                         help="only check the files (digests, lengths, gzip members), as warcio check "
                              "does; print problems and write no report")
@@ -41,7 +42,7 @@ def add_audit_arguments(parser: argparse.ArgumentParser, *, paths: bool = True) 
 
 def audit_from_arguments(opts: argparse.Namespace, config, out: TextIO, err: TextIO) -> int:
     if opts.integrity_only:
-        return integrity_from_arguments(opts.paths, out, err)
+        return integrity_from_arguments(opts.paths, out, err, opts.workers)
     from archiver.analysis.analyse import AnalysisOptions
     from archiver.audit import parse_fail_on, run_audit
 
@@ -66,14 +67,14 @@ def audit_from_arguments(opts: argparse.Namespace, config, out: TextIO, err: Tex
     return result.exit_status
 
 
-def integrity_from_arguments(paths: list[str], out: TextIO, err: TextIO) -> int:
+def integrity_from_arguments(paths: list[str], out: TextIO, err: TextIO, workers: int | None = None) -> int:
     """warcio check's layout: the file name, then each problem indented by offset."""
     files, errors = warc_files(paths)
     for error in errors:
         print(f"archiver audit: {error}", file=err)
     if not files:
         return EXIT_UNREADABLE
-    index = read_archives(files)
+    index = read_archives(files, workers=workers or os.cpu_count() or 1)
     by_file: dict[str, list] = {}
     for problem in index.problems:
         by_file.setdefault(problem.filename, []).append(problem)

@@ -196,34 +196,48 @@ def _read_all(stream) -> int:
 
 
 class _FileReader:
-    """Index one file; ``problem`` collects what is wrong with it."""
+    """Index one file, or the records of one that start in [start, end).
 
-    def __init__(self, index: ArchiveIndex, path: Path, on_progress: Callable[[int], None] | None):
+    ``problem`` collects what is wrong with it. A segment's reader stops at
+    the first record at or after ``end`` and says where that was (``reached``):
+    the caller checks that it is where the next segment starts.
+    """
+
+    def __init__(self, index: ArchiveIndex, path: Path, on_progress: Callable[[int], None] | None,
+                 start: int = 0, end: int | None = None):
         self.index = index
         self.path = path
         self.name = path.name
         self.on_progress = on_progress
         self.position = 0
         self.records = 0
+        self.start, self.end = start, end
+        self.reached: int | None = None
         self.arc = self.name.removesuffix(".open").endswith((".arc", ".arc.gz"))
 
     def problem(self, offset: int | None, text: str) -> None:
         self.index.problems.append(IntegrityProblem(self.name, offset, text))
 
     def read(self) -> None:
-        if self.name.endswith(".open"):
-            self.problem(None, "file not closed (.open): the crawl writing it was interrupted; "
-                               "records after the last whole one are lost")
-        with open(self.path, "rb") as stream:
-            gzipped = stream.read(3) == GZIP_MAGIC
-            start = 0
-            while start is not None:
-                start = self._read_from(stream, start, gzipped)
+        self.read_segment()
         if not self.records:
             self.index.unreadable.append(self.name)
             self.problem(None, "no WARC record could be read: not a WARC file, or damaged from its start")
         if self.on_progress:
             self.on_progress(self.path.stat().st_size - self.position)
+
+    def read_segment(self) -> None:
+        if self.name.endswith(".open") and self.start == 0:
+            self.problem(None, "file not closed (.open): the crawl writing it was interrupted; "
+                               "records after the last whole one are lost")
+        with open(self.path, "rb") as stream:
+            gzipped = stream.read(3) == GZIP_MAGIC
+            start: int | None = self.start
+            while start is not None:
+                if self.end is not None and start >= self.end:
+                    self.reached = start
+                    return
+                start = self._read_from(stream, start, gzipped)
 
     def _read_from(self, stream, start: int, gzipped: bool) -> int | None:
         """Read records from ``start``; where to resume after damage, or None."""
@@ -231,6 +245,9 @@ class _FileReader:
         iterator = ArchiveIterator(stream, check_digests=True)
         try:
             for record in iterator:
+                if self.end is not None and iterator.offset >= self.end:
+                    self.reached = iterator.offset
+                    return None
                 # get_record_offset() would read the record to its end first.
                 if record.format != "warc" and not self.arc:
                     # warcio reads any line of five words as an ARC header.
@@ -243,6 +260,8 @@ class _FileReader:
             damaged = max(iterator.offset, start)
             self.problem(damaged, _describe(error, stream, damaged, gzipped))
             return self._next_member(stream, damaged + 1) if gzipped else None
+        if self.end is not None:
+            return None  # the file ended before the segment did: reached stays None
         # warcio stops without a word at a gzip member cut short.
         size = os.fstat(stream.fileno()).st_size
         stream.seek(iterator.offset)
@@ -384,15 +403,37 @@ def warc_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[str
     return found, unusable
 
 
-def read_archives(paths: Iterable[Path], on_progress: Callable[[int], None] | None = None) -> ArchiveIndex:
+def read_archives(paths: Iterable[Path], on_progress: Callable[[int], None] | None = None,
+                  workers: int = 1) -> ArchiveIndex:
+    """Read and check every file; with ``workers`` > 1 and enough bytes, in parallel."""
+    paths = [Path(p) for p in paths]
     index = ArchiveIndex()
     for path in paths:
-        path = Path(path)
         index.files.append(path.name)
         index.paths[path.name] = path
-        try:
-            _FileReader(index, path, on_progress).read()
-        except OSError as error:
-            index.unreadable.append(path.name)
-            index.problems.append(IntegrityProblem(path.name, None, f"cannot read: {error.strerror or error}"))
+    if workers > 1:
+        from archiver.analysis import segments
+
+        plan = segments.plan(paths, workers)
+        if plan is not None:
+            segments.read_in_parallel(index, plan, workers, on_progress)
+            return index
+    for path in paths:
+        read_file(index, path, on_progress)
     return index
+
+
+def read_file(index: ArchiveIndex, path: Path, on_progress: Callable[[int], None] | None = None) -> None:
+    try:
+        _FileReader(index, path, on_progress).read()
+    except OSError as error:
+        index.unreadable.append(path.name)
+        index.problems.append(IntegrityProblem(path.name, None, f"cannot read: {error.strerror or error}"))
+
+
+def read_segment(path: Path, start: int, end: int | None) -> tuple[ArchiveIndex, int, int | None]:
+    """The index of the records that start in [start, end); how many; where reading stopped."""
+    index = ArchiveIndex()
+    reader = _FileReader(index, path, None, start, end)
+    reader.read_segment()
+    return index, reader.records, reader.reached
