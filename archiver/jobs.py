@@ -20,7 +20,7 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.analysis.archive import ArchiveIndex, read_archives, url_key
-from archiver.warc.writer import OPEN_SUFFIX, index_warc
+from archiver.warc import OPEN_SUFFIX
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +102,8 @@ def recover_open_file(path: Path) -> Path:
                        path, end, size - end)
     final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
     os.replace(path, final)
+    from archiver.warc.writer import index_warc
+
     index_warc(final)
     return final
 

@@ -294,3 +294,21 @@ def test_short_seed_falls_back_to_token_containment() -> None:
 def test_text_verdict_thresholds(score: float, verdict: str) -> None:
     assert text_verdict(score) == verdict
     assert verdict in TEXT_VERDICTS
+
+
+def test_the_text_fingerprint_is_the_sha1_of_the_words_as_stored_in_histories() -> None:
+    import hashlib
+    import re
+    import sys
+
+    from archiver.analysis.compare import text_fingerprint
+
+    def reference(text: str) -> str:
+        return hashlib.sha1(" ".join(re.findall(r"\w+", text.lower())).encode("utf-8")).hexdigest()
+
+    every_character = "".join(chr(i) for i in range(0, sys.maxunicode, 7) if not 0xD800 <= i < 0xE000)
+    for text in ("Hello, World_x 12³ ½ Ⅻ naïve CAFÉ — ü\u200b日本語 ١٢٣ x\u0301y\n\n tabs\there",
+                 every_character, "", "   ", "a"):
+        assert text_fingerprint(text) == reference(text)
+    assert text_fingerprint("The cat, sat.") == text_fingerprint("the  CAT sat")
+    assert text_fingerprint("the cat sat") != text_fingerprint("the sat cat")

@@ -8,9 +8,7 @@ resource records, so the archive alone is enough.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import itertools
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -48,11 +46,6 @@ SOFT_404_SIMILARITY = 0.9
 class AnalysisOptions:
     date_grace_days: int = 1
     workers: int | None = None  # None: every core
-
-
-def text_fingerprint(text: str) -> str:
-    words = re.findall(r"\w+", text.lower())
-    return hashlib.sha1(" ".join(words).encode("utf-8")).hexdigest()
 
 
 def seeds_from_archive(index: ArchiveIndex) -> tuple[list[SeedDocument], list[IntegrityProblem]]:
@@ -265,7 +258,7 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
         for link in links:
             findings += date_findings_for_page(link.url, None, None, PageFacts(
                 published=link.page_date, published_source=link.page_date_source), options.date_grace_days)
-        fingerprint = text_fingerprint(live.text) if live and live.text.strip() else None
+        fingerprint = work.page(original_res).fingerprint if original_res else None
         reports.append(ArticleReport(
             url=article.url, seeds=article.seeds, title=article.title or (live.title if live else None),
             published=published, published_source=source, original=original,

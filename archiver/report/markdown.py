@@ -7,10 +7,11 @@ that no text can become a heading, a link, a table cell break or raw HTML.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from archiver.analysis.model import ArticleReport, LinkReport, Report, RunChanges, TextComparison
-from archiver.report._common import clean, format_similarity, history_notes, human_datetime, iso_date, shorten
+from archiver.report._common import CACHE_SIZE, clean, format_similarity, history_notes, human_datetime, iso_date, shorten
 from archiver.report.json import summarize
 
 MAX_PARAGRAPHS = 10
@@ -23,7 +24,12 @@ _LIST_NUMBER = re.compile(r"^(\d+)([.)])")
 
 def md(text: object) -> str:
     """Untrusted text as inert Markdown on a single line."""
-    text = clean(None if text is None else str(text))
+    return _md("" if text is None else str(text))
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _md(text: str) -> str:
+    text = clean(text)
     text = _ENTITY.sub("&amp;", text)
     text = _SPECIAL.sub(r"\\\1", text)
     text = text.replace("<", "&lt;").replace(">", "&gt;")

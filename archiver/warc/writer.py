@@ -32,12 +32,11 @@ from warcio.recordbuilder import RecordBuilder
 from warcio.timeutils import iso_date_to_timestamp
 from warcio.warcwriter import WARCWriter
 
+from archiver.warc import DEFAULT_GZIP_LEVEL, OPEN_SUFFIX
 from archiver.warc.records import FAILURE_CONTENT_TYPE, WARC_VERSION
 
 logger = logging.getLogger(__name__)
 
-OPEN_SUFFIX = ".open"
-DEFAULT_GZIP_LEVEL = 6  # gzip's own default; 9 costs as much again for 0.1% less
 INDEXED_TYPES = frozenset(CDXJIndexer.DEFAULT_RECORDS)
 _MIME_END = CDXJIndexer.RE_SPACE
 _url_key = CDXJIndexer.get_url_key.__get__(object())  # surt, or the URL when surt refuses it
