@@ -1,0 +1,22 @@
+"""The add-on's defaults give way to whatever the user sets."""
+
+from scrapy.settings import Settings
+
+from archiver.addon import SPIDER_CONCURRENT_ITEMS, Archiver
+
+
+def settings_with_addon(**user) -> Settings:
+    settings = Settings()
+    settings.setdict(user, priority="project")
+    Archiver().update_settings(settings)
+    return settings
+
+
+def test_item_concurrency_is_lowered_for_a_spider_that_yields_requests():
+    assert settings_with_addon().getint("CONCURRENT_ITEMS") == SPIDER_CONCURRENT_ITEMS < 100
+
+
+def test_a_project_setting_wins_over_the_addon():
+    settings = settings_with_addon(CONCURRENT_ITEMS=50, HTTPERROR_ALLOW_ALL=False)
+    assert settings.getint("CONCURRENT_ITEMS") == 50
+    assert settings.getbool("HTTPERROR_ALLOW_ALL") is False
