@@ -8,6 +8,7 @@ failure of a run whose network was down.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -133,6 +134,7 @@ def redirect_soft_404(url: str, resolution: Resolution) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 16)  # asked for every link of every page
 def directory_of(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     path = parts.path or "/"
