@@ -231,3 +231,19 @@ def test_a_writer_process_whose_crawl_dies_leaves_an_open_file(tmp_path):
     [half] = tmp_path.glob("*.warc.gz.open")
     assert [r["type"] for r in read_records(half)] == ["warcinfo", "request", "response"]
     assert not list(tmp_path.glob("*.warc.gz"))
+
+
+def test_the_index_is_sorted_on_disk_past_its_buffer(tmp_path, monkeypatch):
+    from archiver.warc import writer as writer_module
+    from archiver.warc.writer import index_path_of, index_warc
+
+    monkeypatch.setattr(writer_module, "INDEX_BUFFER_CHARS", 2_000)  # a few lines a run
+    writer = RollingWarcWriter(tmp_path, "runs", 10_000_000, {"software": "tests"})
+    for n in reversed(range(60)):
+        writer.write(exchange_records(writer.builder, exchange(url=f"http://news.example/{n:03d}")))
+    writer.close()
+    [path] = writer.closed_files
+    ours = index_path_of(path).read_text()
+    assert ours.count("\n") == 60
+    assert not list(tmp_path.glob(".cdxj-run-*")), "the sorted runs are removed"
+    assert index_warc(path).read_text() == ours

@@ -27,7 +27,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdxj_indexer.main import CDXJIndexer
+from tempfile import NamedTemporaryFile
+
+from cdxj_indexer.main import CDXJIndexer, SortingWriter
 from warcio.recordbuilder import RecordBuilder
 from warcio.timeutils import iso_date_to_timestamp
 from warcio.warcwriter import WARCWriter
@@ -40,6 +42,9 @@ logger = logging.getLogger(__name__)
 INDEXED_TYPES = frozenset(CDXJIndexer.DEFAULT_RECORDS)
 _MIME_END = CDXJIndexer.RE_SPACE
 _url_key = CDXJIndexer.get_url_key.__get__(object())  # surt, or the URL when surt refuses it
+# Index lines kept in memory before a sorted run goes to disk: memory stays
+# flat however many records a file holds (100,000 lines are 33 MB).
+INDEX_BUFFER_CHARS = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,25 @@ def cdxj_line(record, location: RecordLocation) -> str | None:
     return f"{_url_key(url)} {timestamp} {json.dumps(entry)}\n"
 
 
+class IndexLines(SortingWriter):
+    """cdxj-indexer's external sort, with its sorted runs beside the WARC file, not in /tmp."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(None, INDEX_BUFFER_CHARS)
+        self.folder = folder
+
+    def write_to_temp(self) -> str:
+        self.sortedlist.sort()
+        with NamedTemporaryFile("w", encoding="utf-8", dir=self.folder, prefix=".cdxj-run-",
+                                delete=False) as run:
+            self.write_to_file(self.sortedlist, run)
+        return run.name
+
+    def write_sorted(self, path: Path) -> None:
+        with open(path, "w", encoding="utf-8") as self.out:
+            self.flush()  # merges the runs and removes them
+
+
 class RollingWarcWriter:
     """Writes records to ``{prefix}-{timestamp}-{serial}-{host}.warc.gz`` files.
 
@@ -133,7 +157,7 @@ class RollingWarcWriter:
         self.written: dict[str, int] = {}  # records written, by type
         self._file = None
         self._path: Path | None = None
-        self._index_lines: list[str] = []
+        self._index_lines = IndexLines(self.directory)
         self._serialiser = WARCWriter(BytesIO(), gzip=False, warc_version=WARC_VERSION)
 
     @property
@@ -176,7 +200,7 @@ class RollingWarcWriter:
         location = RecordLocation(self._path.name, offset, len(member))
         self.written[record.rec_type] = self.written.get(record.rec_type, 0) + 1
         if self.index and (line := cdxj_line(record, location)):
-            self._index_lines.append(line)
+            self._index_lines.write(line)
         return location
 
     def write(self, records: Sequence) -> list[RecordLocation]:
@@ -185,21 +209,20 @@ class RollingWarcWriter:
             # The next file opens before the full one is closed, so a crawl
             # always has an .open file, even when it is killed mid-rollover.
             full = (self._file, self._path, self._index_lines)
-            self._index_lines = []
+            self._index_lines = IndexLines(self.directory)
             self._open_new()
             self._finish(*full)
         if self._file is None:
             self._open_new()
         return [self._write(record) for record in records]
 
-    def _finish(self, file, path: Path, index_lines: list[str]) -> None:
+    def _finish(self, file, path: Path, index_lines: IndexLines) -> None:
         file.close()
         if self.index:
             # Written before the rename: a closed WARC always has its index.
-            index_lines.sort()  # cdxj-indexer's sort: plain string order
             index = index_path_of(path)
             partial = index.with_name(index.name + OPEN_SUFFIX)
-            partial.write_text("".join(index_lines), encoding="utf-8")
+            index_lines.write_sorted(partial)
             os.replace(partial, index)
         os.replace(path.with_name(path.name + OPEN_SUFFIX), path)
         self.closed_files.append(path)
@@ -212,5 +235,5 @@ class RollingWarcWriter:
         if self._file is not None:
             full = (self._file, self._path, self._index_lines)
             self._file = self._path = None
-            self._index_lines = []
+            self._index_lines = IndexLines(self.directory)
             self._finish(*full)
