@@ -326,7 +326,7 @@ class Bench:
                         f"the same crawl of {small} URLs", [results[small][1] / 1024], unit="MiB",
                         target="≤ 1.5×")
         figure.passed = figure.ratio is not None and figure.ratio <= 1.5
-        figure.note = (f"wall time {results[small][0]:.1f} s for {small} URLs, "
+        figure.note = (f"one run of each size; wall time {results[small][0]:.1f} s for {small} URLs, "
                        f"{results[large][0]:.1f} s for {large}")
         self.figures.append(figure)
 
