@@ -13,6 +13,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from archiver.audit import parse_fail_on
+from archiver.warc import WRITE_FAILED
 from archiver.findings import EXIT_FINDINGS, FINDING_KINDS
 
 
@@ -39,7 +40,15 @@ class Command(ScrapyCrawlCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         super().run(args, opts)
-        if self.exitcode or not self.fail_on or self.crawler is None:
+        if self.exitcode or self.crawler is None:
+            return
+        if self.crawler.stats.get_value("finish_reason") == WRITE_FAILED:
+            # Fetched but not archived: not a run to take for a clean one.
+            print("scrapy crawl: stopped, WARC records could not be written: "
+                  f"{self.crawler.stats.get_value('archiver/warc/write_failed')}", file=sys.stderr)
+            self.exitcode = 1
+            return
+        if not self.fail_on:
             return
         stats = self.crawler.stats
         found = {k: stats.get_value(f"archiver/report/findings/{k}", 0) for k in sorted(self.fail_on)}

@@ -14,6 +14,7 @@ import datetime
 import logging
 from concurrent.futures import Future
 import socket
+import tempfile
 from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import quote
@@ -23,6 +24,7 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
+from scrapy.utils.defer import deferred_from_coro
 
 from archiver import __version__
 from archiver import signals as archiver_signals
@@ -32,7 +34,7 @@ from archiver.analysis.archive import (
 from archiver.config import ArchiverConfig
 from archiver.failures import classify_failure
 from archiver.seeds.model import Article, SeedDocument, SeedProblem
-from archiver.warc import records
+from archiver.warc import WRITE_FAILED, records
 from archiver.warc.process import WarcWriterProcess, WriterSettings
 
 logger = logging.getLogger(__name__)
@@ -115,7 +117,9 @@ class WarcCaptureMiddleware:
             "http-header-user-agent": settings.get("USER_AGENT"),
             "operator": self.config.contact_url,
         }
+        self._check_folder(self.config.warc_dir)
         self._writer: WarcWriterProcess | None = None  # started at the first record
+        self._stopping = False
         self.closed_files: list[Path] = []
         # Deduplicated re-crawls: a payload archived before for the same URL,
         # in this job or an earlier one, is written as a revisit.
@@ -141,6 +145,34 @@ class WarcCaptureMiddleware:
             fields["isPartOf"] = self.crawler.spider.name
         return fields
 
+    @staticmethod
+    def _check_folder(folder: Path) -> None:
+        """Fail before the crawl fetches anything it could not archive."""
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as error:
+            raise OSError(f"cannot write WARC files to {folder}: {error.strerror or error}; "
+                          "set ARCHIVER_WARC_DIR to a writable folder") from None
+
+    def _write_failed(self, message: str) -> None:
+        """A record could not be written (disk full…): stop, rather than fetch what cannot be kept.
+
+        Called from the writer's listener thread; the engine is the reactor's.
+        """
+        if not self._stopping:
+            self._stopping = True
+            from twisted.internet import reactor  # the one Scrapy installed, not a default one
+
+            reactor.callFromThread(self._stop, message)
+
+    def _stop(self, message: str) -> None:
+        logger.error("Stopping the crawl: WARC records could not be written (%s). Free the disk or "
+                     "fix ARCHIVER_WARC_DIR; with JOBDIR the job resumes where it stopped.", message)
+        self.crawler.stats.set_value("archiver/warc/write_failed", message)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=WRITE_FAILED))
+
     @property
     def writer(self) -> WarcWriterProcess:
         if self._writer is None:
@@ -150,7 +182,7 @@ class WarcCaptureMiddleware:
                 warcinfo=self._warcinfo_fields(), index=config.warc_index,
                 gzip_level=config.warc_gzip_level,
                 on_open=self._journal.warc_opened if self._journal else None,
-            ))
+            ), on_error=self._write_failed)
         return self._writer
 
     def _write(self, recipe, *args, locations: bool = False, **kwargs) -> Future | None:

@@ -93,15 +93,19 @@ def _serve(settings: WriterSettings, inbox, outbox) -> None:
     try:
         writer.close()
     except Exception as error:  # noqa: BLE001
-        outbox.send(("error", False, f"closing {writer.current_path}: {type(error).__name__}: {error}"))
+        outbox.send(("error", False, f"closing the last file in {settings.directory}: "
+                                     f"{type(error).__name__}: {error}"))
     outbox.send(("closed", Closed(writer.closed_files, writer.written)))
 
 
 class WarcWriterProcess:
     """Start with :meth:`start`, feed with :meth:`write`, end with :meth:`close`."""
 
-    def __init__(self, settings: WriterSettings) -> None:
+    def __init__(self, settings: WriterSettings,
+                 on_error: Callable[[str], None] | None = None) -> None:
+        """``on_error(message)`` is called, from another thread, when records could not be written."""
         self.settings = settings
+        self.on_error = on_error
         context = multiprocessing.get_context("spawn")  # the crawl runs threads: no fork
         inbox_reader, self._inbox = context.Pipe(duplex=False)
         self._outbox, outbox_writer = context.Pipe(duplex=False)
@@ -150,6 +154,8 @@ class WarcWriterProcess:
                 logger.error("Could not write WARC records: %s", message)
                 if wanted:
                     self._waiting.popleft().set_exception(OSError(message))
+                if self.on_error is not None:
+                    self.on_error(message)
             else:
                 self._closed.set_result(rest[0])
                 return
