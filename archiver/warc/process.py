@@ -99,7 +99,7 @@ def _serve(settings: WriterSettings, inbox, outbox) -> None:
 
 
 class WarcWriterProcess:
-    """Start with :meth:`start`, feed with :meth:`write`, end with :meth:`close`."""
+    """Starts the writer process when made; feed it with :meth:`write`, end with :meth:`close`."""
 
     def __init__(self, settings: WriterSettings,
                  on_error: Callable[[str], None] | None = None) -> None:
