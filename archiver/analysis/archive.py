@@ -265,7 +265,7 @@ class _FileReader:
         except (ArchiveLoadFailed, zlib.error, EOFError, OSError, ValueError) as error:
             damaged = max(iterator.offset, start)
             self.problem(damaged, _describe(error, stream, damaged, gzipped))
-            return self._next_member(stream, damaged + 1) if gzipped else None
+            return next_gzip_member(stream, damaged + 1) if gzipped else None
         if self.end is not None:
             return None  # the file ended before the segment did: reached stays None
         # warcio stops without a word at a gzip member cut short.
@@ -275,21 +275,6 @@ class _FileReader:
             self.problem(iterator.offset, f"truncated record: the last {size - iterator.offset} "
                                           "bytes of the file cannot be read")
         return None
-
-    def _next_member(self, stream, after: int) -> int | None:
-        stream.seek(after)
-        position = after
-        carry = b""
-        while True:
-            block = stream.read(CHUNK)
-            if not block:
-                return None
-            data = carry + block
-            found = data.find(GZIP_MAGIC)
-            if found >= 0:
-                return position - len(carry) + found
-            carry = data[-2:]
-            position += len(block)
 
     def _progress(self, position: int) -> None:
         if self.on_progress and position > self.position:
@@ -374,6 +359,26 @@ class _FileReader:
                 url=uri, kind=kind, message=fields.get("error-message", ""),
                 attempt=int(attempt) if attempt.isdigit() else 1, location=location, date=date,
             ))
+
+
+def next_gzip_member(stream, after: int, accept: Callable[[int], bool] | None = None) -> int | None:
+    """The offset of the first gzip header at or after ``after`` that ``accept`` (if given) takes.
+
+    ``accept`` may move the stream; the search seeks back itself.
+    """
+    position = after
+    while True:
+        stream.seek(position)
+        block = stream.read(CHUNK)
+        if len(block) < len(GZIP_MAGIC):
+            return None
+        found = block.find(GZIP_MAGIC)
+        while found >= 0:
+            if accept is None or accept(position + found):
+                return position + found
+            found = block.find(GZIP_MAGIC, found + 1)
+        # A header cut by the end of the block is found by the next read.
+        position += len(block) - len(GZIP_MAGIC) + 1
 
 
 def _printable(text: str, limit: int = 120) -> str:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.analysis.archive import (
-    CHUNK, GZIP_MAGIC, ArchiveIndex, read_file, read_segment,
+    GZIP_MAGIC, ArchiveIndex, next_gzip_member, read_file, read_segment,
 )
 from archiver.analysis.model import IntegrityProblem
 
@@ -35,10 +35,6 @@ class Segment:
     start: int
     end: int | None  # None: to the end of the file
 
-    @property
-    def whole(self) -> bool:
-        return self.start == 0 and self.end is None
-
 
 def _inflates_to_warc(stream, offset: int) -> bool:
     stream.seek(offset)
@@ -50,18 +46,7 @@ def _inflates_to_warc(stream, offset: int) -> bool:
 
 def member_start_after(stream, target: int) -> int | None:
     """The first offset at or after ``target`` where a WARC gzip member starts."""
-    position = target
-    while True:
-        stream.seek(position)
-        block = stream.read(CHUNK)
-        if len(block) < len(GZIP_MAGIC):
-            return None
-        found = block.find(GZIP_MAGIC)
-        while found >= 0:
-            if _inflates_to_warc(stream, position + found):
-                return position + found
-            found = block.find(GZIP_MAGIC, found + 1)
-        position += len(block) - len(GZIP_MAGIC) + 1
+    return next_gzip_member(stream, target, lambda offset: _inflates_to_warc(stream, offset))
 
 
 def cuts(path: Path, size: int) -> list[int]:

@@ -104,7 +104,6 @@ class WarcWriterProcess:
     def __init__(self, settings: WriterSettings,
                  on_error: Callable[[str], None] | None = None) -> None:
         """``on_error(message)`` is called, from another thread, when records could not be written."""
-        self.settings = settings
         self.on_error = on_error
         context = multiprocessing.get_context("spawn")  # the crawl runs threads: no fork
         inbox_reader, self._inbox = context.Pipe(duplex=False)

@@ -138,7 +138,6 @@ class RollingWarcWriter:
         warcinfo: Mapping[str, str] | Callable[[], Mapping[str, str]],
         *,
         index: bool = True,
-        on_close: Callable[[Path], None] | None = None,
         on_open: Callable[[Path], None] | None = None,
         gzip_level: int = DEFAULT_GZIP_LEVEL,
     ) -> None:
@@ -147,7 +146,6 @@ class RollingWarcWriter:
         self.max_size = max_size
         self.warcinfo = warcinfo
         self.index = index
-        self.on_close = on_close
         self.on_open = on_open
         self.gzip_level = gzip_level
         self.host = _safe_host(socket.gethostname())
@@ -227,8 +225,6 @@ class RollingWarcWriter:
         os.replace(path.with_name(path.name + OPEN_SUFFIX), path)
         self.closed_files.append(path)
         logger.info("Closed WARC file %s", path)
-        if self.on_close is not None:
-            self.on_close(path)
 
     def close(self) -> None:
         """Close the current file, index it and give it its final name."""
