@@ -83,16 +83,32 @@ class _Text:
     shingles: frozenset[tuple[str, ...]]
 
 
+class _NotWordToSpace(dict):
+    r"""A str.translate table filled as code points are met: \w stays, the rest is a space.
+
+    \w is exactly str.isalnum() or "_" (a test checks every 7th code point).
+    Filled lazily, as building it for a text (set(text)) cost more than the
+    translation itself.
+    """
+
+    def __missing__(self, code: int) -> int:
+        char = chr(code)
+        value = code if char.isalnum() or char == "_" else 0x20
+        self[code] = value
+        return value
+
+
+_NOT_WORD_TO_SPACE = _NotWordToSpace()
+
+
 def text_fingerprint(text: str) -> str:
     """sha1 of a text's words: the same words in the same order, the same fingerprint.
 
     Stored in the history to tell a changed text: keep it stable.
     """
-    text = text.lower()
-    # The words of re.findall(r"\w+"), at half the cost for a 45 kB text:
-    # \w is exactly str.isalnum() or "_" (checked over every code point).
-    not_word = {ord(c): " " for c in set(text) if not (c.isalnum() or c == "_")}
-    return hashlib.sha1(" ".join(text.translate(not_word).split()).encode("utf-8")).hexdigest()
+    # The words of re.findall(r"\w+"), at a quarter of the cost for a 45 kB text.
+    words = text.lower().translate(_NOT_WORD_TO_SPACE).split()
+    return hashlib.sha1(" ".join(words).encode("utf-8")).hexdigest()
 
 
 def _words(text: str) -> list[str]:

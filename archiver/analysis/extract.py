@@ -335,8 +335,10 @@ def page_facts_and_links(html: str, url: str | None) -> tuple[PageFacts, list[Bo
         logger.debug("metadata extraction failed for %s: %r", url, error)
         metadata = Document()
     try:
+        # No url: links are resolved by refs_of. output_format="txt": the text
+        # is rendered below, once, without the links trafilatura would inline.
         document = trafilatura.bare_extraction(
-            tree, url=url, with_metadata=False, include_comments=False, include_links=True
+            tree, with_metadata=False, include_comments=False, include_links=True, output_format="txt"
         )
     except Exception as error:  # noqa: BLE001
         logger.debug("text extraction failed for %s: %r", url, error)
@@ -347,11 +349,9 @@ def page_facts_and_links(html: str, url: str | None) -> tuple[PageFacts, list[Bo
                          published_source=source), []
 
     links: list[BodyLink] = []
-    text = document.text or ""
+    text = ""
     if document.body is not None:
-        links = refs_of(document.body)
-        # With links included, trafilatura writes them into the text as
-        # Markdown; the text is rendered again from the body without them.
+        links = refs_of(document.body, url)
         etree.strip_tags(document.body, "ref")
         text = xmltotxt(document.body, False) or ""
     paragraphs = (line.strip() for line in text.splitlines())
