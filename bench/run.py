@@ -1,6 +1,6 @@
 """Run every benchmark comparison and write bench/RESULTS.md.
 
-    python -m bench.run            # the full run (about 20 minutes on 2 cores)
+    python -m bench.run            # the full run (about 40 minutes on 2 cores)
     python -m bench.run --smoke    # a few pages, to check that it still works
 
 Each figure is the median of several runs, with the ratio to its peer
@@ -195,6 +195,11 @@ class Bench:
             times = median_runs(self.runs, lambda: command, lambda: fresh(out))
             self.figures.append(Figure(f"Capture: {len(urls)} pages, against wget --warc-file", ours,
                                        "wget --warc-file -i urls.txt", times, target="reported"))
+            # What writing a WARC costs wget itself: the same fetches without one.
+            bare = [a for a in command if a not in ("--warc-file", str(out / "wget"))]
+            bare_times = median_runs(self.runs, lambda: bare, lambda: fresh(out))
+            self.figures.append(Figure(f"Reference: wget's own WARC cost, {len(urls)} pages", times,
+                                       "wget -i urls.txt, no WARC", bare_times, target="reference"))
 
     def check_served(self, warcs: list[Path], expected: int) -> None:
         """Refuse figures measured on error pages (nginx unable to read the files, say)."""
@@ -220,6 +225,11 @@ class Bench:
         ours = median_runs(self.runs, lambda: crawl_command(
             seeds, warcs, ARCHIVER_REPORT_ENABLED="True", ARCHIVER_REPORT_DIR=str(report)),
             lambda: fresh(warcs))
+        # The floor of any Scrapy-based checker: plain Scrapy fetching the
+        # same URLs, with nothing archived, analysed or reported.
+        floor_warcs = self.work / "check" / "plain-warcs"  # stays empty; ours are analysed next
+        self.scrapy_floor = median_runs(self.runs, lambda: crawl_command(seeds, floor_warcs, ADDONS="{}"),
+                                        lambda: fresh(floor_warcs))
         page = f"{self.nginx.base}/{links.name}"
         checker = self.peer("linkchecker")
         if checker:
@@ -243,6 +253,8 @@ class Bench:
                             "linkinator (its default concurrency, 100)", times, target="not slower (≤ 1.0×)")
             figure.passed = figure.ratio is not None and figure.ratio <= 1.0
             self.figures.append(figure)
+            self.figures.append(Figure(f"Reference: plain Scrapy only fetching the {len(urls)} URLs",
+                                       self.scrapy_floor, "linkinator", times, target="reference"))
         else:
             self.notes.append("linkinator is not installed: its comparison was skipped.")
         if not checker and not linkinator:
@@ -281,6 +293,11 @@ class Bench:
         figure.passed = figure.ratio is not None and figure.ratio <= 1 / 1.8
         figure.note = self.same_text(html_dir, txt)
         self.figures.append(figure)
+        # The ceiling: trafilatura's own extraction on every core, nothing else.
+        parallel = [*command[:-1], str(os.cpu_count() or 2)]
+        ceiling = median_runs(self.runs, lambda: parallel, lambda: fresh(txt))
+        self.figures.append(Figure(f"Reference: trafilatura CLI on {os.cpu_count()} processes, the same pages",
+                                   ceiling, "trafilatura CLI, one process", times, target="reference"))
 
     def same_text(self, html_dir: Path, txt_dir: Path) -> str:
         """Do we extract the words trafilatura's CLI does? (It names its files by hash.)"""
@@ -377,6 +394,9 @@ def render(bench: Bench, started: datetime.datetime) -> str:
         ratio = f"{f.ratio:.2f}×" if f.ratio is not None else "—"
         met = {True: "yes", False: "**no**", None: "—"}[f.passed]
         lines.append(f"| {f.name} | {ours} | {f.peer_name or '—'} | {peer} | {ratio} | {f.target} | {met} |")
+    if any(f.target == "reference" for f in bench.figures):
+        lines += ["", "Reference rows measure peers, not us: the \"ours\" column holds the subject the row "
+                  "names. They show what is reachable on this machine at all."]
     lines += ["", "All runs:", ""]
     for f in bench.figures:
         lines.append(f"- {f.name}: ours {', '.join(f'{x:.2f}' for x in f.ours)}; "
