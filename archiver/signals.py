@@ -2,7 +2,9 @@
 
 seed_loaded(document: SeedDocument)
 seed_skipped(problem: SeedProblem)
-article_loaded(article: Article)
+articles_loaded(articles: list[Article])
+    sent once, when the seeds are grouped: every article, in one call, since
+    a signal per article cost a 5,000-URL crawl 6% of its time
 request_failed(request: Request, exception: BaseException)
     sent by a spider's errback: a failure the downloader middlewares did
     not see, such as RedirectMiddleware giving up on a redirect loop
@@ -14,7 +16,7 @@ warcs_closed(paths: list[Path])
 
 seed_loaded = object()
 seed_skipped = object()
-article_loaded = object()
+articles_loaded = object()
 request_failed = object()
 fetch_failed = object()
 warcs_closed = object()

@@ -121,10 +121,10 @@ class SeedsSpider(scrapy.Spider):
             len(documents), path, len(articles), len(problems),
         )
         self.article_dates = {a.url: a.published for a in articles}
+        stats.inc_value("archiver/articles_count", len(articles))
+        if not resumed:
+            self._send(archiver_signals.articles_loaded, articles=articles)
         for article in articles:
-            stats.inc_value("archiver/articles_count")
-            if not resumed:
-                self._send(archiver_signals.article_loaded, article=article)
             if fetchable(article.url) and (request := self._request(article.url, depth=0, article=article.url)):
                 yield request
             else:

@@ -257,3 +257,9 @@ def resource_record(
 def json_metadata_record(builder: RecordBuilder, uri: str, data: object, moment: datetime.datetime):
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
     return _block_record(builder, uri, "metadata", payload, ARTICLE_CONTENT_TYPE, moment)
+
+
+def json_metadata_records(builder: RecordBuilder, items: Iterable[tuple[str, object]],
+                          moment: datetime.datetime) -> list:
+    """One JSON metadata record per (uri, data), written together."""
+    return [json_metadata_record(builder, uri, data, moment) for uri, data in items]
