@@ -8,6 +8,8 @@ from pathlib import Path
 
 from scrapy.settings import BaseSettings
 
+from archiver.warc import DEFAULT_GZIP_LEVEL
+
 DEFAULT_WARC_MAX_SIZE = 1_000_000_000  # bytes; warcprox and Heritrix roll over near 1 GB
 DEFAULT_HISTORY_URL = "sqlite:///state/history.sqlite"
 
@@ -52,7 +54,7 @@ class ArchiverConfig:
             raise ValueError(
                 f"ARCHIVER_WARC_MAX_SIZE must be a positive number of bytes, got {max_size}"
             )
-        gzip_level = settings.getint("ARCHIVER_WARC_GZIP_LEVEL", 6)
+        gzip_level = settings.getint("ARCHIVER_WARC_GZIP_LEVEL", DEFAULT_GZIP_LEVEL)
         if not 1 <= gzip_level <= 9:
             raise ValueError(f"ARCHIVER_WARC_GZIP_LEVEL must be 1 to 9, got {gzip_level}")
         depth = settings.getint("ARCHIVER_DEPTH", 1)

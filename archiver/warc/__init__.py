@@ -1,5 +1,8 @@
 """Writing WARC files: record builders and rolling files, free of Scrapy."""
 
 OPEN_SUFFIX = ".open"  # a file still being written: NAME.warc.gz.open
-DEFAULT_GZIP_LEVEL = 6  # gzip's own default; 9 costs as much again for 0.1% less
+# Levels 1-3 compress with ISA-L, 4-9 with zlib. ISA-L's level 3 is 4.5 to 6.7
+# times faster than zlib's 6 on 33-50 KB pages, for files 3 to 9% bigger; at
+# zlib's 6, compression cost a 5,000-page crawl 7% of its wall time on 2 cores.
+DEFAULT_GZIP_LEVEL = 3
 WRITE_FAILED = "warc_write_failed"  # the close reason of a crawl whose records could not be written

@@ -30,6 +30,7 @@ from pathlib import Path
 from tempfile import NamedTemporaryFile
 
 from cdxj_indexer.main import CDXJIndexer, SortingWriter
+from isal import isal_zlib
 from warcio.recordbuilder import RecordBuilder
 from warcio.timeutils import iso_date_to_timestamp
 from warcio.warcwriter import WARCWriter
@@ -42,6 +43,7 @@ logger = logging.getLogger(__name__)
 INDEXED_TYPES = frozenset(CDXJIndexer.DEFAULT_RECORDS)
 _MIME_END = CDXJIndexer.RE_SPACE
 _url_key = CDXJIndexer.get_url_key.__get__(object())  # surt, or the URL when surt refuses it
+ISAL_MAX_LEVEL = isal_zlib.ISAL_BEST_COMPRESSION  # 3
 # Index lines kept in memory before a sorted run goes to disk: memory stays
 # flat however many records a file holds (100,000 lines are 33 MB).
 INDEX_BUFFER_CHARS = 4 << 20
@@ -54,6 +56,16 @@ class RecordLocation:
     filename: str
     offset: int
     length: int
+
+
+def _gzip_compressor(level: int):
+    """A gzip compressor: ISA-L for the fast levels (1-3), zlib for the others.
+
+    Both write standard gzip members; ISA-L's levels are several times
+    faster than zlib's at a similar size, zlib's reach smaller files.
+    """
+    engine = isal_zlib if level <= ISAL_MAX_LEVEL else zlib
+    return engine.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
 
 
 def _safe_host(name: str) -> str:
@@ -190,7 +202,7 @@ class RollingWarcWriter:
         plain = BytesIO()
         self._serialiser.out = plain
         self._serialiser.write_record(record)
-        packer = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        packer = _gzip_compressor(self.gzip_level)
         member = packer.compress(plain.getbuffer()) + packer.flush()
         offset = self._file.tell()
         self._file.write(member)
