@@ -178,17 +178,14 @@ class WarcCaptureMiddleware:
     @property
     def writer(self) -> WarcWriterProcess:
         if self._writer is None:
-            self._writer = self._start_writer()
+            config = self.config
+            self._writer = WarcWriterProcess(WriterSettings(
+                directory=config.warc_dir, prefix=config.warc_prefix, max_size=config.warc_max_size,
+                warcinfo=self._warcinfo_fields(), index=config.warc_index,
+                gzip_level=config.warc_gzip_level,
+                on_open=self._journal.warc_opened if self._journal else None,
+            ), on_error=self._write_failed)
         return self._writer
-
-    def _start_writer(self) -> WarcWriterProcess:
-        config = self.config
-        return WarcWriterProcess(WriterSettings(
-            directory=config.warc_dir, prefix=config.warc_prefix, max_size=config.warc_max_size,
-            warcinfo=self._warcinfo_fields(), index=config.warc_index,
-            gzip_level=config.warc_gzip_level,
-            on_open=self._journal.warc_opened if self._journal else None,
-        ), on_error=self._write_failed)
 
     def _write(self, recipe, *args, locations: bool = False, **kwargs) -> Future | None:
         """Records are built and written in the writer process: see archiver.warc.process."""
@@ -272,8 +269,7 @@ class WarcCaptureMiddleware:
         # Started now, not at the first record: the writer process imports
         # for half a second while the seeds load, instead of holding up the
         # first records (and the crawl, once the pipe is full).
-        if self._writer is None:
-            self._writer = self._start_writer()
+        self.writer  # noqa: B018 - the property starts the process
 
     def spider_closed(self) -> None:
         if self._writer is not None:

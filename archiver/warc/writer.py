@@ -26,7 +26,6 @@ from io import BytesIO
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
 from tempfile import NamedTemporaryFile
 
 from cdxj_indexer.main import CDXJIndexer, SortingWriter
