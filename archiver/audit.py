@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.analysis.analyse import AnalysisOptions, analyse
-from archiver.analysis.archive import read_archives, warc_files
+from archiver.warc.reader import read_archives, warc_files
 from archiver.analysis.model import Report
 from archiver.findings import EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE, FINDING_KINDS
 from archiver.report import write_report

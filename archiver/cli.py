@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from archiver import __version__
-from archiver.analysis.archive import read_archives, warc_files
+from archiver.warc.reader import read_archives, warc_files
 # Only what the integrity pass needs is imported up here: it must not pay
 # for Scrapy, trafilatura and the analysis it does not run.
 from archiver.findings import EXIT_UNREADABLE, FINDING_KINDS
@@ -99,11 +99,9 @@ class AuditCommand:
 
     def run(self, opts: argparse.Namespace) -> int:
         def config():
-            from scrapy.settings import Settings
-
             from archiver.config import ArchiverConfig
 
-            return ArchiverConfig.from_settings(Settings())
+            return ArchiverConfig.defaults()
 
         return audit_from_arguments(opts, config, sys.stdout, sys.stderr)
 

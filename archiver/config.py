@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
-
-from scrapy.settings import BaseSettings
+from typing import Any, Protocol
 
 from archiver.warc import DEFAULT_GZIP_LEVEL
 
@@ -24,6 +23,14 @@ DEFAULT_ENDPOINTS = {
 def _default_report_dir() -> Path:
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     return Path("reports") / stamp
+
+
+class BaseSettings(Protocol):
+    """What is read of Scrapy's settings (scrapy.settings.BaseSettings has it all)."""
+
+    def get(self, name: str, default: Any = None) -> Any: ...
+    def getint(self, name: str, default: int = 0) -> int: ...
+    def getbool(self, name: str, default: bool = False) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -91,3 +98,19 @@ class ArchiverConfig:
             allow_private=settings.getbool("ARCHIVER_ALLOW_PRIVATE", False),
             contact_url=settings.get("ARCHIVER_CONTACT_URL") or None,
         )
+
+    @classmethod
+    def defaults(cls) -> ArchiverConfig:
+        """The configuration with every setting at its default (``archiver audit`` outside a project)."""
+        return cls.from_settings(_NoSettings())
+
+
+class _NoSettings:
+    def get(self, name: str, default: Any = None) -> Any:
+        return default
+
+    def getint(self, name: str, default: int = 0) -> int:
+        return default
+
+    def getbool(self, name: str, default: bool = False) -> bool:
+        return default

@@ -1,9 +1,8 @@
 """Settings of the archiver project. Ours start with ``ARCHIVER_``; see the README."""
 
 BOT_NAME = "archiver"
-SPIDER_MODULES = ["spiders"]
-NEWSPIDER_MODULE = "spiders"
-COMMANDS_MODULE = "archiver.commands"
+SPIDER_MODULES = ["archiver.crawl.spider"]
+COMMANDS_MODULE = "archiver.crawl.commands"
 
 ADDONS = {"archiver.addon.Archiver": 0}
 

@@ -108,7 +108,7 @@ def peak_rss(command: list[str], *, cwd: Path = PROJECT) -> tuple[float, int]:
 COMMON = {
     "ARCHIVER_DEPTH": "0", "AUTOTHROTTLE_ENABLED": "False", "CONCURRENT_REQUESTS": "32",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "32", "DOWNLOAD_DELAY": "0", "RETRY_TIMES": "0",
-    # Our add-on sets 8 (see archiver/addon.py); plain Scrapy gets it too, so
+    # Our add-on sets 8 (see archiver/crawl/addon.py); plain Scrapy gets it too, so
     # that the capture comparison measures our components and not this setting.
     "CONCURRENT_ITEMS": "8",
     "HTTPERROR_ALLOW_ALL": "True", "LOG_LEVEL": "WARNING", "ARCHIVER_ALLOW_PRIVATE": "True",

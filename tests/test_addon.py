@@ -2,7 +2,7 @@
 
 from scrapy.settings import Settings
 
-from archiver.addon import SPIDER_CONCURRENT_ITEMS, Archiver
+from archiver.crawl.addon import SPIDER_CONCURRENT_ITEMS, Archiver
 
 
 def settings_with_addon(**user) -> Settings:

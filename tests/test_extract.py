@@ -1,26 +1,23 @@
-"""Tests for archiver.analysis.extract: body decoding, charsets, page facts."""
+"""Tests for archiver.analysis.extract: charsets, page facts."""
 
 from __future__ import annotations
 
 import datetime
 import gzip
 import multiprocessing
-import zlib
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from string import Template
 
 import pytest
 
-from archiver.analysis import extract
 from archiver.analysis.extract import (
-    ExtractionError,
-    decode_body,
     extract_page,
     html_text,
     page_facts,
 )
 from archiver.analysis.model import PageFacts
+from archiver.warc.decode import UndecodableBody
 
 FIXTURES = Path(__file__).resolve().parent / "analysis_fixtures"
 # A news page with nav, byline, article body, "Most read", newsletter box and
@@ -36,74 +33,7 @@ def news_page(head: str = "", byline: str = "") -> str:
     return NEWS_PAGE.substitute(head=head, byline=byline)
 
 
-# --- Content-Encoding ----------------------------------------------------------
-
 HTML = news_page().encode("utf-8")
-
-
-def raw_deflate(data: bytes) -> bytes:
-    compressor = zlib.compressobj(wbits=-zlib.MAX_WBITS)
-    return compressor.compress(data) + compressor.flush()
-
-
-@pytest.mark.parametrize(
-    ("encoded", "coding"),
-    [
-        (gzip.compress(HTML), "gzip"),
-        (gzip.compress(HTML), "X-GZIP"),
-        (zlib.compress(HTML), "deflate"),
-        (raw_deflate(HTML), "deflate"),
-        # two gzip members make one body (RFC 1952)
-        (gzip.compress(HTML[:500]) + gzip.compress(HTML[500:]), "gzip"),
-        (HTML, "identity"),
-        (HTML, None),
-        (HTML, ""),
-        (gzip.compress(zlib.compress(HTML)), "deflate, gzip"),
-    ],
-)
-def test_decode_body(encoded: bytes, coding: str | None) -> None:
-    assert decode_body(encoded, coding) == HTML
-
-
-def test_decode_body_brotli_after_gzip() -> None:
-    brotli = pytest.importorskip("brotli")
-    assert decode_body(brotli.compress(gzip.compress(HTML)), "gzip, br") == HTML
-
-
-def test_decode_body_without_brotli_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(extract, "_brotli", None)
-    with pytest.raises(ExtractionError, match="brotli"):
-        decode_body(b"\x0b\x02\x80hello\x03", "br")
-
-
-def test_decode_body_zstd() -> None:
-    if extract._zstd is None:
-        pytest.skip("no zstd module")
-    assert decode_body(extract._zstd.compress(HTML), "zstd") == HTML
-
-
-@pytest.mark.parametrize(
-    ("body", "coding", "reason"),
-    [
-        (b"this is not gzip at all", "gzip", r"corrupt gzip body: .*header"),
-        (gzip.compress(HTML)[:200], "gzip", "corrupt gzip body: truncated stream"),
-        (gzip.compress(HTML)[:-8] + b"\0" * 8, "gzip", "corrupt gzip body: .*incorrect data check"),
-        (b"\xff" * 40, "deflate", "corrupt deflate body: .*header"),
-        (b"not brotli", "br", "corrupt br body"),
-        (HTML, "compress", "unsupported Content-Encoding: compress"),
-    ],
-)
-def test_decode_body_failure_keeps_the_reason(body: bytes, coding: str, reason: str) -> None:
-    if coding == "br" and extract._brotli is None:
-        pytest.skip("no brotli module")
-    with pytest.raises(ExtractionError, match=reason):
-        decode_body(body, coding)
-
-
-def test_decode_body_refuses_a_decompression_bomb(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(extract, "MAX_DECODED_BYTES", 1000)
-    with pytest.raises(ExtractionError, match="beyond 1000 bytes"):
-        decode_body(gzip.compress(b"\0" * 5000), "gzip")
 
 
 # --- charsets --------------------------------------------------------------------
@@ -259,7 +189,7 @@ def test_extract_page_chains_decoding_charset_and_facts() -> None:
 
 
 def test_extract_page_raises_for_a_corrupt_body() -> None:
-    with pytest.raises(ExtractionError, match="gzip"):
+    with pytest.raises(UndecodableBody, match="gzip"):
         extract_page(b"garbage", "text/html", "gzip", UNDATED_URL)
 
 

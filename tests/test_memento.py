@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from archiver.analysis.model import ArchivedCopy
-from archiver.memento import LookupRequest, is_before, lookup_request, parse_response
+from archiver.analysis.memento import LookupRequest, is_before, lookup_request, parse_response
 
 UTC = datetime.timezone.utc
 STORY = "http://news.example/story"

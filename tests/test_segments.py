@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from archiver.analysis import segments
-from archiver.analysis.archive import read_archives
+from archiver.warc import segments
+from archiver.warc.reader import read_archives
 from archiver.warc.records import HttpExchange, exchange_records, failure_record
 from archiver.warc.writer import RollingWarcWriter
 

@@ -180,7 +180,7 @@ def test_compression_level_is_the_writers(tmp_path):
 
 def test_the_index_written_on_the_fly_is_cdxj_indexers(tmp_path):
     from archiver.warc import records
-    from archiver.warc.writer import index_path_of, index_warc
+    from archiver.warc.cdxj import index_path_of, index_warc
 
     writer = RollingWarcWriter(tmp_path, "idx", 10_000_000, {"software": "tests"})
     b = writer.builder
@@ -236,8 +236,8 @@ def test_a_writer_process_whose_crawl_dies_leaves_an_open_file(tmp_path):
 
 
 def test_the_index_is_sorted_on_disk_past_its_buffer(tmp_path, monkeypatch):
-    from archiver.warc import writer as writer_module
-    from archiver.warc.writer import index_path_of, index_warc
+    from archiver.warc import cdxj as writer_module
+    from archiver.warc.cdxj import index_path_of, index_warc
 
     monkeypatch.setattr(writer_module, "INDEX_BUFFER_CHARS", 2_000)  # a few lines a run
     writer = RollingWarcWriter(tmp_path, "runs", 10_000_000, {"software": "tests"})

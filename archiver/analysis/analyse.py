@@ -12,7 +12,8 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from archiver.analysis.archive import ArchiveIndex, Capture, read_body, url_key
+from archiver.warc.index import ArchiveIndex, Capture, url_key
+from archiver.warc.reader import read_body
 from archiver.analysis.compare import compare_texts, similarity, text_verdict
 from archiver.analysis.dates import date_findings_for_page, link_date, is_after
 from archiver.analysis.health import (
@@ -33,7 +34,7 @@ from archiver.analysis.model import (
     TextComparison,
 )
 from archiver.analysis.pages import PageJob, PageResult, examine_all
-from archiver.memento import LookupRequest, parse_response
+from archiver.analysis.memento import LookupRequest, parse_response
 from archiver.seeds import Article, SeedDocument, SeedError, group_articles, parse_seed
 from archiver.seeds.dates import date_from_url
 

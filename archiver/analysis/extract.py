@@ -9,12 +9,9 @@ function of plain arguments so that it pickles into a process pool.
 from __future__ import annotations
 
 import datetime
-import importlib
 import logging
 import re
-import zlib
-from collections.abc import Callable, Iterator
-from types import ModuleType
+from collections.abc import Iterator
 
 import charset_normalizer
 import htmldate
@@ -34,124 +31,13 @@ from trafilatura.metadata import examine_meta, extract_meta_json, extract_sitena
 from trafilatura.settings import Document
 from trafilatura.xml import xmltotxt
 
-from archiver.links import BodyLink, refs_of
-
-from .model import PageFacts
+from archiver.analysis.links import BodyLink, refs_of
+from archiver.analysis.model import PageFacts
+from archiver.warc.decode import decode_body
 
 logger = logging.getLogger(__name__)
 
-# A body inflated beyond this is treated as a decompression bomb, not an
-# article: extraction runs in worker processes that must not exhaust memory.
-MAX_DECODED_BYTES = 64 * 1024 * 1024
-
 DATE_FORMAT = "%Y-%m-%d"
-
-
-class ExtractionError(ValueError):
-    """The body cannot be turned into text; the message says why."""
-
-
-def _optional_module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
-
-
-# br and zstd are optional here: scrapy pulls them in, but a body that needs a
-# missing decoder should fail that one page, not the import of this module.
-_brotli = _optional_module("brotli")
-_zstd = _optional_module("compression.zstd") or _optional_module("backports.zstd")
-
-
-def _inflate(data: bytes, wbits: int, coding: str) -> bytes:
-    """Decompress zlib-family data, every gzip member, within the size limit."""
-    out = bytearray()
-    while True:
-        inflater = zlib.decompressobj(wbits)
-        try:
-            out += inflater.decompress(data, MAX_DECODED_BYTES + 1 - len(out))
-        except zlib.error as error:
-            raise ExtractionError(f"corrupt {coding} body: {error}") from None
-        if len(out) > MAX_DECODED_BYTES:
-            raise ExtractionError(f"{coding} body inflates beyond {MAX_DECODED_BYTES} bytes")
-        if not inflater.eof:
-            raise ExtractionError(f"corrupt {coding} body: truncated stream")
-        data = inflater.unused_data
-        # Concatenated gzip members form one body (RFC 1952); NUL padding
-        # after the last member is common and harmless.
-        if wbits != zlib.MAX_WBITS | 16 or not data.strip(b"\x00"):
-            return bytes(out)
-
-
-def _gunzip(data: bytes) -> bytes:
-    return _inflate(data, zlib.MAX_WBITS | 16, "gzip")
-
-
-def _deflate(data: bytes) -> bytes:
-    # RFC 9110 deflate is zlib-wrapped, but some servers send raw deflate.
-    try:
-        return _inflate(data, zlib.MAX_WBITS, "deflate")
-    except ExtractionError as zlib_error:
-        try:
-            return _inflate(data, -zlib.MAX_WBITS, "deflate")
-        except ExtractionError:
-            raise zlib_error from None
-
-
-def _unbrotli(data: bytes) -> bytes:
-    if _brotli is None:
-        raise ExtractionError("brotli body, but the brotli module is not installed")
-    try:
-        out = _brotli.decompress(data)
-    except _brotli.error as error:
-        raise ExtractionError(f"corrupt br body: {error or 'invalid stream'}") from None
-    if len(out) > MAX_DECODED_BYTES:
-        raise ExtractionError(f"br body inflates beyond {MAX_DECODED_BYTES} bytes")
-    return out
-
-
-def _unzstd(data: bytes) -> bytes:
-    if _zstd is None:
-        raise ExtractionError("zstd body, but no zstd module is installed")
-    decompressor = _zstd.ZstdDecompressor()
-    try:
-        out = decompressor.decompress(data, MAX_DECODED_BYTES + 1)
-    except _zstd.ZstdError as error:
-        raise ExtractionError(f"corrupt zstd body: {error}") from None
-    if len(out) > MAX_DECODED_BYTES:
-        raise ExtractionError(f"zstd body inflates beyond {MAX_DECODED_BYTES} bytes")
-    if not decompressor.eof:
-        raise ExtractionError("corrupt zstd body: truncated stream")
-    return out
-
-
-_DECODERS: dict[str, Callable[[bytes], bytes]] = {
-    "gzip": _gunzip,
-    "x-gzip": _gunzip,
-    "deflate": _deflate,
-    "br": _unbrotli,
-    "zstd": _unzstd,
-}
-_NO_CODING = frozenset({"", "identity", "none"})
-
-
-def decode_body(body: bytes, content_encoding: str | None) -> bytes:
-    """Undo the Content-Encoding of an archived response body.
-
-    Several codings ("gzip, br") were applied in the order listed, so they
-    are undone from last to first. An unknown coding, a missing decoder or a
-    corrupt body raises ExtractionError saying which and why.
-    """
-    codings = [c.strip().lower() for c in (content_encoding or "").split(",")]
-    for coding in reversed(codings):
-        if coding in _NO_CODING:
-            continue
-        decoder = _DECODERS.get(coding)
-        if decoder is None:
-            raise ExtractionError(f"unsupported Content-Encoding: {coding}")
-        body = decoder(body)
-    return body
 
 
 def _detect_encoding(body: bytes) -> str | None:
@@ -368,5 +254,5 @@ def page_facts_and_links(html: str, url: str | None) -> tuple[PageFacts, list[Bo
 def extract_page(
     body: bytes, content_type: str | None, content_encoding: str | None, url: str | None
 ) -> PageFacts:
-    """Facts of one archived HTML response; ExtractionError if undecodable."""
+    """Facts of one archived HTML response; UndecodableBody if undecodable."""
     return page_facts(html_text(decode_body(body, content_encoding), content_type), url)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from archiver.analysis.archive import ArchiveIndex, Capture, FetchFailure, url_key
+from archiver.warc.index import ArchiveIndex, Capture, FetchFailure, url_key
 from archiver.analysis.model import LINK_STATUSES, WarcLocation
 
 MAX_REDIRECTS = 30

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from archiver.warc.index import IntegrityProblem, WarcLocation
+
 SCHEMA_VERSION = 1
 
 # Link status vocabulary of report.json.
@@ -33,12 +35,6 @@ LINK_STATUSES = (
 )
 VERDICTS = ("alive", "dead", "uncertain")
 TEXT_VERDICTS = ("unchanged", "edited", "rewritten", "different_page")
-
-
-@dataclass(frozen=True)
-class WarcLocation:
-    filename: str
-    offset: int
 
 
 @dataclass(frozen=True)
@@ -131,13 +127,6 @@ class RunChanges:
     revived: tuple[str, ...] = ()
     text_changed: tuple[str, ...] = ()  # article URLs whose live text changed since the last capture
     new_date_mismatches: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class IntegrityProblem:
-    filename: str
-    offset: int | None
-    problem: str
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archiver.analysis.compare import text_fingerprint
 from archiver.analysis.extract import html_text, page_facts_and_links
 from archiver.analysis.model import PageFacts
-from archiver.links import BodyLink
+from archiver.analysis.links import BodyLink
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Import paths of our downloader middlewares from before :mod:`archiver.crawl`; they keep working."""

@@ -1,0 +1,1 @@
+"""Import paths of our extensions from before :mod:`archiver.crawl`; they keep working."""

@@ -13,7 +13,7 @@ What crosses the pipe is a *recipe*: a function of :mod:`archiver.warc.records`
 when the writer falls behind, ``write`` blocks and memory stays flat.
 
 If the crawling process dies, the writer sees the pipe close and leaves its
-file as ``.open`` for :mod:`archiver.jobs` to recover, as a killed in-process
+file as ``.open`` for :mod:`archiver.crawl.resume` to recover, as a killed in-process
 writer would.
 """
 

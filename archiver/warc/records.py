@@ -20,12 +20,11 @@ from warcio.recordbuilder import RecordBuilder
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 
+from archiver.warc import vocab
+
 WARC_VERSION = "1.1"
 CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
 
-# What we write into a metadata record about a fetch that produced no response.
-FAILURE_CONTENT_TYPE = "application/warc-fields"
-ARTICLE_CONTENT_TYPE = "application/json"
 
 Headers = Sequence[tuple[bytes, bytes]]
 
@@ -232,19 +231,19 @@ def failure_record(
     """A metadata record for a fetch that ended without an HTTP response."""
     payload = warc_fields(
         [
-            ("fetch-failure", kind),
-            ("error-class", error),
-            ("error-message", message),
-            ("attempt", attempt),
+            (vocab.FIELD_FETCH_FAILURE, kind),
+            (vocab.FIELD_ERROR_CLASS, error),
+            (vocab.FIELD_ERROR_MESSAGE, message),
+            (vocab.FIELD_ATTEMPT, attempt),
         ]
     )
-    return _block_record(builder, url, "metadata", payload, FAILURE_CONTENT_TYPE, moment)
+    return _block_record(builder, url, "metadata", payload, vocab.WARC_FIELDS_TYPE, moment)
 
 
 def seed_problem_record(builder: RecordBuilder, uri: str, reason: str, moment: datetime.datetime):
     """A metadata record saying why a seed could not be used."""
-    payload = warc_fields([("seed-problem", reason)])
-    return _block_record(builder, uri, "metadata", payload, FAILURE_CONTENT_TYPE, moment)
+    payload = warc_fields([(vocab.FIELD_SEED_PROBLEM, reason)])
+    return _block_record(builder, uri, "metadata", payload, vocab.WARC_FIELDS_TYPE, moment)
 
 
 def resource_record(
@@ -256,7 +255,7 @@ def resource_record(
 
 def json_metadata_record(builder: RecordBuilder, uri: str, data: object, moment: datetime.datetime):
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
-    return _block_record(builder, uri, "metadata", payload, ARTICLE_CONTENT_TYPE, moment)
+    return _block_record(builder, uri, "metadata", payload, vocab.JSON_TYPE, moment)
 
 
 def json_metadata_records(builder: RecordBuilder, items: Iterable[tuple[str, object]],

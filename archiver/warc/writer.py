@@ -16,7 +16,6 @@ process beside a crawl.
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 import os
 import re
@@ -26,35 +25,18 @@ from io import BytesIO
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from tempfile import NamedTemporaryFile
 
-from cdxj_indexer.main import CDXJIndexer, SortingWriter
 from isal import isal_zlib
 from warcio.recordbuilder import RecordBuilder
-from warcio.timeutils import iso_date_to_timestamp
 from warcio.warcwriter import WARCWriter
 
 from archiver.warc import DEFAULT_GZIP_LEVEL, OPEN_SUFFIX
-from archiver.warc.records import FAILURE_CONTENT_TYPE, WARC_VERSION
+from archiver.warc.cdxj import IndexLines, RecordLocation, cdxj_line, index_path_of
+from archiver.warc.records import WARC_VERSION
 
 logger = logging.getLogger(__name__)
 
-INDEXED_TYPES = frozenset(CDXJIndexer.DEFAULT_RECORDS)
-_MIME_END = CDXJIndexer.RE_SPACE
-_url_key = CDXJIndexer.get_url_key.__get__(object())  # surt, or the URL when surt refuses it
 ISAL_MAX_LEVEL = isal_zlib.ISAL_BEST_COMPRESSION  # 3
-# Index lines kept in memory before a sorted run goes to disk: memory stays
-# flat however many records a file holds (100,000 lines are 33 MB).
-INDEX_BUFFER_CHARS = 4 << 20
-
-
-@dataclass(frozen=True)
-class RecordLocation:
-    """Where a record landed: the key a finding is traced back with."""
-
-    filename: str
-    offset: int
-    length: int
 
 
 def _gzip_compressor(level: int):
@@ -70,68 +52,6 @@ def _gzip_compressor(level: int):
 def _safe_host(name: str) -> str:
     # The host name ends up in a file name: keep it to portable characters.
     return re.sub(r"[^A-Za-z0-9.-]+", "-", name).strip("-") or "localhost"
-
-
-def index_path_of(path: Path) -> Path:
-    return path.with_name(path.name.removesuffix(".warc.gz") + ".cdxj")
-
-
-def index_warc(path: Path) -> Path:
-    """Write a sorted CDXJ index beside a closed WARC file, by reading it (cdxj-indexer)."""
-    index_path = index_path_of(path)
-    with open(index_path, "w", encoding="utf-8") as out:
-        CDXJIndexer(out, [str(path)], sort=True).process_all()
-    return index_path
-
-
-def cdxj_line(record, location: RecordLocation) -> str | None:
-    """The line cdxj-indexer (default fields and records) writes for a record, or None.
-
-    Same fields in the same order, same filters: request records and
-    ``application/warc-fields`` metadata are not indexed.
-    """
-    rec_type = record.rec_type
-    if rec_type not in INDEXED_TYPES:
-        return None
-    headers = record.rec_headers
-    if rec_type in ("resource", "metadata") and headers.get_header("Content-Type") == FAILURE_CONTENT_TYPE:
-        return None
-    url = headers.get_header("WARC-Target-URI")
-    entry = {"url": url}
-    if rec_type == "revisit":
-        entry["mime"] = "warc/revisit"
-    else:
-        mime = (record.http_headers.get_header("Content-Type") if rec_type == "response" and record.http_headers
-                else headers.get_header("Content-Type"))
-        if mime:
-            entry["mime"] = _MIME_END.split(mime, 1)[0].strip()
-    if rec_type in ("response", "revisit") and record.http_headers:
-        entry["status"] = record.http_headers.get_statuscode()
-    digest = headers.get_header("WARC-Payload-Digest")
-    if digest:
-        entry["digest"] = digest
-    entry.update(length=str(location.length), offset=str(location.offset), filename=location.filename)
-    timestamp = iso_date_to_timestamp(headers.get_header("WARC-Date"))
-    return f"{_url_key(url)} {timestamp} {json.dumps(entry)}\n"
-
-
-class IndexLines(SortingWriter):
-    """cdxj-indexer's external sort, with its sorted runs beside the WARC file, not in /tmp."""
-
-    def __init__(self, folder: Path) -> None:
-        super().__init__(None, INDEX_BUFFER_CHARS)
-        self.folder = folder
-
-    def write_to_temp(self) -> str:
-        self.sortedlist.sort()
-        with NamedTemporaryFile("w", encoding="utf-8", dir=self.folder, prefix=".cdxj-run-",
-                                delete=False) as run:
-            self.write_to_file(self.sortedlist, run)
-        return run.name
-
-    def write_sorted(self, path: Path) -> None:
-        with open(path, "w", encoding="utf-8") as self.out:
-            self.flush()  # merges the runs and removes them
 
 
 class RollingWarcWriter:

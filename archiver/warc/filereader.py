@@ -1,178 +1,37 @@
-"""Read WARC files, ours or any tool's, into an index of what they hold.
+"""Read one WARC file, or one segment of it, into an :class:`ArchiveIndex`.
 
-One streaming pass per file: every record's digests are checked, every
-response's stored Content-Length is compared with its payload, and a bad
-gzip member or a truncated record is reported by offset. Reading resumes at
-the next gzip member, so one bad record does not hide the rest of a file.
-Bodies are not kept: a :class:`Capture` says where its record is.
+One streaming pass: every record's digests are checked, every response's
+stored Content-Length is compared with its payload, and a bad gzip member or
+a truncated record is reported by offset. Reading resumes at the next gzip
+member, so one bad record does not hide the rest of a file. Bodies are not
+kept: a :class:`Capture` says where its record is.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
 import zlib
-from urllib.parse import unquote
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
-from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 
-from archiver.analysis.model import IntegrityProblem, WarcLocation
+from archiver.warc import vocab
+from archiver.warc.index import (
+    ArchiveIndex, ArticleRecord, Capture, FetchFailure, IntegrityProblem, SeedRecord, WarcLocation,
+)
 
 logger = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
+# Seeds, article records and failure fields are small; a metadata record
+# bigger than this is another tool's (a crawl log) and is only checked.
+SMALL_RECORD_BYTES = 16 << 20
 GZIP_MAGIC = b"\x1f\x8b\x08"
-SEED_URI_PREFIX = "urn:archiver:seed:"
-PROBE_HEADER = "WARC-Archiver-Probe"
-# A web archive's answer about a failing link: which link, which protocol, before when.
-LOOKUP_FOR_HEADER = "WARC-Archiver-Lookup-For"
-LOOKUP_KIND_HEADER = "WARC-Archiver-Lookup-Kind"
-LOOKUP_BEFORE_HEADER = "WARC-Archiver-Lookup-Before"
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def url_key(url: str) -> str:
-    """The key URLs are looked up by: fragments and query order do not matter.
-
-    Cached: an analysis asks for the key of each link several times, and
-    w3lib's canonicalisation takes 20 µs.
-    """
-    try:
-        return canonicalize_url(url, keep_fragments=False)
-    except ValueError:
-        return url
-
-
-@dataclass(frozen=True)
-class Capture:
-    """One archived HTTP response."""
-
-    url: str
-    date: str  # WARC-Date
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    location: WarcLocation
-    payload_digest: str | None = None
-    probe: bool = False  # a soft-404 probe of ours
-    revisit_of: str | None = None  # WARC-Refers-To-Target-URI of a revisit
-    lookup: tuple[str, str, str] | None = None  # (link, kind, before) of an archive lookup
-
-    def header(self, name: str) -> str | None:
-        lname = name.lower()
-        for key, value in reversed(self.headers):
-            if key.lower() == lname:
-                return value
-        return None
-
-
-@dataclass(frozen=True)
-class FetchFailure:
-    """A fetch that got no response, from one of our metadata records."""
-
-    url: str
-    kind: str
-    message: str
-    attempt: int
-    location: WarcLocation
-    date: str = ""  # WARC-Date
-
-
-@dataclass(frozen=True)
-class SeedRecord:
-    name: str
-    content: bytes
-    location: WarcLocation
-
-
-@dataclass
-class ArchiveIndex:
-    files: list[str] = field(default_factory=list)
-    captures: dict[str, list[Capture]] = field(default_factory=dict)
-    failures: dict[str, list[FetchFailure]] = field(default_factory=dict)
-    seeds: list[SeedRecord] = field(default_factory=list)
-    problems: list[IntegrityProblem] = field(default_factory=list)
-    paths: dict[str, Path] = field(default_factory=dict)  # file name -> path
-    unreadable: list[str] = field(default_factory=list)  # files that gave no record at all
-    _cdxj: dict[tuple[str, str], tuple[Path, int]] | None = field(default=None, repr=False)
-
-    def add_capture(self, capture: Capture) -> None:
-        self.captures.setdefault(url_key(capture.url), []).append(capture)
-
-    def add_failure(self, failure: FetchFailure) -> None:
-        self.failures.setdefault(url_key(failure.url), []).append(failure)
-
-    def capture(self, url: str) -> Capture | None:
-        """The last attempt at a URL: retries end in it."""
-        found = self.captures.get(url_key(url))
-        return found[-1] if found else None
-
-    def failure(self, url: str) -> FetchFailure | None:
-        found = self.failures.get(url_key(url))
-        return found[-1] if found else None
-
-    def all_captures(self) -> Iterable[Capture]:
-        for captures in self.captures.values():
-            yield from captures
-
-    def path_of(self, location: WarcLocation) -> Path:
-        return self.paths[location.filename]
-
-    def payload_of(self, capture: Capture) -> tuple[Path, int] | None:
-        """Where the body of a capture is: its own record, or what a revisit refers to."""
-        if capture.revisit_of is None:
-            return self.path_of(capture.location), capture.location.offset
-        for candidate in self.captures.get(url_key(capture.revisit_of), []):
-            if candidate.revisit_of is None and candidate.payload_digest == capture.payload_digest:
-                return self.path_of(candidate.location), candidate.location.offset
-        return self._indexed_original(capture)
-
-    def _indexed_original(self, capture: Capture) -> tuple[Path, int] | None:
-        # An earlier job's file, found through the CDXJ index written beside it.
-        if self._cdxj is None:
-            self._cdxj = {}
-            folders = {path.parent for path in self.paths.values()}
-            for folder in sorted(folders):
-                for index_file in sorted(folder.glob("*.cdxj")):
-                    _read_cdxj(index_file, self._cdxj)
-        found = self._cdxj.get((url_key(capture.revisit_of or ""), capture.payload_digest or ""))
-        return found
-
-
-def _read_cdxj(index_file: Path, into: dict[tuple[str, str], tuple[Path, int]]) -> None:
-    """Originals (responses) listed in a CDXJ index: (url, digest) -> (file, offset)."""
-    try:
-        with open(index_file, encoding="utf-8") as lines:
-            for line in lines:
-                parts = line.split(" ", 2)
-                if len(parts) < 3:
-                    continue
-                try:
-                    entry = json.loads(parts[2])
-                except ValueError:
-                    continue
-                if entry.get("mime") == "warc/revisit" or "digest" not in entry or "url" not in entry:
-                    continue
-                path = index_file.parent / entry.get("filename", "")
-                if path.is_file():
-                    into.setdefault((url_key(entry["url"]), entry["digest"]), (path, int(entry.get("offset", 0))))
-    except OSError:
-        return
-
-
-def read_body(path: Path, offset: int) -> bytes:
-    """The body of the record at offset: de-chunked and decoded."""
-    with open(path, "rb") as stream:
-        stream.seek(offset)
-        record = next(iter(ArchiveIterator(stream)))
-        return record.content_stream().read()
 
 
 def parse_warc_fields(payload: bytes) -> dict[str, str]:
@@ -289,9 +148,15 @@ class _FileReader:
             self.problem(offset, "WARC-Target-URI in angle brackets (as wget 1.19.4 wrote): "
                                  "pywb cannot replay it")
         location = WarcLocation(self.name, offset)
-        if rec_type == "metadata" or (rec_type == "resource" and uri.startswith(SEED_URI_PREFIX)):
-            payload = record.content_stream().read()
-            self._block(record, offset, len(payload))
+        if rec_type == "metadata" or (rec_type == "resource" and uri.startswith(vocab.SEED_URN)):
+            payload = record.raw_stream.read(SMALL_RECORD_BYTES)
+            rest = _read_all(record.raw_stream)
+            self._block(record, offset, len(payload) + rest)
+            if rest:
+                if uri.startswith("urn:archiver:"):
+                    self.problem(offset, f"{rec_type} record {uri} is larger than "
+                                         f"{SMALL_RECORD_BYTES} bytes: not read")
+                return  # another tool's big metadata (crawl logs, outlinks): not ours to read
             self._small_record(rec_type, uri, payload, location, headers.get_header("WARC-Date") or "")
             return
         http = record.http_headers
@@ -338,27 +203,44 @@ class _FileReader:
             headers=headers,
             location=location,
             payload_digest=rec.get_header("WARC-Payload-Digest"),
-            probe=bool(rec.get_header(PROBE_HEADER)),
+            probe=bool(rec.get_header(vocab.PROBE_HEADER)),
             revisit_of=rec.get_header("WARC-Refers-To-Target-URI") if record.rec_type == "revisit" else None,
-            lookup=(rec.get_header(LOOKUP_FOR_HEADER), rec.get_header(LOOKUP_KIND_HEADER) or "",
-                    rec.get_header(LOOKUP_BEFORE_HEADER) or "") if rec.get_header(LOOKUP_FOR_HEADER) else None,
+            lookup=(rec.get_header(vocab.LOOKUP_FOR_HEADER), rec.get_header(vocab.LOOKUP_KIND_HEADER) or "",
+                    rec.get_header(vocab.LOOKUP_BEFORE_HEADER) or "") if rec.get_header(vocab.LOOKUP_FOR_HEADER) else None,
         ))
 
     def _small_record(self, rec_type: str, uri: str, payload: bytes, location: WarcLocation,
                       date: str) -> None:
         if rec_type == "resource":
-            self.index.seeds.append(SeedRecord(unquote(uri[len(SEED_URI_PREFIX):]), payload, location))
+            self.index.seeds.append(SeedRecord(vocab.seed_name(uri), payload, location))
             return
-        if rec_type != "metadata" or uri.startswith("urn:"):
+        if rec_type != "metadata":
+            return
+        if uri.startswith(vocab.ARTICLE_URN):
+            self._article(uri, payload, location)
+            return
+        if uri.startswith("urn:"):
             return
         fields = parse_warc_fields(payload)
-        kind = fields.get("fetch-failure")
+        kind = fields.get(vocab.FIELD_FETCH_FAILURE)
         if kind:
-            attempt = fields.get("attempt", "1")
+            attempt = fields.get(vocab.FIELD_ATTEMPT, "1")
             self.index.add_failure(FetchFailure(
-                url=uri, kind=kind, message=fields.get("error-message", ""),
+                url=uri, kind=kind, message=fields.get(vocab.FIELD_ERROR_MESSAGE, ""),
                 attempt=int(attempt) if attempt.isdigit() else 1, location=location, date=date,
             ))
+
+    def _article(self, uri: str, payload: bytes, location: WarcLocation) -> None:
+        """Our article records hold one article (JSON object) or, batched, a list of them."""
+        try:
+            data = json.loads(payload)
+        except ValueError as error:
+            self.problem(location.offset, f"article record {uri} is not JSON: {error}")
+            return
+        if not isinstance(data, dict):
+            self.problem(location.offset, f"article record {uri} is not a JSON object")
+            return
+        self.index.articles.append(ArticleRecord(uri, data, location))
 
 
 def next_gzip_member(stream, after: int, accept: Callable[[int], bool] | None = None) -> int | None:
@@ -396,42 +278,6 @@ def _describe(error: BaseException, stream, offset: int, gzipped: bool) -> str:
             return f"bad gzip member: {inflate_error}"
     reason = str(error).splitlines()[0] if str(error).strip() else type(error).__name__
     return f"unreadable record: {_printable(reason)}"
-
-
-def warc_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[str]]:
-    """The WARC files named or found under folders, and the names that are none."""
-    found: list[Path] = []
-    unusable: list[str] = []
-    suffixes = (".warc", ".warc.gz", ".warc.open", ".warc.gz.open", ".arc", ".arc.gz")
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(suffixes)))
-        elif path.is_file():
-            found.append(path)
-        else:
-            unusable.append(f"{raw}: no such file or folder")
-    return found, unusable
-
-
-def read_archives(paths: Iterable[Path], on_progress: Callable[[int], None] | None = None,
-                  workers: int = 1) -> ArchiveIndex:
-    """Read and check every file; with ``workers`` > 1 and enough bytes, in parallel."""
-    paths = [Path(p) for p in paths]
-    index = ArchiveIndex()
-    for path in paths:
-        index.files.append(path.name)
-        index.paths[path.name] = path
-    if workers > 1:
-        from archiver.analysis import segments
-
-        plan = segments.plan(paths, workers)
-        if plan is not None:
-            segments.read_in_parallel(index, plan, workers, on_progress)
-            return index
-    for path in paths:
-        read_file(index, path, on_progress)
-    return index
 
 
 def read_file(index: ArchiveIndex, path: Path, on_progress: Callable[[int], None] | None = None) -> None:

@@ -17,7 +17,7 @@ from scrapy.utils.misc import load_object
 from scrapy_redis.dupefilter import RFPDupeFilter as RedisDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
-from archiver.dupefilters import RedirectHopMixin
+from archiver.crawl.dupefilters import RedirectHopMixin
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +31,8 @@ def job_name(settings: BaseSettings) -> str:
 def redis_settings(settings: BaseSettings) -> dict[str, object]:
     job = job_name(settings)
     return {
-        "SCHEDULER": "archiver.distributed.RedisScheduler",
-        "DUPEFILTER_CLASS": "archiver.distributed.RedirectHopRedisDupeFilter",
+        "SCHEDULER": "archiver.crawl.distributed.RedisScheduler",
+        "DUPEFILTER_CLASS": "archiver.crawl.distributed.RedirectHopRedisDupeFilter",
         "REDIS_URL": settings.get("ARCHIVER_REDIS_URL"),
         "SCHEDULER_PERSIST": True,
         "SCHEDULER_QUEUE_KEY": f"archiver:{job}:%(spider)s:requests",

@@ -20,10 +20,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from archiver.analysis.archive import (
-    GZIP_MAGIC, ArchiveIndex, next_gzip_member, read_file, read_segment,
-)
-from archiver.analysis.model import IntegrityProblem
+from archiver.warc.filereader import GZIP_MAGIC, next_gzip_member, read_file, read_segment
+from archiver.warc.index import ArchiveIndex, IntegrityProblem
 
 SEGMENT_BYTES = 64 << 20  # a few seconds of reading: enough pieces to keep every core busy
 PARALLEL_MIN_BYTES = 32 << 20  # below this, starting processes costs more than it saves
@@ -85,15 +83,6 @@ def _read(segment: Segment) -> tuple[ArchiveIndex, int, int | None]:
     return read_segment(segment.path, segment.start, segment.end)
 
 
-def _merge(into: ArchiveIndex, part: ArchiveIndex) -> None:
-    for key, captures in part.captures.items():
-        into.captures.setdefault(key, []).extend(captures)
-    for key, failures in part.failures.items():
-        into.failures.setdefault(key, []).extend(failures)
-    into.seeds.extend(part.seeds)
-    into.problems.extend(part.problems)
-
-
 def read_in_parallel(index: ArchiveIndex, segments: list[Segment], workers: int,
                      on_progress: Callable[[int], None] | None) -> None:
     context = multiprocessing.get_context("spawn")  # callers may run threads: no fork
@@ -115,7 +104,7 @@ def read_in_parallel(index: ArchiveIndex, segments: list[Segment], workers: int,
                 read_file(index, path)
             else:
                 for part, _, _ in results:
-                    _merge(index, part)
+                    index.merge(part)
                 if not sum(records for _, records, _ in results):
                     index.unreadable.append(path.name)
                     index.problems.append(IntegrityProblem(

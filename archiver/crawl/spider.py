@@ -18,24 +18,28 @@ from scrapy import signals
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from archiver import signals as archiver_signals
+from archiver.crawl import signals as archiver_signals
 from archiver.analysis.pages import PageJob, examine
 from archiver.config import ArchiverConfig
-from archiver.failures import (
-    CONNECTION_ERROR, DNS_ERROR, TIMEOUT, TLS_ERROR, TOO_MANY_REDIRECTS, classify_failure,
-)
-from archiver.jobs import Journal, discard_scrapy_job_state, resume_state
-from archiver.memento import lookup_request
-from archiver.links import body_links
+from archiver.crawl.failures import classify_failure
+from archiver.crawl.resume import Journal, discard_scrapy_job_state, resume_state
+from archiver.analysis.memento import lookup_request
+from archiver.analysis.links import body_links
 from archiver.seeds import group_articles, load_seeds
+from archiver.warc.vocab import META_KEY, CrawlRole, FailureKind
 
 FETCHABLE_SCHEMES = ("http", "https")
 # Failures worth an archived copy; robots and exclusions are our own choice.
-LOOKUP_FAILURES = {DNS_ERROR, CONNECTION_ERROR, TIMEOUT, TLS_ERROR, TOO_MANY_REDIRECTS}
+LOOKUP_FAILURES = {FailureKind.DNS_ERROR, FailureKind.CONNECTION_ERROR, FailureKind.TIMEOUT,
+                   FailureKind.TLS_ERROR, FailureKind.TOO_MANY_REDIRECTS}
 
 
 def fetchable(url: str | None) -> bool:
     return bool(url) and urlsplit(url).scheme.lower() in FETCHABLE_SCHEMES
+
+
+def role_of(request: scrapy.Request) -> CrawlRole:
+    return CrawlRole.from_meta(request.meta.get(META_KEY))
 
 
 def sibling_probe(url: str) -> tuple[tuple[str, str], str]:
@@ -86,7 +90,7 @@ class SeedsSpider(scrapy.Spider):
         return spider
 
     def _scheduled(self, request: scrapy.Request) -> None:
-        self.journal.scheduled(request.url, request.meta.get("archiver", {}))
+        self.journal.scheduled(request.url, role_of(request))
 
     def _send(self, signal, **kwargs) -> None:
         self.crawler.signals.send_catch_log(signal, **kwargs)
@@ -109,9 +113,8 @@ class SeedsSpider(scrapy.Spider):
         if resumed:
             self.logger.info("Resuming job: %d URLs archived already, %d scheduled and not archived",
                              len(resumed.done), len(resumed.pending))
-            for url, meta in resumed.pending.items():
-                request = self._request(url, depth=meta.get("depth", 0), article=meta.get("article"),
-                                        probe=bool(meta.get("probe")))
+            for url, role in resumed.pending.items():
+                request = self._request(url, role)
                 if request is not None:
                     yield request
             async for request in self._links_of_archived_pages():
@@ -125,7 +128,7 @@ class SeedsSpider(scrapy.Spider):
         if not resumed:
             self._send(archiver_signals.articles_loaded, articles=articles)
         for article in articles:
-            if fetchable(article.url) and (request := self._request(article.url, depth=0, article=article.url)):
+            if fetchable(article.url) and (request := self._request(article.url, CrawlRole(0, article.url))):
                 yield request
             else:
                 self.logger.warning(
@@ -135,27 +138,22 @@ class SeedsSpider(scrapy.Spider):
             if self.config.depth < 1:
                 continue
             for link in article.links:
-                if fetchable(link.url) and (request := self._request(link.url, depth=1, article=article.url)):
+                if fetchable(link.url) and (request := self._request(link.url, CrawlRole(1, article.url))):
                     yield request
 
-    def _request(self, url: str, *, depth: int, article: str | None,
-                 probe: bool = False) -> scrapy.Request | None:
+    def _request(self, url: str, role: CrawlRole) -> scrapy.Request | None:
         if self.resumed and self.resumed.is_done(url):
             return None
-        meta = {"depth": depth, "article": article}
-        if probe:
-            meta["probe"] = True
         return scrapy.Request(url, callback=self.parse, errback=self.failed,
-                              meta={"archiver": meta}, dont_filter=probe)
+                              meta={META_KEY: role}, dont_filter=role.probe)
 
     async def _links_of_archived_pages(self):
         """Links of pages archived before the kill, which their parse may not have scheduled."""
         index = self.resumed.index
         scheduled = self.journal.scheduled_requests()
-        for url, meta in scheduled.items():
-            depth = meta.get("depth", 0)
+        for url, role in scheduled.items():
             capture = index.capture(url)
-            if meta.get("probe") or depth >= self.config.depth or capture is None:
+            if role.probe or role.depth >= self.config.depth or capture is None:
                 continue
             if not 200 <= capture.status < 300 or capture.revisit_of:
                 continue
@@ -163,16 +161,16 @@ class SeedsSpider(scrapy.Spider):
                                      capture.url, want_links=True))
             for link in result.links:
                 if fetchable(link.url):
-                    request = self._request(link.url, depth=depth + 1, article=meta.get("article"))
+                    request = self._request(link.url, CrawlRole(role.depth + 1, role.article))
                     if request is not None:
                         yield request
 
     async def parse(self, response: Response):
-        info = response.meta["archiver"]
-        if info.get("probe") or info.get("lookup_for"):
+        role = role_of(response.request)
+        if role.probe or role.lookup_for:
             return
         if response.status >= 400:
-            lookup = self._archive_lookup(response.request, info)
+            lookup = self._archive_lookup(response.request, role)
             if lookup is not None:
                 yield lookup
         if response.status >= 300:
@@ -181,12 +179,11 @@ class SeedsSpider(scrapy.Spider):
             probe = self._probe(response)
             if probe is not None:
                 yield probe
-        depth = info["depth"]
-        if depth >= self.config.depth or not isinstance(response, TextResponse):
+        if role.depth >= self.config.depth or not isinstance(response, TextResponse):
             return
         for link in await self._body_links(response.text, response.url):
             if fetchable(link.url):
-                request = self._request(link.url, depth=depth + 1, article=info["article"])
+                request = self._request(link.url, CrawlRole(role.depth + 1, role.article))
                 if request is not None:
                     yield request
 
@@ -211,25 +208,20 @@ class SeedsSpider(scrapy.Spider):
             return None
         self.probed.add(folder)
         self.crawler.stats.inc_value("archiver/soft404/probe_count")
-        return scrapy.Request(
-            url, callback=self.parse, errback=self.failed, dont_filter=True,
-            meta={"archiver": {"depth": response.meta["archiver"]["depth"], "article": None,
-                               "probe": True}},
-        )
+        return self._request(url, CrawlRole(role_of(response.request).depth, None, probe=True))
 
     def failed(self, failure: Failure):
         # Most failures are archived already; one raised after the capture
         # middleware saw the response (a redirect loop) is archived now.
         self._send(archiver_signals.request_failed, request=failure.request, exception=failure.value)
         self.logger.info("Could not fetch %s: %s", failure.request.url, failure.getErrorMessage())
-        info = failure.request.meta.get("archiver", {})
-        if classify_failure(failure.value) in LOOKUP_FAILURES and not info.get("probe") \
-                and not info.get("lookup_for"):
-            lookup = self._archive_lookup(failure.request, info)
+        role = role_of(failure.request)
+        if classify_failure(failure.value) in LOOKUP_FAILURES and not role.probe and not role.lookup_for:
+            lookup = self._archive_lookup(failure.request, role)
             if lookup is not None:
                 yield lookup
 
-    def _archive_lookup(self, request: scrapy.Request, info: dict) -> scrapy.Request | None:
+    def _archive_lookup(self, request: scrapy.Request, role: CrawlRole) -> scrapy.Request | None:
         """Ask a web archive for the capture closest before the article's date.
 
         The answer is archived like any response (marked with the link it is
@@ -239,16 +231,16 @@ class SeedsSpider(scrapy.Spider):
         if not kind:
             return None
         target = request.meta.get("redirect_urls", [request.url])[0]
-        before = self.article_dates.get(info.get("article"))
+        before = self.article_dates.get(role.article)
         try:
             lookup = lookup_request(self.config.archive_endpoint, kind, target, before)
         except ValueError as error:
             self.logger.warning("No archive lookup for %s: %s", target, error)
             return None
         self.crawler.stats.inc_value(f"archiver/archive_lookup/{kind}_count")
-        meta = {"depth": info.get("depth", 0), "article": info.get("article"), "lookup_for": target,
-                "lookup_kind": kind, "lookup_before": before.isoformat() if before else None}
+        lookup_role = CrawlRole(role.depth, role.article, lookup_for=target, lookup_kind=kind,
+                                lookup_before=before)
         # The TimeGate's redirect is the answer: keep it, do not follow it.
         return scrapy.Request(lookup.url, headers=lookup.headers, callback=self.parse,
                               errback=self.failed, dont_filter=True,
-                              meta={"archiver": meta, "dont_redirect": True, "handle_httpstatus_all": True})
+                              meta={META_KEY: lookup_role, "dont_redirect": True, "handle_httpstatus_all": True})

@@ -19,8 +19,10 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver.analysis.archive import ArchiveIndex, read_archives, url_key
+from archiver.warc.index import ArchiveIndex, url_key
+from archiver.warc.reader import read_archives
 from archiver.warc import OPEN_SUFFIX
+from archiver.warc.vocab import META_KEY, CrawlRole
 
 logger = logging.getLogger(__name__)
 
@@ -48,15 +50,16 @@ class Journal:
         finally:
             os.close(fd)
 
-    def scheduled(self, url: str, meta: dict) -> None:
-        self._append(self.requests_path, json.dumps({"url": url, "archiver": meta}, ensure_ascii=False))
+    def scheduled(self, url: str, role: CrawlRole) -> None:
+        entry = {"url": url, META_KEY: role.to_meta()}
+        self._append(self.requests_path, json.dumps(entry, ensure_ascii=False))
 
     def warc_opened(self, path: Path) -> None:
         self._append(self.warcs_path, str(Path(path).resolve()))
 
-    def scheduled_requests(self) -> dict[str, dict]:
-        """url -> its archiver meta, the first time each URL was scheduled."""
-        out: dict[str, dict] = {}
+    def scheduled_requests(self) -> dict[str, CrawlRole]:
+        """url -> its role, the first time each URL was scheduled."""
+        out: dict[str, CrawlRole] = {}
         if not self.requests_path.exists():
             return out
         for line in self.requests_path.read_text(encoding="utf-8").splitlines():
@@ -64,7 +67,8 @@ class Journal:
                 entry = json.loads(line)
             except ValueError:
                 continue  # the line SIGKILL cut
-            out.setdefault(entry["url"], entry.get("archiver") or {})
+            if entry.get("url") not in out:
+                out[entry["url"]] = CrawlRole.from_meta(entry.get(META_KEY))
         return out
 
     def warc_files(self) -> list[Path]:
@@ -89,8 +93,7 @@ def recover_open_file(path: Path) -> Path:
         iterator = ArchiveIterator(stream)
         try:
             for record in iterator:
-                record.content_stream().read()
-                iterator.read_to_end(record)
+                iterator.read_to_end(record)  # in blocks, undecoded: memory stays flat
                 end = iterator.offset
         except Exception as error:  # noqa: BLE001 - the cut record is the expected damage
             logger.info("%s ends in a cut record (%s)", path, type(error).__name__)
@@ -102,7 +105,7 @@ def recover_open_file(path: Path) -> Path:
                        path, end, size - end)
     final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
     os.replace(path, final)
-    from archiver.warc.writer import index_warc
+    from archiver.warc.cdxj import index_warc
 
     index_warc(final)
     return final
@@ -113,7 +116,7 @@ class ResumeState:
     """What a restarted job knows: what to fetch, what not to fetch again."""
 
     done: set[str] = field(default_factory=set)  # url keys with a final record
-    pending: dict[str, dict] = field(default_factory=dict)  # scheduled, not archived
+    pending: dict[str, CrawlRole] = field(default_factory=dict)  # scheduled, not archived
     index: ArchiveIndex | None = None  # the job's archive so far
 
     def is_done(self, url: str) -> bool:
@@ -124,7 +127,7 @@ def resume_state(journal: Journal) -> ResumeState:
     files = [recover_open_file(p) if p.name.endswith(OPEN_SUFFIX) else p for p in journal.warc_files()]
     index = read_archives(files)
     done = set(index.captures) | set(index.failures)
-    pending = {url: meta for url, meta in journal.scheduled_requests().items() if url_key(url) not in done}
+    pending = {url: role for url, role in journal.scheduled_requests().items() if url_key(url) not in done}
     return ResumeState(done, pending, index)
 
 

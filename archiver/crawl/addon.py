@@ -1,0 +1,94 @@
+"""The Scrapy add-on that turns a Scrapy project into an archiver.
+
+``ADDONS = {"archiver.addon.Archiver": 0}`` (or ``archiver.crawl.addon.Archiver``) enables our components at
+documented orders and sets the defaults the crawl relies on, at add-on
+priority: whatever the project, the spider or the command line sets wins.
+"""
+
+from __future__ import annotations
+
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import CannotResolveHostError
+from scrapy.settings import BaseSettings
+
+from archiver import __version__
+from archiver.crawl.addresses import PrivateAddressMiddleware
+from archiver.crawl.retry import BackoffRetryMiddleware
+from archiver.crawl.capture import WarcCaptureMiddleware
+from archiver.crawl.failures import (
+    TypedMetaRefreshMiddleware, TypedRedirectMiddleware, TypedRobotsTxtMiddleware,
+)
+from archiver.crawl.network import NetworkReachability
+from archiver.crawl.reporting import ReportWriter
+
+# Downloader side of every Scrapy middleware that changes a response or
+# hides an attempt (HttpCompression 590, Redirect 600, Retry 550), and of
+# HttpProxyMiddleware (750), whose decision the address check needs.
+CAPTURE_ORDER = 950
+RETRY_ORDER = 550
+ADDRESS_CHECK_ORDER = 760
+
+# Scrapy's orders (DOWNLOADER_MIDDLEWARES_BASE).
+TYPED_REPLACEMENTS = (
+    (RobotsTxtMiddleware, TypedRobotsTxtMiddleware, 100),
+    (MetaRefreshMiddleware, TypedMetaRefreshMiddleware, 580),
+    (RedirectMiddleware, TypedRedirectMiddleware, 600),
+)
+
+PROJECT_URL = "https://pypi.org/project/news-archiver/"
+SPIDER_CONCURRENT_ITEMS = 8
+
+
+def user_agent(contact_url: str | None) -> str:
+    return f"news-archiver/{__version__} (+{contact_url or PROJECT_URL})"
+
+
+class Archiver:
+    def update_settings(self, settings: BaseSettings) -> None:
+        settings.setdefault_in_component_priority_dict(
+            "DOWNLOADER_MIDDLEWARES", WarcCaptureMiddleware, CAPTURE_ORDER
+        )
+        settings.setdefault_in_component_priority_dict(
+            "DOWNLOADER_MIDDLEWARES", PrivateAddressMiddleware, ADDRESS_CHECK_ORDER
+        )
+        # Scrapy's own retry, replaced in its place (550) by one that waits.
+        settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", RetryMiddleware, None)
+        settings.setdefault_in_component_priority_dict(
+            "DOWNLOADER_MIDDLEWARES", BackoffRetryMiddleware, RETRY_ORDER
+        )
+        # Scrapy's robots.txt and redirect middlewares, replaced in their
+        # places by ones whose refusals say what they are by their type.
+        for scrapy_class, ours, order in TYPED_REPLACEMENTS:
+            settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", scrapy_class, None)
+            settings.setdefault_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", ours, order)
+        settings.setdefault_in_component_priority_dict("EXTENSIONS", NetworkReachability, 0)
+        settings.setdefault_in_component_priority_dict("EXTENSIONS", ReportWriter, 0)
+        settings.set(
+            "DUPEFILTER_CLASS", "archiver.crawl.dupefilters.RedirectHopDupeFilter", priority="addon"
+        )
+        if settings.get("ARCHIVER_REDIS_URL"):
+            # Imported only here: scrapy-redis is needed only for distributed crawls.
+            from archiver.crawl.distributed import redis_settings
+
+            for name, value in redis_settings(settings).items():
+                settings.set(name, value, priority="addon")
+        # Scrapy 2.13+ starts CONCURRENT_ITEMS asyncio tasks for every response
+        # of an async callback, whatever it yields (scrapy/scrapy#5182): the
+        # default 100 made a 2,000-page crawl 1.5 times slower. Our spider
+        # yields a few requests and no items.
+        settings.set("CONCURRENT_ITEMS", SPIDER_CONCURRENT_ITEMS, priority="addon")
+        # A 404 is a finding to archive and report, not a response to drop.
+        settings.set("HTTPERROR_ALLOW_ALL", True, priority="addon")
+        settings.set(
+            "USER_AGENT", user_agent(settings.get("ARCHIVER_CONTACT_URL")), priority="addon"
+        )
+        # A name that does not resolve will not resolve a second later;
+        # retrying it only slows an offline run down (lychee does the same).
+        retry_exceptions = [
+            e
+            for e in settings.getlist("RETRY_EXCEPTIONS")
+            if e not in (CannotResolveHostError, "scrapy.exceptions.CannotResolveHostError")
+        ]
+        settings.set("RETRY_EXCEPTIONS", retry_exceptions, priority="addon")

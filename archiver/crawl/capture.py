@@ -1,0 +1,268 @@
+"""Write every HTTP exchange, failure and seed of a crawl to WARC files.
+
+The middleware sits at order 950, on the downloader side of Scrapy's own
+middlewares, so it sees each response as it came off the wire: before
+``HttpCompressionMiddleware`` decodes the body (and leaves a stale
+Content-Length), before ``RedirectMiddleware`` swallows a 3xx and before
+``RetryMiddleware`` drops a 5xx it will retry. Exceptions reach its
+``process_exception`` first for the same reason, once per attempt.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from concurrent.futures import Future
+import socket
+import tempfile
+from importlib.metadata import version
+from pathlib import Path
+
+import scrapy
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Headers, Response
+from scrapy.utils.defer import deferred_from_coro
+
+from archiver import __version__
+from archiver.crawl import signals as archiver_signals
+from archiver.config import ArchiverConfig
+from archiver.crawl.failures import classify_failure
+from archiver.seeds.model import Article, SeedDocument, SeedProblem
+from archiver.warc import WRITE_FAILED, records
+from archiver.warc.process import WarcWriterProcess, WriterSettings
+from archiver.warc.vocab import META_KEY, CrawlRole, article_uri, seed_uri
+
+logger = logging.getLogger(__name__)
+
+SOFTWARE = f"news-archiver/{__version__} (Scrapy/{scrapy.__version__}; warcio/{version('warcio')})"
+
+
+# Set on an exception once its failure is archived: the same exception can
+# reach both process_exception and, through a spider's errback, the signal.
+RECORDED = "_archiver_recorded"
+ARTICLES_PER_BATCH = 1_000
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def _header_pairs(headers: Headers) -> list[tuple[bytes, bytes]]:
+    # getlist, not headers[k]: a repeated header (Set-Cookie) is kept whole.
+    return [(name, value) for name in headers for value in headers.getlist(name)]
+
+
+def article_data(article: Article) -> dict:
+    return {
+        "url": article.url,
+        "title": article.title,
+        "published": article.published.isoformat() if article.published else None,
+        "published_source": article.published_source,
+        "seeds": list(article.seeds),
+        "links": [
+            {
+                "url": link.url,
+                "anchor_text": link.anchor_text,
+                "related": link.related,
+                "found_in": list(link.found_in),
+            }
+            for link in article.links
+        ],
+    }
+
+
+class WarcCaptureMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.config = ArchiverConfig.from_settings(crawler.settings)
+        if not self.config.warc_enabled:
+            raise NotConfigured("ARCHIVER_WARC_ENABLED is off")
+        settings = crawler.settings
+        jobdir = settings.get("JOBDIR")
+        if jobdir:
+            from archiver.crawl.resume import Journal
+
+            self._journal = Journal(jobdir)
+        else:
+            self._journal = None
+        self.warcinfo = {
+            "software": SOFTWARE,
+            "hostname": socket.gethostname(),
+            "format": "WARC File Format 1.1",
+            "conformsTo": records.CONFORMS_TO,
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "http-header-user-agent": settings.get("USER_AGENT"),
+            "operator": self.config.contact_url,
+        }
+        self._check_folder(self.config.warc_dir)
+        self._writer: WarcWriterProcess | None = None  # started when the spider opens
+        self._stopping = False
+        self.closed_files: list[Path] = []
+        # Deduplicated re-crawls: a payload archived before for the same URL,
+        # in this job or an earlier one, is written as a revisit.
+        self.history = None
+        if self.config.history_url and self.config.dedup:
+            # Imported only when used: SQLAlchemy costs a crawl 0.4 s to start.
+            from archiver.history import History
+
+            self.history = History.open(self.config.history_url)
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.seed_loaded, signal=archiver_signals.seed_loaded)
+        crawler.signals.connect(self.seed_skipped, signal=archiver_signals.seed_skipped)
+        crawler.signals.connect(self.articles_loaded, signal=archiver_signals.articles_loaded)
+        crawler.signals.connect(self.request_failed, signal=archiver_signals.request_failed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
+        return cls(crawler)
+
+    def _warcinfo_fields(self) -> dict[str, str]:
+        fields = dict(self.warcinfo)
+        if self.crawler.spider is not None:
+            fields["isPartOf"] = self.crawler.spider.name
+        return fields
+
+    @staticmethod
+    def _check_folder(folder: Path) -> None:
+        """Fail before the crawl fetches anything it could not archive."""
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as error:
+            raise OSError(f"cannot write WARC files to {folder}: {error.strerror or error}; "
+                          "set ARCHIVER_WARC_DIR to a writable folder") from None
+
+    def _write_failed(self, message: str) -> None:
+        """A record could not be written (disk full…): stop, rather than fetch what cannot be kept.
+
+        Called from the writer's listener thread; the engine is the reactor's.
+        """
+        if not self._stopping:
+            self._stopping = True
+            from twisted.internet import reactor  # the one Scrapy installed, not a default one
+
+            reactor.callFromThread(self._stop, message)
+
+    def _stop(self, message: str) -> None:
+        logger.error("Stopping the crawl: WARC records could not be written (%s). Free the disk or "
+                     "fix ARCHIVER_WARC_DIR; with JOBDIR the job resumes where it stopped.", message)
+        self.crawler.stats.set_value("archiver/warc/write_failed", message)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=WRITE_FAILED))
+
+    @property
+    def writer(self) -> WarcWriterProcess:
+        if self._writer is None:
+            config = self.config
+            self._writer = WarcWriterProcess(WriterSettings(
+                directory=config.warc_dir, prefix=config.warc_prefix, max_size=config.warc_max_size,
+                warcinfo=self._warcinfo_fields(), index=config.warc_index,
+                gzip_level=config.warc_gzip_level,
+                on_open=self._journal.warc_opened if self._journal else None,
+            ), on_error=self._write_failed)
+        return self._writer
+
+    def _write(self, recipe, *args, locations: bool = False, **kwargs) -> Future | None:
+        """Records are built and written in the writer process: see archiver.warc.process."""
+        return self.writer.write(recipe, *args, locations=locations, **kwargs)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if "cached" in response.flags:
+            return response  # not fetched now: HttpCacheMiddleware answered
+        exchange = records.HttpExchange(
+            url=request.url,
+            method=request.method,
+            request_headers=_header_pairs(request.headers),
+            request_body=request.body,
+            protocol=response.protocol or "HTTP/1.1",
+            status=response.status,
+            response_headers=_header_pairs(response.headers),
+            body=response.body,
+            fetched_at=_now(),
+            ip_address=str(response.ip_address) if response.ip_address else None,
+            truncated="length" if "dataloss" in response.flags else None,
+            extra_warc_headers=CrawlRole.from_meta(request.meta.get(META_KEY)).warc_headers(),
+        )
+        # Hashing the body only pays when a history can say it was seen before.
+        digest = records.payload_digest(exchange.body) if self.history else None
+        earlier = self.history.find_capture(exchange.url, digest) if self.history else None
+        if earlier is not None:
+            self._write(records.revisit_records, exchange, earlier.url, earlier.warc_date)
+        else:
+            written = self._write(records.exchange_records, exchange, locations=self.history is not None)
+        if self.history is not None and earlier is None:
+            date = records.warc_date(exchange.fetched_at)
+            written.add_done_callback(lambda done: self._remember(done, exchange.url, digest, date))
+        return response
+
+    def _remember(self, written: Future, url: str, digest: str, date: str) -> None:
+        """Once the response is on disk, the history knows where (for later revisits)."""
+        if written.exception() is None:
+            response = written.result()[1]
+            self.history.record_capture(url, digest, date, response.filename, response.offset)
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        self.request_failed(request, exception)
+        return None
+
+    def request_failed(self, request: Request, exception: BaseException) -> None:
+        """Archive a failure once, whichever way it reached us first."""
+        if getattr(exception, RECORDED, False):
+            return
+        setattr(exception, RECORDED, True)
+        kind = classify_failure(exception)
+        self.crawler.stats.inc_value(f"archiver/fetch/failure_count/{kind}")
+        self._write(
+            records.failure_record,
+            request.url,
+            kind,
+            error=type(exception).__name__,
+            message=str(exception),
+            attempt=request.meta.get("retry_times", 0) + 1,
+            moment=_now(),
+        )
+        self.crawler.signals.send_catch_log(
+            archiver_signals.fetch_failed, request=request, kind=kind, exception=exception
+        )
+
+    def seed_loaded(self, document: SeedDocument) -> None:
+        self._write(records.resource_record, seed_uri(document.name), document.content,
+                    document.media_type, _now())
+
+    def seed_skipped(self, problem: SeedProblem) -> None:
+        self._write(records.seed_problem_record, seed_uri(problem.name), problem.reason, _now())
+
+    def articles_loaded(self, articles: list[Article]) -> None:
+        # In batches: one hand-over per article cost a 5,000-URL crawl 6% of
+        # its time; one for all of a million would be one huge pickle.
+        moment = _now()
+        for start in range(0, len(articles), ARTICLES_PER_BATCH):
+            batch = [(article_uri(a.url, a.seeds), article_data(a)) for a in articles[start:start + ARTICLES_PER_BATCH]]
+            self._write(records.json_metadata_records, batch, moment)
+
+    def spider_opened(self) -> None:
+        # Started now, not at the first record: the writer process imports
+        # for half a second while the seeds load, instead of holding up the
+        # first records (and the crawl, once the pipe is full).
+        self.writer  # noqa: B018 - the property starts the process
+
+    def spider_closed(self) -> None:
+        if self._writer is not None:
+            closed = self._writer.close()
+            self._writer = None
+            self.closed_files = closed.files
+            stats = self.crawler.stats
+            for rec_type, count in sorted(closed.written.items()):
+                stats.inc_value("archiver/warc/records_count", count)
+                stats.inc_value(f"archiver/warc/records_count/{rec_type}", count)
+            for path in closed.files:
+                stats.inc_value("archiver/warc/files_count")
+                stats.inc_value("archiver/warc/bytes", path.stat().st_size)
+        if self.history is not None:
+            self.history.close()
+        self.crawler.signals.send_catch_log(
+            archiver_signals.warcs_closed, paths=list(self.closed_files)
+        )

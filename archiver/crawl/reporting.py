@@ -1,0 +1,83 @@
+"""Write the report at the end of a crawl, from the WARC files it wrote.
+
+The report is computed from the archive, not from the crawl's memory:
+it is the report ``scrapy audit`` gives over the same files.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import Counter
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from archiver.crawl import signals as archiver_signals
+from archiver.analysis.analyse import AnalysisOptions
+from archiver.audit import FINDING_KINDS, classified_findings, run_audit, uncertain_links
+from archiver.analysis.model import Report
+from archiver.config import ArchiverConfig
+from archiver.crawl.resume import Journal
+from archiver.warc import OPEN_SUFFIX
+
+logger = logging.getLogger(__name__)
+
+
+class ReportWriter:
+    def __init__(self, crawler: Crawler) -> None:
+        self.config = ArchiverConfig.from_settings(crawler.settings)
+        if not self.config.report_enabled:
+            raise NotConfigured("ARCHIVER_REPORT_ENABLED is off")
+        self.crawler = crawler
+        # Imported here: SQLAlchemy costs a crawl 0.4 s to start, for nothing when off.
+        from archiver.history import DeadPolicy
+
+        self.policy = DeadPolicy.from_settings(crawler.settings)
+        self.started = datetime.datetime.now(datetime.timezone.utc)
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.warcs_closed, signal=archiver_signals.warcs_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ReportWriter:
+        return cls(crawler)
+
+    def _apply_history(self, report: Report) -> Report:
+        from archiver.history import History
+
+        with History.open(self.config.history_url) as history:
+            return history.apply(report, checked_at=self.started, policy=self.policy,
+                                 job=self.crawler.settings.get("ARCHIVER_JOB"))
+
+    def spider_opened(self) -> None:
+        self.started = datetime.datetime.now(datetime.timezone.utc)
+
+    def warcs_closed(self, paths: list[Path]) -> None:
+        jobdir = self.crawler.settings.get("JOBDIR")
+        if jobdir:
+            # A resumed job: the report covers every run of it.
+            paths = [p for p in Journal(jobdir).warc_files() if not p.name.endswith(OPEN_SUFFIX)]
+        if not paths:
+            logger.warning("No WARC file was written: no report")
+            return
+        result = run_audit(paths, output=self.config.report_dir,
+                           options=AnalysisOptions(self.config.date_grace_days),
+                           history=self._apply_history if self.config.history_url else None)
+        stats = self.crawler.stats
+        stats.set_value("archiver/report/findings_count", len(result.findings))
+        report = result.report
+        if report is None:
+            logger.error("No report: %s", "; ".join(result.errors))
+            return
+        links = [l for a in report.articles for l in ([a.original] if a.original else []) + list(a.links)]
+        for verdict in ("alive", "dead", "uncertain"):
+            stats.set_value(f"archiver/report/links_count/{verdict}",
+                            sum(1 for l in links if l.verdict == verdict))
+        stats.set_value("archiver/report/date_mismatch_count", sum(l.date_mismatch for l in links))
+        # Read by `scrapy crawl --fail-on`.
+        kinds = Counter(kind for kind, _ in classified_findings(report) + uncertain_links(report))
+        for kind in FINDING_KINDS:
+            stats.set_value(f"archiver/report/findings/{kind}", kinds.get(kind, 0))
+        logger.info("Report written to %s: %d findings", result.report_dir, len(result.findings))

@@ -1,0 +1,72 @@
+"""Scrapy's retries, with backoff and ``Retry-After``.
+
+Scrapy retries at once; a server that answered 429 or 503 asked for time.
+This waits ``Retry-After`` when the server gave one and it is within
+``ARCHIVER_RETRY_AFTER_MAX``, else ``ARCHIVER_RETRY_BACKOFF`` seconds doubling
+with each attempt. A longer ``Retry-After`` is not waited for: the answer is
+kept (the link is reported rate limited) rather than stalling the crawl.
+Waiting is awaited, so only this request waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import email.utils
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.http import Response
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime.datetime | None = None) -> float | None:
+    """Seconds asked for by a Retry-After header: a number, or an HTTP date."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    def __init__(self, settings) -> None:
+        super().__init__(settings)
+        self.backoff = settings.getfloat("ARCHIVER_RETRY_BACKOFF", 1.0)
+        self.retry_after_max = settings.getfloat("ARCHIVER_RETRY_AFTER_MAX", 60.0)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
+        middleware = cls(crawler.settings)
+        middleware.crawler = crawler
+        return middleware
+
+    def _delay(self, request: Request) -> float:
+        return self.backoff * 2 ** request.meta.get("retry_times", 0)
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        asked = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if asked is not None and asked > self.retry_after_max:
+            self.crawler.stats.inc_value("archiver/retry/retry_after_too_long_count")
+            return response
+        retry = super().process_response(request, response)
+        if isinstance(retry, Request):
+            await asyncio.sleep(asked if asked is not None else self._delay(request))
+        return retry
+
+    async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:
+        retry = super().process_exception(request, exception)
+        if isinstance(retry, Request):
+            await asyncio.sleep(self._delay(request))
+        return retry

@@ -1,0 +1,161 @@
+"""What an archive holds, found apart from loading it (as pywb's warcserver does).
+
+An :class:`ArchiveIndex` is filled by :mod:`archiver.warc.reader`: captures
+and failures by URL, seeds and article records, and every integrity problem.
+Bodies are not kept: a :class:`Capture` says where its record is, and
+:meth:`ArchiveIndex.payload_of` where its payload is (a revisit's original).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from w3lib.url import canonicalize_url
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def url_key(url: str) -> str:
+    """The key URLs are looked up by: fragments and query order do not matter.
+
+    Cached: an analysis asks for the key of each link several times, and
+    w3lib's canonicalisation takes 20 µs.
+    """
+    try:
+        return canonicalize_url(url, keep_fragments=False)
+    except ValueError:
+        return url
+
+
+@dataclass(frozen=True)
+class WarcLocation:
+    """A record: the file's name and the record's offset in it."""
+
+    filename: str
+    offset: int
+
+
+@dataclass(frozen=True)
+class IntegrityProblem:
+    filename: str
+    offset: int | None
+    problem: str
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One archived HTTP response."""
+
+    url: str
+    date: str  # WARC-Date
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    location: WarcLocation
+    payload_digest: str | None = None
+    probe: bool = False  # a soft-404 probe of ours
+    revisit_of: str | None = None  # WARC-Refers-To-Target-URI of a revisit
+    lookup: tuple[str, str, str] | None = None  # (link, kind, before) of an archive lookup
+
+    def header(self, name: str) -> str | None:
+        lname = name.lower()
+        for key, value in reversed(self.headers):
+            if key.lower() == lname:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class FetchFailure:
+    """A fetch that got no response, from one of our metadata records."""
+
+    url: str
+    kind: str  # a FailureKind, or another tool's word
+    message: str
+    attempt: int
+    location: WarcLocation
+    date: str = ""  # WARC-Date
+
+
+@dataclass(frozen=True)
+class SeedRecord:
+    name: str
+    content: bytes
+    location: WarcLocation
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """An article as the crawl saw it (``urn:archiver:article:`` JSON metadata)."""
+
+    uri: str
+    data: dict
+    location: WarcLocation
+
+
+@dataclass
+class ArchiveIndex:
+    files: list[str] = field(default_factory=list)
+    captures: dict[str, list[Capture]] = field(default_factory=dict)
+    failures: dict[str, list[FetchFailure]] = field(default_factory=dict)
+    seeds: list[SeedRecord] = field(default_factory=list)
+    articles: list[ArticleRecord] = field(default_factory=list)
+    problems: list[IntegrityProblem] = field(default_factory=list)
+    paths: dict[str, Path] = field(default_factory=dict)  # file name -> path
+    unreadable: list[str] = field(default_factory=list)  # files that gave no record at all
+    _cdxj: dict[tuple[str, str], tuple[Path, int]] | None = field(default=None, repr=False)
+
+    def add_capture(self, capture: Capture) -> None:
+        self.captures.setdefault(url_key(capture.url), []).append(capture)
+
+    def add_failure(self, failure: FetchFailure) -> None:
+        self.failures.setdefault(url_key(failure.url), []).append(failure)
+
+    def merge(self, part: ArchiveIndex) -> None:
+        """Add what another index (a segment's) found, after what this one holds."""
+        for key, captures in part.captures.items():
+            self.captures.setdefault(key, []).extend(captures)
+        for key, failures in part.failures.items():
+            self.failures.setdefault(key, []).extend(failures)
+        self.seeds.extend(part.seeds)
+        self.articles.extend(part.articles)
+        self.problems.extend(part.problems)
+
+    def capture(self, url: str) -> Capture | None:
+        """The last attempt at a URL: retries end in it."""
+        found = self.captures.get(url_key(url))
+        return found[-1] if found else None
+
+    def failure(self, url: str) -> FetchFailure | None:
+        found = self.failures.get(url_key(url))
+        return found[-1] if found else None
+
+    def all_captures(self) -> Iterable[Capture]:
+        for captures in self.captures.values():
+            yield from captures
+
+    def path_of(self, location: WarcLocation) -> Path:
+        return self.paths[location.filename]
+
+    def payload_of(self, capture: Capture) -> tuple[Path, int] | None:
+        """Where the body of a capture is: its own record, or what a revisit refers to."""
+        if capture.revisit_of is None:
+            return self.path_of(capture.location), capture.location.offset
+        for candidate in self.captures.get(url_key(capture.revisit_of), []):
+            if candidate.revisit_of is None and candidate.payload_digest == capture.payload_digest:
+                return self.path_of(candidate.location), candidate.location.offset
+        return self._indexed_original(capture)
+
+    def _indexed_original(self, capture: Capture) -> tuple[Path, int] | None:
+        # An earlier job's file, found through the CDXJ index written beside it.
+        from archiver.warc.cdxj import read_originals
+
+        if self._cdxj is None:
+            self._cdxj = {}
+            folders = {path.parent for path in self.paths.values()}
+            for folder in sorted(folders):
+                for index_file in sorted(folder.glob("*.cdxj")):
+                    for (url, digest), where in read_originals(index_file):
+                        self._cdxj.setdefault((url_key(url), digest), where)
+        return self._cdxj.get((url_key(capture.revisit_of or ""), capture.payload_digest or ""))

@@ -1,0 +1,63 @@
+"""The front door for reading archives: find the files, read and check them all.
+
+Big gzipped files are read on every core (:mod:`archiver.warc.segments`);
+the result is that of a sequential read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from archiver.warc import segments
+from archiver.warc.decode import record_payload
+from archiver.warc.filereader import read_file
+from archiver.warc.index import ArchiveIndex
+
+
+def warc_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[str]]:
+    """The WARC files named or found under folders, and the names that are none."""
+    found: list[Path] = []
+    unusable: list[str] = []
+    suffixes = (".warc", ".warc.gz", ".warc.open", ".warc.gz.open", ".arc", ".arc.gz")
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(suffixes)))
+        elif path.is_file():
+            found.append(path)
+        else:
+            unusable.append(f"{raw}: no such file or folder")
+    return found, unusable
+
+
+def read_archives(paths: Iterable[Path], on_progress: Callable[[int], None] | None = None,
+                  workers: int = 1) -> ArchiveIndex:
+    """Read and check every file; with ``workers`` > 1 and enough bytes, in parallel."""
+    paths = [Path(p) for p in paths]
+    index = ArchiveIndex()
+    for path in paths:
+        index.files.append(path.name)
+        index.paths[path.name] = path
+    if workers > 1:
+        plan = segments.plan(paths, workers)
+        if plan is not None:
+            segments.read_in_parallel(index, plan, workers, on_progress)
+            return index
+    for path in paths:
+        read_file(index, path, on_progress)
+    return index
+
+
+def read_body(path: Path, offset: int) -> bytes:
+    """The body of the response record at ``offset``: de-chunked and decoded, within limits.
+
+    Raises UndecodableBody (an unknown coding, a corrupt or oversized body)
+    or OSError / ValueError for a record that cannot be read.
+    """
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(path, "rb") as stream:
+        stream.seek(offset)
+        return record_payload(next(iter(ArchiveIterator(stream))))

@@ -1,0 +1,122 @@
+"""The words our archives are written in: URNs, headers, fields and kinds.
+
+Writer and reader both spell them from here, so what the crawl writes is
+what the analysis looks for. :class:`CrawlRole` is what a request carries
+through the crawl (``request.meta["archiver"]``), into the resume journal,
+and into the WARC headers of the records it produced.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import quote, unquote
+
+# Records whose target is not a URL of the web but one of ours.
+SEED_URN = "urn:archiver:seed:"  # resource: a seed file; metadata: why it was skipped
+ARTICLE_URN = "urn:archiver:article:"  # metadata (JSON): an article as the crawl saw it
+
+# Our WARC headers on records of URLs no seed links to.
+PROBE_HEADER = "WARC-Archiver-Probe"  # value: PROBE_SOFT_404
+PROBE_SOFT_404 = "soft-404"
+# A web archive's answer about a failing link: which link, which protocol, before when.
+LOOKUP_FOR_HEADER = "WARC-Archiver-Lookup-For"
+LOOKUP_KIND_HEADER = "WARC-Archiver-Lookup-Kind"
+LOOKUP_BEFORE_HEADER = "WARC-Archiver-Lookup-Before"
+
+# application/warc-fields names of our metadata records.
+WARC_FIELDS_TYPE = "application/warc-fields"
+JSON_TYPE = "application/json"
+FIELD_FETCH_FAILURE = "fetch-failure"
+FIELD_ERROR_CLASS = "error-class"
+FIELD_ERROR_MESSAGE = "error-message"
+FIELD_ATTEMPT = "attempt"
+FIELD_SEED_PROBLEM = "seed-problem"
+
+# The key of request.meta that holds a CrawlRole's fields.
+META_KEY = "archiver"
+
+
+class FailureKind(StrEnum):
+    """Why a fetch ended without an HTTP response (``fetch-failure:`` field)."""
+
+    DNS_ERROR = "dns_error"
+    CONNECTION_ERROR = "connection_error"
+    TIMEOUT = "timeout"
+    TLS_ERROR = "tls_error"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    ROBOTS_DISALLOWED = "robots_disallowed"
+    EXCLUDED = "excluded"
+    UNSUPPORTED = "unsupported"
+    TOO_LARGE = "too_large"
+
+
+def seed_uri(name: str) -> str:
+    return SEED_URN + quote(name)
+
+
+def seed_name(uri: str) -> str:
+    return unquote(uri[len(SEED_URN):])
+
+
+def article_uri(url: str | None, seeds: tuple[str, ...] | list[str]) -> str:
+    """An article's URN: its URL, or (for an article with none) its seeds."""
+    return ARTICLE_URN + (url or quote(",".join(seeds)))
+
+
+@dataclass(frozen=True)
+class CrawlRole:
+    """Why a request is made: the article it serves, its depth, and what kind of fetch.
+
+    ``depth`` 0 is an article's own page, 1 a page it links to. A probe is a
+    random sibling URL fetched to detect soft 404s; a lookup asks a web
+    archive about ``lookup_for``, a link that failed.
+    """
+
+    depth: int = 0
+    article: str | None = None
+    probe: bool = False
+    lookup_for: str | None = None
+    lookup_kind: str | None = None  # "timegate" or "wayback"
+    lookup_before: datetime.date | None = None
+
+    def to_meta(self) -> dict[str, object]:
+        """Plain JSON-able fields, for request.meta and the resume journal."""
+        meta: dict[str, object] = {"depth": self.depth, "article": self.article}
+        if self.probe:
+            meta["probe"] = True
+        if self.lookup_for:
+            meta.update(lookup_for=self.lookup_for, lookup_kind=self.lookup_kind,
+                        lookup_before=self.lookup_before.isoformat() if self.lookup_before else None)
+        return meta
+
+    @classmethod
+    def from_meta(cls, meta: CrawlRole | Mapping[str, object] | None) -> CrawlRole:
+        """A request's role from ``request.meta[META_KEY]``, or what :meth:`to_meta` wrote."""
+        if isinstance(meta, CrawlRole):
+            return meta
+        meta = meta or {}
+        depth = meta.get("depth", 0)
+        before = meta.get("lookup_before")
+        article = meta.get("article")
+        lookup_for = meta.get("lookup_for")
+        lookup_kind = meta.get("lookup_kind")
+        return cls(
+            depth=depth if isinstance(depth, int) else 0,
+            article=article if isinstance(article, str) else None,
+            probe=bool(meta.get("probe")),
+            lookup_for=lookup_for if isinstance(lookup_for, str) else None,
+            lookup_kind=lookup_kind if isinstance(lookup_kind, str) else None,
+            lookup_before=datetime.date.fromisoformat(before) if isinstance(before, str) and before else None,
+        )
+
+    def warc_headers(self) -> tuple[tuple[str, str], ...]:
+        """The WARC headers that say why a URL no seed links to was fetched."""
+        if self.probe:
+            return ((PROBE_HEADER, PROBE_SOFT_404),)
+        if self.lookup_for:
+            return ((LOOKUP_FOR_HEADER, self.lookup_for), (LOOKUP_KIND_HEADER, self.lookup_kind or ""),
+                    (LOOKUP_BEFORE_HEADER, self.lookup_before.isoformat() if self.lookup_before else ""))
+        return ()
