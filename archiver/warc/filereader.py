@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -86,8 +87,7 @@ class _FileReader:
     def read(self) -> None:
         self.read_segment()
         if not self.records:
-            self.index.unreadable.append(self.name)
-            self.problem(None, "no WARC record could be read: not a WARC file, or damaged from its start")
+            no_record_read(self.index, self.path)
         if self.on_progress:
             self.on_progress(self.path.stat().st_size - self.position)
 
@@ -108,6 +108,7 @@ class _FileReader:
         """Read records from ``start``; where to resume after damage, or None."""
         stream.seek(start)
         iterator = ArchiveIterator(stream, check_digests=True)
+        last: int | None = None
         try:
             for record in iterator:
                 if self.end is not None and iterator.offset >= self.end:
@@ -118,10 +119,16 @@ class _FileReader:
                     # warcio reads any line of five words as an ARC header.
                     self.problem(iterator.offset, "not a WARC record (it reads only as ARC)")
                     continue
-                self._record(record, iterator.offset)
+                last = iterator.offset
+                if record.format == "warc" and (missing := _missing_headers(record)):
+                    # warcio parses whatever header lines there are: a header cut
+                    # short reads as a record without a type or a length.
+                    self.problem(last, f"truncated or malformed WARC header: no {', '.join(missing)}")
+                    continue
+                self._record(record, last)
                 self.records += 1
                 self._progress(stream.tell())
-        except (ArchiveLoadFailed, zlib.error, EOFError, OSError, ValueError) as error:
+        except Exception as error:  # noqa: BLE001 - warcio raises what a damaged header makes it raise
             damaged = max(iterator.offset, start)
             self.problem(damaged, _describe(error, stream, damaged, gzipped))
             return next_gzip_member(stream, damaged + 1) if gzipped else None
@@ -133,6 +140,13 @@ class _FileReader:
         if stream.read(16).strip(b"\r\n"):
             self.problem(iterator.offset, f"truncated record: the last {size - iterator.offset} "
                                           "bytes of the file cannot be read")
+        elif gzipped and last is not None and not _member_complete(stream, last):
+            # warcio has what it needs before a member's CRC and size: a file
+            # cut inside those last 8 bytes reads whole.
+            self.problem(last, "truncated record: its gzip member ends before its checksum")
+        elif not gzipped and last is not None and (short := _plain_shortfall(stream, last, size)):
+            # warcio forgives a missing end-of-record CRLF CRLF: a cut can.
+            self.problem(last, f"truncated record: {short} bytes of its end are missing")
         return None
 
     def _progress(self, position: int) -> None:
@@ -241,6 +255,70 @@ class _FileReader:
             self.problem(location.offset, f"article record {uri} is not a JSON object")
             return
         self.index.articles.append(ArticleRecord(uri, data, location))
+
+
+# WARC/1.1 section 5: the named fields every record must have.
+REQUIRED_HEADERS = ("WARC-Type", "WARC-Record-ID", "WARC-Date", "Content-Length")
+
+
+def _missing_headers(record) -> list[str]:
+    headers = record.rec_headers
+    return [name for name in REQUIRED_HEADERS if not headers.get_header(name)]
+
+
+def _member_complete(stream, offset: int) -> bool:
+    """Does the gzip member at ``offset`` inflate to its end, checksum included?"""
+    stream.seek(offset)
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        while not inflater.eof:
+            block = stream.read(CHUNK)
+            if not block:
+                return False
+            inflater.decompress(block, 1)  # output is not kept: a bomb costs nothing
+            while inflater.unconsumed_tail and not inflater.eof:
+                inflater.decompress(inflater.unconsumed_tail, CHUNK)
+    except zlib.error:
+        return False
+    return True
+
+
+def no_record_read(index: ArchiveIndex, path: Path) -> None:
+    """Say why a file gave no record: damaged from its start, or not an archive at all."""
+    arc = path.name.removesuffix(".open").endswith((".arc", ".arc.gz"))
+    if arc or _starts_like_a_warc(path):
+        index.problems.append(IntegrityProblem(
+            path.name, None, "no WARC record could be read: damaged from its start"))
+    else:
+        # Unreadable input (exit status 2 when no file is better), not a finding in an archive.
+        index.unreadable.append(path.name)
+        index.problems.append(IntegrityProblem(
+            path.name, None, "no WARC record could be read: not a WARC file"))
+
+
+def _starts_like_a_warc(path: Path) -> bool:
+    """Do the file's first bytes (inflated, if gzip) begin as a WARC does, even cut short?"""
+    with open(path, "rb") as stream:
+        head = stream.read(4096)
+    if head[:2] == GZIP_MAGIC[:2]:
+        try:
+            head = zlib.decompressobj(wbits=31).decompress(head, 16)
+        except zlib.error:
+            return False
+    head = head.lstrip(b"\r\n")[:5]
+    return b"WARC/".startswith(head)
+
+
+def _plain_shortfall(stream, offset: int, size: int) -> int:
+    """How many bytes an uncompressed file lacks to hold the record at ``offset`` whole."""
+    stream.seek(offset)
+    head = stream.read(1 << 16)
+    end = head.find(b"\r\n\r\n")
+    length = re.search(rb"\r\ncontent-length:[ \t]*(\d+)", head[:end], re.I) if end >= 0 else None
+    if length is None:
+        return 0  # reported already as a header without a length
+    expected = offset + end + 4 + int(length.group(1)) + 4
+    return max(0, expected - size)
 
 
 def next_gzip_member(stream, after: int, accept: Callable[[int], bool] | None = None) -> int | None:

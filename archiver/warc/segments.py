@@ -20,8 +20,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from archiver.warc.filereader import GZIP_MAGIC, next_gzip_member, read_file, read_segment
-from archiver.warc.index import ArchiveIndex, IntegrityProblem
+from archiver.warc.filereader import (
+    GZIP_MAGIC, next_gzip_member, no_record_read, read_file, read_segment,
+)
+from archiver.warc.index import ArchiveIndex
 
 SEGMENT_BYTES = 64 << 20  # a few seconds of reading: enough pieces to keep every core busy
 PARALLEL_MIN_BYTES = 32 << 20  # below this, starting processes costs more than it saves
@@ -106,10 +108,7 @@ def read_in_parallel(index: ArchiveIndex, segments: list[Segment], workers: int,
                 for part, _, _ in results:
                     index.merge(part)
                 if not sum(records for _, records, _ in results):
-                    index.unreadable.append(path.name)
-                    index.problems.append(IntegrityProblem(
-                        path.name, None,
-                        "no WARC record could be read: not a WARC file, or damaged from its start"))
+                    no_record_read(index, path)
             if on_progress:
                 on_progress(sum((s.end or _size(path)) - s.start for s, _ in pieces))
 

@@ -1,0 +1,120 @@
+"""A crawl's WARC cut anywhere inside a record is always reported.
+
+A file cut inside a record's WARC header, its HTTP header, its body or a
+gzip member's trailer, or only a few bytes long, gzipped or not: the
+integrity pass names the file and the offset. A cut exactly between two
+records leaves a valid, shorter file, and nothing is reported.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import random
+import subprocess
+import sys
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from archiver.warc import segments
+from archiver.warc.reader import read_archives
+from tests.conftest import PROJECT, run_crawl
+from tests.site import ARTICLE_PATH
+
+
+def record_starts(blob: bytes) -> set[int]:
+    """Offsets where records start, and the end: the cuts that leave a valid file."""
+    with io.BytesIO(blob) as stream:
+        iterator = ArchiveIterator(stream)
+        starts = {0}
+        for _ in iterator:
+            starts.add(iterator.offset)
+    return starts | {len(blob)}
+
+
+@pytest.fixture(scope="module")
+def crawl(site, tmp_path_factory):
+    """Two real crawls of the fixture site: one page alone (a small file), and an article with its links."""
+    root = tmp_path_factory.mktemp("damaged")
+    small_seeds = root / "one.txt"
+    small_seeds.write_text(site.url(ARTICLE_PATH) + "\n")
+    small = run_crawl(small_seeds, root / "small", {"ARCHIVER_DEPTH": "0", "ARCHIVER_SOFT404_PROBES": "False"})
+    assert small.returncode == 0, small.log
+    big_seeds = root / "article.txt"
+    big_seeds.write_text(site.url(ARTICLE_PATH) + "\n")
+    big = run_crawl(big_seeds, root / "big")
+    assert big.returncode == 0, big.log
+    [small_warc] = small.warcs
+    [big_warc] = big.warcs
+    return small_warc, big_warc
+
+
+def problems_after_cut(blob: bytes, cut: int, path) -> list:
+    path.write_bytes(blob[:cut])
+    return read_archives([path]).problems
+
+
+@pytest.mark.parametrize("compressed", [True, False], ids=["warc.gz", "warc"])
+def test_every_cut_of_a_small_file_is_reported(crawl, tmp_path, compressed):
+    small_warc, _ = crawl
+    blob = small_warc.read_bytes() if compressed else gzip.decompress(small_warc.read_bytes())
+    assert read_archives([small_warc]).problems == []
+    boundaries = record_starts(blob)
+    assert len(boundaries) > 6  # warcinfo, seed, article, robots.txt and page exchanges
+    target = tmp_path / ("cut.warc.gz" if compressed else "cut.warc")
+    silent = [cut for cut in range(1, len(blob))
+              if cut not in boundaries and not problems_after_cut(blob, cut, target)]
+    assert silent == []
+    # A cut between two records is a valid, shorter file.
+    for cut in sorted(boundaries - {0}):
+        assert problems_after_cut(blob, cut, target) == [], cut
+
+
+def test_hundreds_of_cuts_of_a_bigger_file_are_reported(crawl, tmp_path, monkeypatch):
+    _, big_warc = crawl
+    blob = big_warc.read_bytes()
+    boundaries = record_starts(blob)
+    cuts = sorted(random.Random(20200206).sample(sorted(set(range(1, len(blob))) - boundaries), 300))
+    target = tmp_path / "cut.warc.gz"
+    silent = [cut for cut in cuts if not problems_after_cut(blob, cut, target)]
+    assert silent == []
+    # Read in segments on two cores, as a big file is: the same answer.
+    monkeypatch.setattr(segments, "SEGMENT_BYTES", 4_000)
+    monkeypatch.setattr(segments, "PARALLEL_MIN_BYTES", 0)
+    for cut in cuts[::60]:
+        target.write_bytes(blob[:cut])
+        assert read_archives([target], workers=2).problems, cut
+
+
+def audit_integrity(*paths) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "archiver.cli", "audit", "--integrity-only", *map(str, paths)],
+                          cwd=PROJECT, capture_output=True, text=True, timeout=120)
+
+
+def test_archiver_audit_names_the_file_and_offset(crawl, tmp_path):
+    small_warc, _ = crawl
+    blob = small_warc.read_bytes()
+    plain = gzip.decompress(blob)
+    starts = sorted(record_starts(plain) - {0, len(plain)})
+    inside_header = starts[1] + 20  # inside the second record's WARC header
+    files = {
+        "header.warc": plain[:inside_header],
+        "body.warc": plain[:-10],
+        "trailer.warc.gz": blob[:-3],  # the last gzip member's size field
+        "fragment.warc.gz": blob[:100],
+        "three.warc.gz": blob[:3],
+        "fragment.warc": plain[:100],
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    result = audit_integrity(*(tmp_path / name for name in files))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    for name in files:
+        assert f"{name}\n  " in result.stdout, (name, result.stdout)
+    assert f"header.warc\n  offset {starts[1]}: truncated or malformed WARC header" in result.stdout
+    # Each file alone: exit 1 and its name.
+    for name in ("trailer.warc.gz", "three.warc.gz"):
+        alone = audit_integrity(tmp_path / name)
+        assert alone.returncode == 1 and name in alone.stdout, alone.stdout
