@@ -218,6 +218,8 @@ def make_handler(site: Site):
                 return self._send(200, [("Content-Type", "text/plain")], b"too late")
             if path == "/reset":
                 return self._reset()
+            if path.startswith("/ring/"):
+                return self._send(200, [("Content-Type", "text/html; charset=utf-8")], ring_page(path))
             if path.startswith("/many/"):
                 # Many small, slightly slow pages: a crawl to kill half-way.
                 time.sleep(0.02)
@@ -258,6 +260,28 @@ def make_handler(site: Site):
             self.close_connection = True
 
     return Handler
+
+
+RING_SIZE = 50
+
+
+def ring_page(path: str) -> bytes:
+    """/ring/N: one of RING_SIZE articles, each linking the next two and a source of its own.
+
+    News articles link each other: seeds of all of them, in any order, make
+    every article both a seed and another article's link.
+    """
+    parts = path.strip("/").split("/")
+    if len(parts) == 3 and parts[2] == "source":
+        return page(f"Source document {parts[1]}", f"<p>{FILLER}</p>")
+    n = int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else 0
+    after, later = (n + 1) % RING_SIZE, (n + 2) % RING_SIZE
+    body = (f"<p>{FILLER} Story number {n} of the ring.</p>"
+            f"<p>{FILLER} As <a href='/ring/{after}'>story {after} reported</a>, and as "
+            f"<a href='/ring/{later}'>story {later} followed up</a>, the talks went on.</p>"
+            f"<p>{FILLER} The <a href='/ring/{n}/source'>source document {n}</a> says so.</p>"
+            f"<p>{FILLER}</p>")
+    return page(f"Ring story {n}", body)
 
 
 class QuietServer(ThreadingHTTPServer):

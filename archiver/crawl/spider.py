@@ -26,6 +26,7 @@ from archiver.crawl.resume import Journal, discard_scrapy_job_state, resume_stat
 from archiver.analysis.memento import lookup_request
 from archiver.analysis.links import body_links
 from archiver.seeds import group_articles, load_seeds
+from archiver.warc.index import url_key
 from archiver.warc.vocab import META_KEY, CrawlRole, FailureKind
 
 FETCHABLE_SCHEMES = ("http", "https")
@@ -64,6 +65,8 @@ class SeedsSpider(scrapy.Spider):
         self.seeds_arg = seeds
         self.probed: set[tuple[str, str]] = set()
         self.article_dates: dict[str | None, datetime.date | None] = {}
+        self.articles_by_key: dict[str, str] = {}  # url key -> the article's URL
+        self.least_depth: dict[str, int] = {}  # url key -> the least depth it was requested at
         self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
@@ -110,6 +113,10 @@ class SeedsSpider(scrapy.Spider):
             if not resumed:
                 self._send(archiver_signals.seed_loaded, document=document)
         articles = group_articles(documents)
+        self.article_dates = {a.url: a.published for a in articles}
+        # A URL that is an article is fetched as one, whichever request for
+        # it comes first: another article's link to it must not take its place.
+        self.articles_by_key = {url_key(a.url): a.url for a in articles if fetchable(a.url)}
         if resumed:
             self.logger.info("Resuming job: %d URLs archived already, %d scheduled and not archived",
                              len(resumed.done), len(resumed.pending))
@@ -123,18 +130,17 @@ class SeedsSpider(scrapy.Spider):
             "Loaded %d seeds from %s: %d articles, %d seeds skipped",
             len(documents), path, len(articles), len(problems),
         )
-        self.article_dates = {a.url: a.published for a in articles}
         stats.inc_value("archiver/articles_count", len(articles))
         if not resumed:
             self._send(archiver_signals.articles_loaded, articles=articles)
         for article in articles:
-            if fetchable(article.url) and (request := self._request(article.url, CrawlRole(0, article.url))):
-                yield request
-            else:
+            if not fetchable(article.url):
                 self.logger.warning(
                     "Article from %s has no URL to fetch; only its links are checked",
                     ", ".join(article.seeds),
                 )
+            elif request := self._request(article.url, CrawlRole(0, article.url)):
+                yield request
             if self.config.depth < 1:
                 continue
             for link in article.links:
@@ -142,8 +148,22 @@ class SeedsSpider(scrapy.Spider):
                     yield request
 
     def _request(self, url: str, role: CrawlRole) -> scrapy.Request | None:
+        """A request in its strongest role; None when a resumed job has it archived.
+
+        The dupefilter keeps the first request for a URL and drops the rest,
+        so the first must carry the strongest role the URL has: an article's
+        own (depth 0, its links followed), else the least depth it was
+        reached at (remembered for parse, for a request already queued).
+        """
         if self.resumed and self.resumed.is_done(url):
             return None
+        if not (role.probe or role.lookup_for):
+            key = url_key(url)
+            if key in self.articles_by_key:
+                role = CrawlRole(0, self.articles_by_key[key])
+            best = self.least_depth.get(key)
+            if best is None or role.depth < best:
+                self.least_depth[key] = role.depth
         return scrapy.Request(url, callback=self.parse, errback=self.failed,
                               meta={META_KEY: role}, dont_filter=role.probe)
 
@@ -179,11 +199,13 @@ class SeedsSpider(scrapy.Spider):
             probe = self._probe(response)
             if probe is not None:
                 yield probe
-        if role.depth >= self.config.depth or not isinstance(response, TextResponse):
+        asked = response.meta.get("redirect_urls", [response.url])[0]
+        depth = min(role.depth, self.least_depth.get(url_key(asked), role.depth))
+        if depth >= self.config.depth or not isinstance(response, TextResponse):
             return
         for link in await self._body_links(response.text, response.url):
             if fetchable(link.url):
-                request = self._request(link.url, CrawlRole(role.depth + 1, role.article))
+                request = self._request(link.url, CrawlRole(depth + 1, role.article))
                 if request is not None:
                     yield request
 
