@@ -113,7 +113,13 @@ class _Progress:
 def run_audit(paths: Sequence[str | Path], *, seeds: str | Path | None = None,
               output: Path, options: AnalysisOptions = AnalysisOptions(),
               progress: bool = False, fail_on: frozenset[str] | None = None,
-              history=None) -> AuditResult:
+              history=None, originals=None) -> AuditResult:
+    """Read, check and analyse the archives; write the report.
+
+    ``history(report) -> report`` adds the history's fields; ``originals(url,
+    digest)`` gives places where a revisit's original may be found besides
+    the files read (the history's capture locations).
+    """
     files, errors = warc_files(paths)
     errors = list(errors)
     extra_seeds = []
@@ -137,6 +143,7 @@ def run_audit(paths: Sequence[str | Path], *, seeds: str | Path | None = None,
         errors.extend(f"{p.filename}: {p.problem}" for p in index.problems if p.offset is None)
         errors.append("no WARC record could be read from any input")
         return AuditResult(None, None, (), tuple(errors), EXIT_UNREADABLE)
+    index.locate_original = originals
     report = analyse(index, extra_seeds, options)
     if history is not None:
         report = history(report)

@@ -303,13 +303,13 @@ def versions(url: str) -> list[int]:
 
 def test_migrations_are_idempotent_and_reopening_keeps_history(history_url: str) -> None:
     with History.open(history_url) as history:
-        assert history.version == SCHEMA_VERSION == 1
+        assert history.version == SCHEMA_VERSION == len(MIGRATIONS)
         history.apply(report([link(L_DIES, "gone")]), checked_at=day(0))
     with History.open(history_url) as history:
-        assert history.version == 1
+        assert history.version == SCHEMA_VERSION
         result = history.apply(report([link(L_DIES, "gone")]), checked_at=day(1))
     assert links_of(result)[L_DIES].consecutive_failures == 2
-    assert versions(history_url) == [1]
+    assert versions(history_url) == list(range(1, SCHEMA_VERSION + 1))  # each applied once
 
 
 def test_schema_matches_the_tables_the_queries_use(history: History, history_url: str) -> None:
@@ -355,7 +355,7 @@ def test_a_newer_schema_version_is_refused_by_name(history_url: str) -> None:
         conn.execute(sa.text("INSERT INTO schema_version (version, applied_at) VALUES (7, :at)"),
                      {"at": datetime.datetime(2030, 1, 1)})
     engine.dispose()
-    with pytest.raises(HistoryError, match=r"schema version 7, newer than version 1") as caught:
+    with pytest.raises(HistoryError, match=rf"schema version 7, newer than version {SCHEMA_VERSION}\b") as caught:
         History.open(history_url)
     assert isinstance(caught.value, ValueError) and "upgrade the archiver" in str(caught.value)
 
@@ -378,7 +378,7 @@ def test_concurrent_opens_migrate_once(history_url: str) -> None:
     for thread in threads:
         thread.join(timeout=120)
     assert not errors, errors
-    assert versions(history_url) == [1]
+    assert versions(history_url) == list(range(1, SCHEMA_VERSION + 1))  # each applied once
 
 
 # --- URLs and settings (SQLite and no server) ----------------------------------

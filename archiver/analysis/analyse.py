@@ -32,6 +32,7 @@ from archiver.analysis.model import (
     PageFacts,
     Report,
     TextComparison,
+    WarcLocation,
 )
 from archiver.analysis.pages import PageJob, PageResult, examine_all
 from archiver.analysis.memento import LookupRequest, parse_response
@@ -91,6 +92,7 @@ class _Analysis:
         self.resolutions: dict[str, Resolution] = {}
         self.pages: dict[tuple[str, int], PageResult] = {}
         self.probes: dict[tuple[str, str], list[str]] = {}
+        self.unresolved: dict[WarcLocation, str] = {}  # revisits whose payload is nowhere to be found
         self.lookups: dict[str, list[Capture]] = {}
         for capture in index.all_captures():
             if capture.probe:
@@ -110,6 +112,8 @@ class _Analysis:
             return None
         payload = self.index.payload_of(capture)
         if payload is None:
+            # Only a revisit has its payload elsewhere: say which, and where it was looked for.
+            self.unresolved.setdefault(capture.location, self.index.unresolved_revisit(capture))
             return None
         return PageJob(str(payload[0]), payload[1], capture.url, want_links)
 
@@ -119,7 +123,16 @@ class _Analysis:
 
     def page(self, resolution: Resolution) -> PageResult:
         job = self.job(resolution)
-        return self.pages.get((job.path, job.offset), PageResult()) if job else PageResult()
+        if job is not None:
+            return self.pages.get((job.path, job.offset), PageResult())
+        capture = resolution.capture
+        if capture is not None and capture.location in self.unresolved:
+            return PageResult(error=f"text unavailable: {self.unresolved[capture.location]}")
+        return PageResult()
+
+    def unresolved_problems(self) -> list[IntegrityProblem]:
+        return [IntegrityProblem(location.filename, location.offset, reason)
+                for location, reason in self.unresolved.items()]
 
     def probe_resolutions(self, url: str) -> list[Resolution]:
         return [self.resolve(p) for p in self.probes.get(directory_of(url), []) if url_key(p) != url_key(url)]
@@ -273,6 +286,6 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
     return Report(
         generated=generated or datetime.datetime.now(datetime.timezone.utc),
         network_reachable=work.reachable, archives=tuple(index.files),
-        articles=tuple(reports), integrity=tuple(index.problems + seed_problems),
+        articles=tuple(reports), integrity=tuple(index.problems + seed_problems + work.unresolved_problems()),
         date_grace_days=options.date_grace_days, notes=notes,
     )

@@ -30,7 +30,7 @@ from archiver.crawl import signals as archiver_signals
 from archiver.config import ArchiverConfig
 from archiver.crawl.failures import classify_failure
 from archiver.seeds.model import Article, SeedDocument, SeedProblem
-from archiver.warc import WRITE_FAILED, records
+from archiver.warc import OPEN_SUFFIX, WRITE_FAILED, records
 from archiver.warc.process import WarcWriterProcess, WriterSettings
 from archiver.warc.vocab import META_KEY, CrawlRole, article_uri, seed_uri
 
@@ -97,6 +97,7 @@ class WarcCaptureMiddleware:
             "operator": self.config.contact_url,
         }
         self._check_folder(self.config.warc_dir)
+        self.folder = str(self.config.warc_dir.resolve())  # where revisits may find their originals
         self._writer: WarcWriterProcess | None = None  # started when the spider opens
         self._stopping = False
         self.closed_files: list[Path] = []
@@ -188,7 +189,7 @@ class WarcCaptureMiddleware:
         )
         # Hashing the body only pays when a history can say it was seen before.
         digest = records.payload_digest(exchange.body) if self.history else None
-        earlier = self.history.find_capture(exchange.url, digest) if self.history else None
+        earlier = self._original(exchange.url, digest) if digest else None
         if earlier is not None:
             self._write(records.revisit_records, exchange, earlier.url, earlier.warc_date)
         else:
@@ -198,11 +199,26 @@ class WarcCaptureMiddleware:
             written.add_done_callback(lambda done: self._remember(done, exchange.url, digest, date))
         return response
 
+    def _original(self, url: str, digest: str):
+        """An earlier capture of this payload that a revisit may refer to, or None.
+
+        Only one in this crawl's WARC folder, whose file is still there (closed,
+        or still being written): a revisit whose original lies elsewhere cannot
+        be replayed or read from the folder, so the full response is archived.
+        """
+        earlier = self.history.find_capture(url, digest, self.folder)
+        if earlier is None:
+            return None
+        path = Path(self.folder) / earlier.filename
+        if path.exists() or path.with_name(path.name + OPEN_SUFFIX).exists():
+            return earlier
+        return None
+
     def _remember(self, written: Future, url: str, digest: str, date: str) -> None:
         """Once the response is on disk, the history knows where (for later revisits)."""
         if written.exception() is None:
             response = written.result()[1]
-            self.history.record_capture(url, digest, date, response.filename, response.offset)
+            self.history.record_capture(url, digest, date, response.filename, response.offset, self.folder)
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         self.request_failed(request, exception)

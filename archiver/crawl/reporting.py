@@ -51,6 +51,14 @@ class ReportWriter:
             return history.apply(report, checked_at=self.started, policy=self.policy,
                                  job=self.crawler.settings.get("ARCHIVER_JOB"))
 
+    def _originals(self, url: str, digest: str) -> list[tuple[Path, int]]:
+        """Where the history saw this payload archived: a revisit's original, in any folder."""
+        from archiver.history import History
+
+        with History.open(self.config.history_url) as history:
+            return [(Path(ref.folder) / ref.filename, ref.offset)
+                    for ref in history.capture_locations(url, digest) if ref.folder]
+
     def spider_opened(self) -> None:
         self.started = datetime.datetime.now(datetime.timezone.utc)
 
@@ -64,7 +72,8 @@ class ReportWriter:
             return
         result = run_audit(paths, output=self.config.report_dir,
                            options=AnalysisOptions(self.config.date_grace_days),
-                           history=self._apply_history if self.config.history_url else None)
+                           history=self._apply_history if self.config.history_url else None,
+                           originals=self._originals if self.config.history_url else None)
         stats = self.crawler.stats
         stats.set_value("archiver/report/findings_count", len(result.findings))
         report = result.report

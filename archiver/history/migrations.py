@@ -100,8 +100,41 @@ def _initial_schema(conn: Connection) -> None:
     md.create_all(conn, checkfirst=False)
 
 
+def _captures_per_folder(conn: Connection) -> None:
+    """Version 2: captures are kept per WARC folder; runs know their seed set.
+
+    SQLite cannot drop a unique constraint, so captures is rebuilt (the same
+    statements on PostgreSQL). Captures of version 1 keep an empty folder:
+    where their file lies is unknown, so no revisit refers to them.
+    """
+    md = MetaData()
+    Table(
+        "captures_v2", md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("url_hash", String(40), nullable=False),
+        Column("url", Text, nullable=False),
+        Column("payload_digest", String(128), nullable=False),
+        Column("warc_date", String(40), nullable=False),
+        Column("warc_filename", Text, nullable=False),
+        Column("warc_offset", BigInteger, nullable=False),
+        Column("recorded_at", UTCDateTime, nullable=False),
+        Column("warc_folder", Text, nullable=False),
+        UniqueConstraint("url_hash", "payload_digest", "warc_folder", name="uq_captures_url_digest_folder"),
+    )
+    md.create_all(conn, checkfirst=False)
+    conn.execute(text(
+        "INSERT INTO captures_v2 (url_hash, url, payload_digest, warc_date, warc_filename, warc_offset,"
+        " recorded_at, warc_folder) SELECT url_hash, url, payload_digest, warc_date, warc_filename,"
+        " warc_offset, recorded_at, '' FROM captures ORDER BY id"))
+    conn.execute(text("DROP TABLE captures"))
+    conn.execute(text("ALTER TABLE captures_v2 RENAME TO captures"))
+    conn.execute(text("ALTER TABLE runs ADD COLUMN seeds_key VARCHAR(64)"))
+    conn.execute(text("CREATE INDEX ix_runs_seeds_started ON runs (seeds_key, started)"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: runs, checks, articles, captures", _initial_schema),
+    Migration(2, "captures per WARC folder; runs.seeds_key", _captures_per_folder),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -130,6 +130,7 @@ class CaptureRef:
     warc_date: str  # the WARC-Date of that record, as written
     filename: str
     offset: int
+    folder: str = ""  # the resolved WARC folder; "" when recorded before schema 2
 
 
 def _warc_date(value: str | datetime.datetime) -> str:
@@ -336,22 +337,38 @@ class History:
 
     # --- captures, for revisit records ---------------------------------------
 
-    def find_capture(self, url: str, payload_digest: str) -> CaptureRef | None:
-        """The first recorded capture of ``url`` with this payload digest, if any."""
+    def find_capture(self, url: str, payload_digest: str, folder: str | None = None) -> CaptureRef | None:
+        """The first recorded capture of ``url`` with this payload digest (in ``folder``, if given)."""
+        query = (select(captures.c.url, captures.c.payload_digest, captures.c.warc_date,
+                        captures.c.warc_filename, captures.c.warc_offset, captures.c.warc_folder)
+                 .where(captures.c.url_hash == url_hash(url), captures.c.url == url,
+                        captures.c.payload_digest == payload_digest)
+                 .order_by(captures.c.id).limit(1))
+        if folder is not None:
+            query = query.where(captures.c.warc_folder == folder)
         with self._engine.begin() as conn:
-            row = conn.execute(
-                select(captures.c.url, captures.c.payload_digest, captures.c.warc_date,
-                       captures.c.warc_filename, captures.c.warc_offset)
-                .where(captures.c.url_hash == url_hash(url), captures.c.url == url,
-                       captures.c.payload_digest == payload_digest)
-            ).first()
+            row = conn.execute(query).first()
         if row is None:
             return None
-        return CaptureRef(row.url, row.payload_digest, row.warc_date, row.warc_filename, int(row.warc_offset))
+        return CaptureRef(row.url, row.payload_digest, row.warc_date, row.warc_filename, int(row.warc_offset),
+                          row.warc_folder)
+
+    def capture_locations(self, url: str, payload_digest: str) -> list[CaptureRef]:
+        """Every recorded capture of ``url`` with this payload digest, in any folder."""
+        with self._engine.begin() as conn:
+            rows = conn.execute(
+                select(captures.c.url, captures.c.payload_digest, captures.c.warc_date,
+                       captures.c.warc_filename, captures.c.warc_offset, captures.c.warc_folder)
+                .where(captures.c.url_hash == url_hash(url), captures.c.url == url,
+                       captures.c.payload_digest == payload_digest)
+                .order_by(captures.c.id)
+            ).all()
+        return [CaptureRef(r.url, r.payload_digest, r.warc_date, r.warc_filename, int(r.warc_offset),
+                           r.warc_folder) for r in rows]
 
     def record_capture(self, url: str, payload_digest: str, warc_date: str | datetime.datetime,
-                       filename: str, offset: int) -> None:
-        """Remember where a payload was archived; a capture already recorded for it is kept."""
+                       filename: str, offset: int, folder: str = "") -> None:
+        """Remember where a payload was archived; a capture already recorded for it in that folder is kept."""
         values = {
             "url_hash": url_hash(url),
             "url": url,
@@ -360,10 +377,11 @@ class History:
             "warc_filename": str(filename),
             "warc_offset": int(offset),
             "recorded_at": datetime.datetime.now(datetime.timezone.utc),
+            "warc_folder": folder,
         }
         make = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
         statement = make(captures).values(**values).on_conflict_do_nothing(
-            index_elements=[captures.c.url_hash, captures.c.payload_digest]
+            index_elements=[captures.c.url_hash, captures.c.payload_digest, captures.c.warc_folder]
         )
         with self._engine.begin() as conn:
             conn.execute(statement)

@@ -75,7 +75,10 @@ runs = Table(
     Column("network_reachable", Boolean, nullable=False),
     Column("job", Text),
     Column("host", Text),
+    # A digest of the run's seed set: "the same job" when ARCHIVER_JOB is not set (migration 2).
+    Column("seeds_key", String(64)),
     Index("ix_runs_job_started", "job", "started"),
+    Index("ix_runs_seeds_started", "seeds_key", "started"),
 )
 
 # One row per URL and run; none for a run whose network was unreachable.
@@ -105,7 +108,9 @@ articles = Table(
     Index("ix_articles_url_checked", "url_hash", "checked_at"),
 )
 
-# The first capture of each (URL, payload digest): what a revisit record refers to.
+# The first capture of each (URL, payload digest) in each WARC folder: what a
+# revisit record refers to. A revisit is written only for an original in the
+# crawl's own folder, so that the folder alone replays and reads (migration 2).
 captures = Table(
     "captures",
     metadata,
@@ -117,5 +122,6 @@ captures = Table(
     Column("warc_filename", Text, nullable=False),
     Column("warc_offset", BigInteger, nullable=False),
     Column("recorded_at", UTCDateTime, nullable=False),
-    UniqueConstraint("url_hash", "payload_digest", name="uq_captures_url_digest"),
+    Column("warc_folder", Text, nullable=False),  # resolved path; "" for captures of schema 1
+    UniqueConstraint("url_hash", "payload_digest", "warc_folder", name="uq_captures_url_digest_folder"),
 )

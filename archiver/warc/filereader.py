@@ -219,6 +219,7 @@ class _FileReader:
             payload_digest=rec.get_header("WARC-Payload-Digest"),
             probe=bool(rec.get_header(vocab.PROBE_HEADER)),
             revisit_of=rec.get_header("WARC-Refers-To-Target-URI") if record.rec_type == "revisit" else None,
+            revisit_date=rec.get_header("WARC-Refers-To-Date") if record.rec_type == "revisit" else None,
             lookup=(rec.get_header(vocab.LOOKUP_FOR_HEADER), rec.get_header(vocab.LOOKUP_KIND_HEADER) or "",
                     rec.get_header(vocab.LOOKUP_BEFORE_HEADER) or "") if rec.get_header(vocab.LOOKUP_FOR_HEADER) else None,
         ))

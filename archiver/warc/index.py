@@ -9,7 +9,7 @@ Bodies are not kept: a :class:`Capture` says where its record is, and
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +56,7 @@ class Capture:
     payload_digest: str | None = None
     probe: bool = False  # a soft-404 probe of ours
     revisit_of: str | None = None  # WARC-Refers-To-Target-URI of a revisit
+    revisit_date: str | None = None  # WARC-Refers-To-Date of a revisit
     lookup: tuple[str, str, str] | None = None  # (link, kind, before) of an archive lookup
 
     def header(self, name: str) -> str | None:
@@ -105,6 +106,9 @@ class ArchiveIndex:
     paths: dict[str, Path] = field(default_factory=dict)  # file name -> path
     unreadable: list[str] = field(default_factory=list)  # files that gave no record at all
     _cdxj: dict[tuple[str, str], tuple[Path, int]] | None = field(default=None, repr=False)
+    # Where else an original may be: (url, payload digest) -> candidate (file, offset)
+    # locations, e.g. the history's captures. Asked last, and only for revisits.
+    locate_original: Callable[[str, str], Iterable[tuple[Path, int]]] | None = field(default=None, repr=False)
 
     def add_capture(self, capture: Capture) -> None:
         self.captures.setdefault(url_key(capture.url), []).append(capture)
@@ -145,7 +149,24 @@ class ArchiveIndex:
         for candidate in self.captures.get(url_key(capture.revisit_of), []):
             if candidate.revisit_of is None and candidate.payload_digest == capture.payload_digest:
                 return self.path_of(candidate.location), candidate.location.offset
-        return self._indexed_original(capture)
+        return self._indexed_original(capture) or self._located_original(capture)
+
+    def _located_original(self, capture: Capture) -> tuple[Path, int] | None:
+        if self.locate_original is None or not capture.payload_digest:
+            return None
+        for path, offset in self.locate_original(capture.revisit_of or "", capture.payload_digest):
+            if path.is_file():
+                return path, offset
+        return None
+
+    def unresolved_revisit(self, capture: Capture) -> str:
+        """Why a revisit's payload cannot be found: what it refers to and where it was looked for."""
+        looked = "the files read and the .cdxj indexes beside them"
+        if self.locate_original is not None:
+            looked += ", and the history's capture locations"
+        return (f"revisit of {capture.url} refers to {capture.revisit_of} captured "
+                f"{capture.revisit_date or 'at an unknown date'} (payload {capture.payload_digest}), "
+                f"which is not in {looked}")
 
     def _indexed_original(self, capture: Capture) -> tuple[Path, int] | None:
         # An earlier job's file, found through the CDXJ index written beside it.
