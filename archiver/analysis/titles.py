@@ -21,8 +21,8 @@ hold the anchor's words, the URL most likely shows something else now.
   title. A site name a title carries ("… | The Moscow Times") only adds words
   and so never lowers the share; a page whose <title> is "Home | Site" but
   whose h1 is the anchor's headline scores on its h1.
-- A mismatch: below MATCH_SHARE (half: headlines get edited, and a share
-  of the anchor's words is what the old rule used).
+- A mismatch: below MATCH_SHARE. Half, not all: headlines get edited after
+  they are linked to, and an anchor may paraphrase the headline.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ MIN_WORDS = 2
 MIN_CJK_PAIRS = 3
 
 # Kana, CJK ideographs (and their extensions), halfwidth katakana, Hangul syllables.
-_CJK = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\uac00-\ud7af\U00020000-\U0003134f"
+_CJK = ("\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+        "\uac00-\ud7af\U00020000-\U0003134f")
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _WORD = re.compile(f"[^\\W_{_CJK}]+")
 _TOKEN = re.compile(f"[^\\W_{_CJK}]+|[{_CJK}]+")
