@@ -21,7 +21,6 @@ from archiver.analysis.health import (
     directory_of,
     redirect_soft_404,
     resolve,
-    title_mismatch,
     verdict_for,
 )
 from archiver.analysis.model import (
@@ -35,6 +34,7 @@ from archiver.analysis.model import (
     WarcLocation,
 )
 from archiver.analysis.pages import PageJob, PageResult, examine_all
+from archiver.analysis.titles import title_mismatch
 from archiver.analysis.memento import LookupRequest, parse_response
 from archiver.seeds import Article, SeedDocument, SeedError, group_articles, parse_seed
 from archiver.seeds.dates import date_from_url
@@ -186,6 +186,7 @@ class _Analysis:
         date, date_source = link_date(url_date, facts.published, facts.published_source)
         mismatch = bool(date and article_date and is_after(date, article_date, self.options.date_grace_days))
         title = facts.title
+        titles = facts.titles or (title,)
         warc = resolution.first
         return LinkReport(
             url=url, anchor_text=anchor_text, found_in=found_in, status=status,
@@ -194,7 +195,8 @@ class _Analysis:
             date=date, date_source=date_source, url_date=url_date,
             page_date=facts.published, page_date_source=facts.published_source,
             date_mismatch=mismatch, title=title,
-            title_mismatch=title_mismatch(anchor_text, title) if status in ("ok", "redirected") else None,
+            title_mismatch=(title_mismatch(anchor_text, titles, facts.sitename)
+                            if status in ("ok", "redirected") else None),
             warc=warc, detail=detail or self.page(resolution).error,
             archived_copy=self.archived_copy(url) if status not in ("ok", "redirected") else None,
         )

@@ -187,6 +187,45 @@ def _metadata(tree: HtmlElement) -> Document:
     return metadata
 
 
+# --- the titles a page shows ------------------------------------------------
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_NOT_SHOWN = {"head", "template", "noscript", "script", "style"}
+
+
+def _hidden(element: HtmlElement) -> bool:
+    return (element.tag in _NOT_SHOWN or element.get("hidden") is not None
+            or element.get("aria-hidden", "").lower() == "true"
+            or bool(_HIDDEN_STYLE.search(element.get("style", ""))))
+
+
+def _visible_h1(tree: HtmlElement) -> str | None:
+    """The first <h1> a reader sees: a page's headline, whatever its <title> says."""
+    for h1 in tree.iter("h1"):
+        if not any(map(_hidden, (h1, *h1.iterancestors()))):
+            text = _clean(h1.text_content())
+            if text:
+                return text
+    return None
+
+
+def _titles(tree: HtmlElement, title: str | None) -> tuple[str, ...]:
+    """Every title of the page: the chosen one, <title>, og:title, the visible h1.
+
+    Sites word them differently ("Home | Site" beside the headline), and a
+    link's anchor may quote any of them.
+    """
+    title_element = tree.find(".//head//title")
+    og_titles = tree.xpath("//meta[@property='og:title' or @name='og:title']/@content")
+    found = (
+        title,
+        title_element.text_content() if title_element is not None else None,
+        next((t for t in og_titles if t.strip()), None),
+        _visible_h1(tree),
+    )
+    return tuple(dict.fromkeys(t for t in map(_clean, found) if t))
+
+
 def _clean(value: object) -> str | None:
     text = " ".join(value.split()) if isinstance(value, str) else ""
     return text or None
@@ -220,6 +259,7 @@ def page_facts_and_links(html: str, url: str | None) -> tuple[PageFacts, list[Bo
     except Exception as error:  # noqa: BLE001
         logger.debug("metadata extraction failed for %s: %r", url, error)
         metadata = Document()
+    titles = _titles(tree, _clean(metadata.title))
     try:
         # No url: links are resolved by refs_of. output_format="txt": the text
         # is rendered below, once, without the links trafilatura would inline.
@@ -232,7 +272,7 @@ def page_facts_and_links(html: str, url: str | None) -> tuple[PageFacts, list[Bo
     if document is None:
         return PageFacts(title=_clean(metadata.title), author=_clean(metadata.author),
                          sitename=_clean(metadata.sitename), published=published,
-                         published_source=source), []
+                         published_source=source, titles=titles), []
 
     links: list[BodyLink] = []
     text = ""
@@ -248,6 +288,7 @@ def page_facts_and_links(html: str, url: str | None) -> tuple[PageFacts, list[Bo
         published=published,
         published_source=source,
         text="\n\n".join(p for p in paragraphs if p),
+        titles=titles,
     ), links
 
 

@@ -139,21 +139,3 @@ def directory_of(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     path = parts.path or "/"
     return parts.netloc.lower(), path.rsplit("/", 1)[0] + "/"
-
-
-def anchor_tokens(text: str | None) -> set[str]:
-    return set(re.findall(r"\w+", (text or "").lower()))
-
-
-def title_mismatch(anchor_text: str | None, title: str | None) -> bool | None:
-    """Does the target's title still fit the words that linked to it?
-
-    Judged only for anchors of three words or more: "here" or "report"
-    says nothing about a page. Half of the anchor's words must be in the
-    title (sites append their name to titles, and headlines get edited).
-    """
-    anchor = anchor_tokens(anchor_text)
-    page = anchor_tokens(title)
-    if len(anchor) < 3 or not page:
-        return None
-    return len(anchor & page) / len(anchor) < 0.5

@@ -48,6 +48,8 @@ class PageFacts:
     # where the date came from: "json-ld", "meta", "time", "text", "url" …
     published_source: str | None = None
     text: str = ""
+    # Every title the page gives (<title>, og:title, the visible h1 …), ``title`` first.
+    titles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
