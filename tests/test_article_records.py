@@ -225,6 +225,8 @@ def test_records_written_before_the_format_field_read_as_format_1():
     data = to_json(recorded(grouped({"bridge.md": BRIDGE_MD})[0]))
     del data["format"]
     assert from_record(from_json(data)) == grouped({"bridge.md": BRIDGE_MD})[0]
+    with pytest.raises(ArticleFormatError, match="format True"):
+        from_json({**data, "format": True})
     with pytest.raises(ArticleFormatError, match="not a JSON object"):
         from_json([data])
     with pytest.raises(ArticleFormatError, match='"seeds" is not a list of strings'):

@@ -69,7 +69,7 @@ def from_json(data: object) -> RecordedArticle:
     if not isinstance(data, dict):
         raise ArticleFormatError("not a JSON object")
     version = data.get(FORMAT_KEY, FORMAT)
-    if version != FORMAT:
+    if type(version) is not int or version != FORMAT:  # JSON's true is not format 1
         raise ArticleFormatError(f"format {version!r}, and this archiver reads format {FORMAT} "
                                  "(a newer news-archiver wrote it?)")
     published = _optional_str(data, "published")
