@@ -91,8 +91,8 @@ def choose_articles(records: Sequence[ArticleRecord],
     return articles, (_uncovered_note(sorted(uncovered)),)
 
 
-NO_RECORDS = ("This archive has no article records (another tool's, or its crawl stopped before "
-              "writing them): its seeds were grouped into articles by this version of the archiver.")
+NO_RECORDS = ("The archive has no article records (another tool's, or its crawl stopped before "
+              "writing them): the seeds were grouped into articles by this version of the archiver.")
 NAMES_IN_NOTE = 5
 
 
