@@ -128,3 +128,8 @@ def test_script_title_is_escaped_in_html(report):
     html = (report[1] / "report.html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)" not in html
+
+
+def test_the_articles_are_those_the_crawl_recorded(report):
+    # The crawl wrote an article record: nothing was re-grouped from the seeds.
+    assert not any("grouped into articles" in note for note in report[0]["notes"])

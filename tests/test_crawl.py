@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import subprocess
 import sys
 from collections import Counter
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from archiver.warc.articles import from_json
 from tests.conftest import run_crawl
 from tests.site import ARTICLE_LINKS, ARTICLE_PATH
 from tests.warc_checks import raw_payload, read_records, stored_length_problems, warcio_check
@@ -164,6 +166,9 @@ def test_seeds_and_articles_are_in_the_archive(site, records):
     assert b"Original url:" in seed["payload"]
     [article] = [r for r in records if (r["uri"] or "").startswith("urn:archiver:article:")]
     assert article["uri"] == "urn:archiver:article:" + site.url(ARTICLE_PATH)
+    # Written in the format the analysis reads back.
+    recorded = from_json(json.loads(article["payload"]))
+    assert (recorded.url, recorded.seeds) == (site.url(ARTICLE_PATH), ("big-story.md",))
 
 
 def test_no_url_is_fetched_twice_except_retries(site, crawl):

@@ -2,7 +2,8 @@
 
 The report written at the end of a crawl and the one of ``scrapy audit``
 both come from :func:`analyse`. Seeds are read back from the archive's
-resource records, so the archive alone is enough.
+resource records and articles from its article records
+(:mod:`archiver.analysis.articles`), so the archive alone is enough.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from archiver.warc.index import ArchiveIndex, Capture, url_key
 from archiver.warc.reader import read_body
+from archiver.analysis.articles import choose_articles
 from archiver.analysis.compare import compare_texts, similarity, text_verdict
 from archiver.analysis.dates import date_findings_for_page, link_date, is_after
 from archiver.analysis.health import (
@@ -36,7 +38,7 @@ from archiver.analysis.model import (
 from archiver.analysis.pages import PageJob, PageResult, examine_all
 from archiver.analysis.titles import title_mismatch
 from archiver.analysis.memento import LookupRequest, parse_response
-from archiver.seeds import Article, SeedDocument, SeedError, group_articles, parse_seed
+from archiver.seeds import Article, SeedDocument, SeedError, parse_seed
 from archiver.seeds.dates import date_from_url
 
 LIVE = "live"
@@ -241,7 +243,8 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
     docs, seed_problems = seeds_from_archive(index)
     names = {d.name for d in docs}
     docs += [d for d in extra_seeds if d.name not in names]
-    articles = group_articles(docs) or articles_from_pages(index)
+    articles, article_notes = choose_articles(index.articles, docs)
+    articles = articles or articles_from_pages(index)
     work = _Analysis(index, options)
     by_name = {d.name: d for d in docs}
 
@@ -282,9 +285,9 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
             comparisons=tuple(comparisons), date_findings=tuple(findings), links=tuple(links),
             live_text_fingerprint=fingerprint,
         ))
-    notes = () if work.reachable else (
+    notes = article_notes + (() if work.reachable else (
         "The network looked unreachable when this archive was written: every host failed "
-        "to resolve and none answered, so no link is called dead.",)
+        "to resolve and none answered, so no link is called dead.",))
     return Report(
         generated=generated or datetime.datetime.now(datetime.timezone.utc),
         network_reachable=work.reachable, archives=tuple(index.files),

@@ -26,11 +26,13 @@ from scrapy.http import Headers, Response
 from scrapy.utils.defer import deferred_from_coro
 
 from archiver import __version__
+from archiver.analysis.articles import recorded
 from archiver.crawl import signals as archiver_signals
 from archiver.config import ArchiverConfig
 from archiver.crawl.failures import classify_failure
 from archiver.seeds.model import Article, SeedDocument, SeedProblem
 from archiver.warc import OPEN_SUFFIX, WRITE_FAILED, records
+from archiver.warc.articles import to_json
 from archiver.warc.process import WarcWriterProcess, WriterSettings
 from archiver.warc.vocab import META_KEY, CrawlRole, article_uri, seed_uri
 
@@ -52,25 +54,6 @@ def _now() -> datetime.datetime:
 def _header_pairs(headers: Headers) -> list[tuple[bytes, bytes]]:
     # getlist, not headers[k]: a repeated header (Set-Cookie) is kept whole.
     return [(name, value) for name in headers for value in headers.getlist(name)]
-
-
-def article_data(article: Article) -> dict:
-    return {
-        "url": article.url,
-        "title": article.title,
-        "published": article.published.isoformat() if article.published else None,
-        "published_source": article.published_source,
-        "seeds": list(article.seeds),
-        "links": [
-            {
-                "url": link.url,
-                "anchor_text": link.anchor_text,
-                "related": link.related,
-                "found_in": list(link.found_in),
-            }
-            for link in article.links
-        ],
-    }
 
 
 class WarcCaptureMiddleware:
@@ -256,7 +239,8 @@ class WarcCaptureMiddleware:
         # its time; one for all of a million would be one huge pickle.
         moment = _now()
         for start in range(0, len(articles), ARTICLES_PER_BATCH):
-            batch = [(article_uri(a.url, a.seeds), article_data(a)) for a in articles[start:start + ARTICLES_PER_BATCH]]
+            batch = [(article_uri(a.url, a.seeds), to_json(recorded(a)))
+                     for a in articles[start:start + ARTICLES_PER_BATCH]]
             self._write(records.json_metadata_records, batch, moment)
 
     def spider_opened(self) -> None:

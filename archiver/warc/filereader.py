@@ -22,6 +22,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 
 from archiver.warc import vocab
+from archiver.warc.articles import ArticleFormatError, from_json
 from archiver.warc.index import (
     ArchiveIndex, ArticleRecord, Capture, FetchFailure, IntegrityProblem, SeedRecord, WarcLocation,
 )
@@ -232,7 +233,7 @@ class _FileReader:
         if rec_type != "metadata":
             return
         if uri.startswith(vocab.ARTICLE_URN):
-            self._article(uri, payload, location)
+            self._article(uri, payload, location, date)
             return
         if uri.startswith("urn:"):
             return
@@ -245,8 +246,8 @@ class _FileReader:
                 attempt=int(attempt) if attempt.isdigit() else 1, location=location, date=date,
             ))
 
-    def _article(self, uri: str, payload: bytes, location: WarcLocation) -> None:
-        """Our article records hold one article (JSON object) or, batched, a list of them."""
+    def _article(self, uri: str, payload: bytes, location: WarcLocation, date: str) -> None:
+        """One article (a JSON object, see archiver.warc.articles) per record."""
         try:
             data = json.loads(payload)
         except ValueError as error:
@@ -255,7 +256,16 @@ class _FileReader:
         if not isinstance(data, dict):
             self.problem(location.offset, f"article record {uri} is not a JSON object")
             return
-        self.index.articles.append(ArticleRecord(uri, data, location))
+        try:
+            article = from_json(data)
+        except ArticleFormatError as error:
+            self.problem(location.offset, f"article record {uri} cannot be read: {error}")
+            return
+        if uri != vocab.article_uri(article.url, article.seeds):
+            self.problem(location.offset, f"article record {uri} holds another article "
+                                          f"({vocab.article_uri(article.url, article.seeds)}): not read")
+            return
+        self.index.articles.append(ArticleRecord(uri, article, location, date))
 
 
 # WARC/1.1 section 5: the named fields every record must have.

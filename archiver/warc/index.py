@@ -15,6 +15,8 @@ from pathlib import Path
 
 from w3lib.url import canonicalize_url
 
+from archiver.warc.articles import RecordedArticle
+
 
 @functools.lru_cache(maxsize=1 << 16)
 def url_key(url: str) -> str:
@@ -91,8 +93,9 @@ class ArticleRecord:
     """An article as the crawl saw it (``urn:archiver:article:`` JSON metadata)."""
 
     uri: str
-    data: dict
+    article: RecordedArticle
     location: WarcLocation
+    date: str = ""  # WARC-Date: of several crawls' records of one article, the latest is kept
 
 
 @dataclass

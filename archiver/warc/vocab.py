@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote
 
 # Records whose target is not a URL of the web but one of ours.
 SEED_URN = "urn:archiver:seed:"  # resource: a seed file; metadata: why it was skipped
-ARTICLE_URN = "urn:archiver:article:"  # metadata (JSON): an article as the crawl saw it
+ARTICLE_URN = "urn:archiver:article:"  # metadata (JSON, archiver.warc.articles): an article as the crawl saw it
 
 # Our WARC headers on records of URLs no seed links to.
 PROBE_HEADER = "WARC-Archiver-Probe"  # value: PROBE_SOFT_404
