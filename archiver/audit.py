@@ -15,8 +15,8 @@ from pathlib import Path
 
 from archiver.analysis.analyse import AnalysisOptions, analyse
 from archiver.warc.reader import read_archives, warc_files
-from archiver.analysis.model import Report
-from archiver.findings import EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE, FINDING_KINDS
+from archiver.analysis.model import Report, TextVerdict, Verdict
+from archiver.findings import EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE, FINDING_KINDS, FindingKind
 from archiver.report import write_report
 from archiver.seeds import load_seeds
 
@@ -36,44 +36,44 @@ class AuditResult:
 
 
 
-def classified_findings(report: Report) -> list[tuple[str, str]]:
+def classified_findings(report: Report) -> list[tuple[FindingKind, str]]:
     """(kind, line) for every finding; each line names a URL or a file."""
-    out = [("integrity", f"integrity: {p.filename}" + (f" at offset {p.offset}" if p.offset is not None else "")
+    out = [(FindingKind.INTEGRITY, f"integrity: {p.filename}" + (f" at offset {p.offset}" if p.offset is not None else "")
             + f": {p.problem}") for p in report.integrity]
     for article in report.articles:
         name = article.url or ", ".join(article.seeds)
-        if article.text_verdict not in (None, "unchanged"):
-            out.append(("drift", f"text {article.text_verdict} ({article.text_similarity:.2f}): {name}"))
+        if article.text_verdict not in (None, TextVerdict.UNCHANGED):
+            out.append((FindingKind.DRIFT, f"text {article.text_verdict} ({article.text_similarity:.2f}): {name}"))
         links = ([article.original] if article.original else []) + list(article.links)
         for link in links:
-            if link.verdict == "dead":
-                out.append(("dead", f"dead ({link.status}): {link.url}"))
+            if link.verdict == Verdict.DEAD:
+                out.append((FindingKind.DEAD, f"dead ({link.status}): {link.url}"))
             if link.date_mismatch:
-                out.append(("date_mismatch", f"date mismatch ({link.date} after {article.published}): {link.url}"))
+                out.append((FindingKind.DATE_MISMATCH, f"date mismatch ({link.date} after {article.published}): {link.url}"))
             if link.title_mismatch:
-                out.append(("title_mismatch", f"title mismatch ({link.title!r} for {link.anchor_text!r}): {link.url}"))
+                out.append((FindingKind.TITLE_MISMATCH, f"title mismatch ({link.title!r} for {link.anchor_text!r}): {link.url}"))
     changes = report.changes
     if changes is not None:
-        out += [("new", f"newly dead: {url}") for url in changes.newly_dead]
-        out += [("new", f"new date mismatch: {url}") for url in changes.new_date_mismatches]
-        out += [("new", f"text changed since the last capture: {url}") for url in changes.text_changed]
+        out += [(FindingKind.NEW, f"newly dead: {url}") for url in changes.newly_dead]
+        out += [(FindingKind.NEW, f"new date mismatch: {url}") for url in changes.new_date_mismatches]
+        out += [(FindingKind.NEW, f"text changed since the last capture: {url}") for url in changes.text_changed]
     return out
 
 
-def uncertain_links(report: Report) -> list[tuple[str, str]]:
+def uncertain_links(report: Report) -> list[tuple[FindingKind, str]]:
     # Not a finding by default (one run cannot tell), but --fail-on may ask for it.
-    return [("uncertain", f"uncertain ({link.status}): {link.url}")
+    return [(FindingKind.UNCERTAIN, f"uncertain ({link.status}): {link.url}")
             for article in report.articles
             for link in ([article.original] if article.original else []) + list(article.links)
-            if link.verdict == "uncertain"]
+            if link.verdict == Verdict.UNCERTAIN]
 
 
 def findings(report: Report) -> list[str]:
     """What makes an audit exit with 1 unless --fail-on says otherwise."""
-    return [line for kind, line in classified_findings(report) if kind != "new"]
+    return [line for kind, line in classified_findings(report) if kind != FindingKind.NEW]
 
 
-def parse_fail_on(value: str | None) -> frozenset[str] | None:
+def parse_fail_on(value: str | None) -> frozenset[FindingKind] | None:
     """``dead,date_mismatch,new`` -> the kinds; None when not given."""
     if value is None:
         return None
@@ -82,10 +82,10 @@ def parse_fail_on(value: str | None) -> frozenset[str] | None:
     if unknown or not kinds:
         raise ValueError(f"--fail-on takes a comma-separated list of {', '.join(FINDING_KINDS)} or any; "
                          f"got {value!r}")
-    return frozenset(FINDING_KINDS) if "any" in kinds else kinds
+    return frozenset(FINDING_KINDS) if "any" in kinds else frozenset(map(FindingKind, kinds))
 
 
-def failing(report: Report, fail_on: frozenset[str]) -> list[str]:
+def failing(report: Report, fail_on: frozenset[FindingKind]) -> list[str]:
     """The findings of the kinds asked for."""
     every = classified_findings(report) + uncertain_links(report)
     return [line for kind, line in every if kind in fail_on]
@@ -112,7 +112,7 @@ class _Progress:
 
 def run_audit(paths: Sequence[str | Path], *, seeds: str | Path | None = None,
               output: Path, options: AnalysisOptions = AnalysisOptions(),
-              progress: bool = False, fail_on: frozenset[str] | None = None,
+              progress: bool = False, fail_on: frozenset[FindingKind] | None = None,
               history=None, originals=None) -> AuditResult:
     """Read, check and analyse the archives; write the report.
 

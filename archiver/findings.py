@@ -3,6 +3,21 @@
 A module of constants only, so the light integrity pass imports nothing heavy.
 """
 
+from enum import StrEnum
+
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
-FINDING_KINDS = ("integrity", "dead", "uncertain", "date_mismatch", "title_mismatch", "drift", "new")
+
+class FindingKind(StrEnum):
+    """What ``--fail-on`` names (README, "--fail-on: findings as an exit status")."""
+
+    INTEGRITY = "integrity"
+    DEAD = "dead"
+    UNCERTAIN = "uncertain"
+    DATE_MISMATCH = "date_mismatch"
+    TITLE_MISMATCH = "title_mismatch"
+    DRIFT = "drift"  # a seed copy not unchanged
+    NEW = "new"  # newly dead, new date mismatches, text changed since the last run
+
+
+FINDING_KINDS = tuple(FindingKind)

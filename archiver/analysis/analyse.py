@@ -14,11 +14,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from archiver.warc.index import ArchiveIndex, Capture, url_key
+from archiver.warc.vocab import FailureKind
 from archiver.warc.reader import read_body
 from archiver.analysis.articles import choose_articles
 from archiver.analysis.compare import compare_texts, similarity, text_verdict
 from archiver.analysis.dates import date_findings_for_page, link_date, is_after
 from archiver.analysis.health import (
+    ALIVE,
     Resolution,
     directory_of,
     redirect_soft_404,
@@ -28,12 +30,15 @@ from archiver.analysis.health import (
 from archiver.analysis.model import (
     ArchivedCopy,
     ArticleReport,
+    DateSource,
     IntegrityProblem,
     LinkReport,
+    LinkStatus,
     PageFacts,
     Report,
     TextComparison,
     WarcLocation,
+    page_date_source,
 )
 from archiver.analysis.pages import PageJob, PageResult, examine_all
 from archiver.analysis.titles import title_mismatch
@@ -70,7 +75,7 @@ def network_reachable(index: ArchiveIndex) -> bool:
     """False when nothing answered and names failed to resolve: the run was offline."""
     if next(iter(index.all_captures()), None) is not None:
         return True
-    return not any(f.kind == "dns_error" for fs in index.failures.values() for f in fs)
+    return not any(f.kind == FailureKind.DNS_ERROR for fs in index.failures.values() for f in fs)
 
 
 def _is_page(capture: Capture) -> bool:
@@ -140,14 +145,14 @@ class _Analysis:
         return [self.resolve(p) for p in self.probes.get(directory_of(url), []) if url_key(p) != url_key(url)]
 
     def soft_404(self, url: str, resolution: Resolution) -> str | None:
-        if resolution.status not in ("ok", "redirected"):
+        if resolution.status not in ALIVE:
             return None
         evidence = redirect_soft_404(url, resolution)
         if evidence:
             return evidence
         facts = self.page(resolution).facts
         for probe in self.probe_resolutions(url):
-            if probe.status not in ("ok", "redirected"):
+            if probe.status not in ALIVE:
                 continue
             if probe.final_url and resolution.final_url and \
                     url_key(probe.final_url) == url_key(resolution.final_url):
@@ -182,7 +187,7 @@ class _Analysis:
         status, detail = resolution.status, resolution.detail
         evidence = self.soft_404(url, resolution)
         if evidence:
-            status, detail = "soft_404", evidence
+            status, detail = LinkStatus.SOFT_404, evidence
         facts = self.page(resolution).facts or PageFacts()
         url_date = date_from_url(url)
         date, date_source = link_date(url_date, facts.published, facts.published_source)
@@ -197,10 +202,9 @@ class _Analysis:
             date=date, date_source=date_source, url_date=url_date,
             page_date=facts.published, page_date_source=facts.published_source,
             date_mismatch=mismatch, title=title,
-            title_mismatch=(title_mismatch(anchor_text, titles, facts.sitename)
-                            if status in ("ok", "redirected") else None),
+            title_mismatch=title_mismatch(anchor_text, titles, facts.sitename) if status in ALIVE else None,
             warc=warc, detail=detail or self.page(resolution).error,
-            archived_copy=self.archived_copy(url) if status not in ("ok", "redirected") else None,
+            archived_copy=self.archived_copy(url) if status not in ALIVE else None,
         )
 
 
@@ -263,9 +267,9 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
         live = work.page(original_res).facts if original_res else None
         published, source = article.published, article.published_source
         if published is None and live and live.published:
-            published, source = live.published, f"page:{live.published_source}"
+            published, source = live.published, page_date_source(live.published_source)
         if published is None and date_from_url(article.url):
-            published, source = date_from_url(article.url), "url"
+            published, source = date_from_url(article.url), DateSource.URL
         original = (work.link_report(article.url, article.title, article.seeds, None)
                     if article.url else None)
         links = [work.link_report(u, a, f, published) for u, a, f in link_lists[i]]

@@ -44,7 +44,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from .model import TextComparison
+from .model import TextComparison, TextVerdict
 
 SHINGLE_SIZE = 4
 
@@ -211,15 +211,15 @@ def similarity(seed_text: str, other_text: str) -> float:
     return _containment(seed.tokens, other)
 
 
-def text_verdict(similarity: float) -> str:
-    """One of TEXT_VERDICTS for a similarity; thresholds in the module doc."""
+def text_verdict(similarity: float) -> TextVerdict:
+    """The verdict for a similarity; thresholds in the module doc."""
     if similarity >= UNCHANGED:
-        return "unchanged"
+        return TextVerdict.UNCHANGED
     if similarity >= EDITED:
-        return "edited"
+        return TextVerdict.EDITED
     if similarity >= REWRITTEN:
-        return "rewritten"
-    return "different_page"
+        return TextVerdict.REWRITTEN
+    return TextVerdict.DIFFERENT_PAGE
 
 
 def compare_texts(seed_name: str, seed_text: str, other_name: str, other_text: str) -> TextComparison:

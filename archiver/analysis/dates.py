@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import datetime
 
-from archiver.analysis.model import PageFacts
+from archiver.analysis.model import DateSource, PageFacts
 from archiver.seeds.dates import date_from_url
 
 
 def link_date(url_date: datetime.date | None, page_date: datetime.date | None,
-              page_source: str | None) -> tuple[datetime.date | None, str | None]:
+              page_source: str | None) -> tuple[datetime.date | None, DateSource | None]:
     # A "page date" that htmldate read off the URL is the URL's date.
-    if page_date is not None and page_source != "url":
-        return page_date, "page"
+    if page_date is not None and page_source != DateSource.URL:
+        return page_date, DateSource.PAGE
     if url_date is not None:
-        return url_date, "url"
+        return url_date, DateSource.URL
     return None, None
 
 
@@ -43,6 +43,6 @@ def date_findings_for_page(url: str | None, claimed: datetime.date | None, claim
         findings.append(f"the seed dates {url or 'the article'} {claimed} ({claimed_source}); "
                         f"the live page says {page_date} ({source})")
     url_date = date_from_url(url)
-    if url_date and page_date and source != "url" and _apart(url_date, page_date, grace_days):
+    if url_date and page_date and source != DateSource.URL and _apart(url_date, page_date, grace_days):
         findings.append(f"{url}: its URL says {url_date}, its page metadata {page_date} ({source})")
     return findings

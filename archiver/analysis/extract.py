@@ -32,7 +32,7 @@ from trafilatura.settings import Document
 from trafilatura.xml import xmltotxt
 
 from archiver.analysis.links import BodyLink, refs_of
-from archiver.analysis.model import PageFacts
+from archiver.analysis.model import DateSource, PageFacts
 from archiver.warc.decode import decode_body
 
 logger = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def _page_urls(tree: HtmlElement, url: str | None) -> Iterator[str]:
     yield from tree.xpath("//meta[@property='og:url' or @name='og:url']/@content")
 
 
-def _date_source(tree: HtmlElement, page_urls: list[str], found: str) -> str:
+def _date_source(tree: HtmlElement, page_urls: list[str], found: str) -> DateSource:
     """Name the markup holding the date htmldate chose, strongest first."""
     options = Extractor(True, get_max_date(None), get_min_date(None), True, DATE_FORMAT)
 
@@ -107,17 +107,17 @@ def _date_source(tree: HtmlElement, page_urls: list[str], found: str) -> str:
         )
 
     if holds(_json_ld_values(tree)):
-        return "json-ld"
+        return DateSource.JSON_LD
     if holds(_meta_values(tree)):
-        return "meta"
+        return DateSource.META
     if holds(_time_values(tree)):
-        return "time"
+        return DateSource.TIME
     if any(extract_url_date(u, options) == found for u in page_urls):
-        return "url"
+        return DateSource.URL
     if found.endswith("-01-01") and found[:4] in _COPYRIGHT_YEAR.findall(tree.text_content()):
-        return "copyright"
+        return DateSource.COPYRIGHT
     # Not in any date markup: htmldate read it from the visible text (a byline).
-    return "text"
+    return DateSource.TEXT
 
 
 def _drop_url_hints(tree: HtmlElement) -> None:
@@ -128,7 +128,7 @@ def _drop_url_hints(tree: HtmlElement) -> None:
         element.drop_tree()
 
 
-def _published(tree: HtmlElement, url: str | None) -> tuple[datetime.date | None, str | None]:
+def _published(tree: HtmlElement, url: str | None) -> tuple[datetime.date | None, DateSource | None]:
     """The page's publication date and where it came from.
 
     The page's own markup (JSON-LD, meta, <time>) says what the URL serves
@@ -143,14 +143,14 @@ def _published(tree: HtmlElement, url: str | None) -> tuple[datetime.date | None
             tree, url=None, original_date=True, extensive_search=True, outputformat=DATE_FORMAT,
         )
         source = _date_source(tree, page_urls[1:] if url else page_urls, found) if found is not None else None
-        if found is not None and source in ("json-ld", "meta", "time"):
+        if found is not None and source in (DateSource.JSON_LD, DateSource.META, DateSource.TIME):
             return _day(found), source
         options = Extractor(True, get_max_date(None), get_min_date(None), True, DATE_FORMAT)
         for page_url in page_urls:
             in_url = extract_url_date(page_url, options)
             if in_url:
-                return _day(in_url), "url"
-        if found is not None and source == "text":
+                return _day(in_url), DateSource.URL
+        if found is not None and source == DateSource.TEXT:
             return _day(found), source
         return None, None
     # Heuristics over hostile markup: a failure here must not lose the text.

@@ -14,15 +14,32 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from archiver.warc.index import ArchiveIndex, Capture, FetchFailure, url_key
-from archiver.analysis.model import LINK_STATUSES, WarcLocation
+from archiver.warc.vocab import FailureKind
+from archiver.analysis.model import LinkStatus, Verdict, WarcLocation
 
 MAX_REDIRECTS = 30
 FETCHABLE = ("http", "https")
 
-ALIVE = {"ok", "redirected"}
-DEAD = {"gone", "client_error", "soft_404", "too_many_redirects", "tls_error", "dns_error"}
+ALIVE = frozenset({LinkStatus.OK, LinkStatus.REDIRECTED})
+DEAD = frozenset({LinkStatus.GONE, LinkStatus.CLIENT_ERROR, LinkStatus.SOFT_404, LinkStatus.TOO_MANY_REDIRECTS,
+                  LinkStatus.TLS_ERROR, LinkStatus.DNS_ERROR})
 # A DNS failure says something about a link only when other hosts resolved.
-DEAD_ONLY_ONLINE = {"dns_error"}
+DEAD_ONLY_ONLINE = frozenset({LinkStatus.DNS_ERROR})
+
+# The status of a fetch that got no response, by its failure kind.
+FAILURE_STATUS: dict[FailureKind, LinkStatus] = {
+    FailureKind.DNS_ERROR: LinkStatus.DNS_ERROR,
+    FailureKind.CONNECTION_ERROR: LinkStatus.CONNECTION_ERROR,
+    FailureKind.TIMEOUT: LinkStatus.TIMEOUT,
+    FailureKind.TLS_ERROR: LinkStatus.TLS_ERROR,
+    FailureKind.TOO_MANY_REDIRECTS: LinkStatus.TOO_MANY_REDIRECTS,
+    FailureKind.ROBOTS_DISALLOWED: LinkStatus.ROBOTS_DISALLOWED,
+    FailureKind.EXCLUDED: LinkStatus.EXCLUDED,
+    FailureKind.UNSUPPORTED: LinkStatus.UNSUPPORTED,
+    # A body over DOWNLOAD_MAXSIZE: the server answered, but no response was
+    # kept, so nothing says whether the page is still there.
+    FailureKind.TOO_LARGE: LinkStatus.CONNECTION_ERROR,
+}
 
 BLOCKING_CODES = {401, 403, 451, 999}
 NOT_FOUND_PATH = re.compile(r"(^|/)(404|not[-_]?found|page[-_]not[-_]found|error[-_]?404)(\.\w+)?/?$", re.I)
@@ -32,7 +49,7 @@ NOT_FOUND_PATH = re.compile(r"(^|/)(404|not[-_]?found|page[-_]not[-_]found|error
 class Resolution:
     """Where a URL led: its redirect chain and how it ended."""
 
-    status: str
+    status: LinkStatus
     http_status: int | None = None
     final_url: str | None = None
     redirects: tuple[str, ...] = ()
@@ -46,28 +63,28 @@ def bot_challenge(capture: Capture) -> bool:
     return (capture.header("cf-mitigated") or "").lower() == "challenge"
 
 
-def status_for(capture: Capture) -> str:
+def status_for(capture: Capture) -> LinkStatus:
     code = capture.status
     if bot_challenge(capture) or code in BLOCKING_CODES:
-        return "blocked"
+        return LinkStatus.BLOCKED
     if 200 <= code < 300:
-        return "ok"
+        return LinkStatus.OK
     if code in (404, 410):
-        return "gone"
+        return LinkStatus.GONE
     if code == 429:
-        return "rate_limited"
+        return LinkStatus.RATE_LIMITED
     if 400 <= code < 500:
-        return "client_error"
+        return LinkStatus.CLIENT_ERROR
     # 5xx, and a 3xx with no usable Location: the server's fault either way.
-    return "server_error"
+    return LinkStatus.SERVER_ERROR
 
 
-def verdict_for(status: str, network_reachable: bool = True) -> str:
+def verdict_for(status: LinkStatus, network_reachable: bool = True) -> Verdict:
     if status in ALIVE:
-        return "alive"
+        return Verdict.ALIVE
     if status in DEAD and (network_reachable or status not in DEAD_ONLY_ONLINE):
-        return "dead"
-    return "uncertain"
+        return Verdict.DEAD
+    return Verdict.UNCERTAIN
 
 
 def _latest(capture: Capture | None, failure: FetchFailure | None) -> Capture | FetchFailure | None:
@@ -77,14 +94,15 @@ def _latest(capture: Capture | None, failure: FetchFailure | None) -> Capture | 
     return failure if failure.date > capture.date else capture
 
 
-def _failure_status(failure: FetchFailure) -> str:
-    return failure.kind if failure.kind in LINK_STATUSES else "connection_error"
+def _failure_status(failure: FetchFailure) -> LinkStatus:
+    # Another tool's word for a failure says only that no response came back.
+    return FAILURE_STATUS.get(failure.kind, LinkStatus.CONNECTION_ERROR)
 
 
 def resolve(url: str, index: ArchiveIndex) -> Resolution:
     """Follow ``url`` through the archive's redirects to where it ended."""
     if urlsplit(url).scheme.lower() not in FETCHABLE:
-        return Resolution("unsupported", detail=f"{urlsplit(url).scheme or 'no'} scheme is not fetched")
+        return Resolution(LinkStatus.UNSUPPORTED, detail=f"{urlsplit(url).scheme or 'no'} scheme is not fetched")
     redirects: list[str] = []
     seen = {url_key(url)}
     current = url
@@ -99,32 +117,32 @@ def resolve(url: str, index: ArchiveIndex) -> Resolution:
                               outcome.message or None)
         if outcome is None:
             detail = "redirect target not in the archive" if redirects else "not in the archive"
-            return Resolution("not_checked", None, final, tuple(redirects), None, first, detail)
+            return Resolution(LinkStatus.NOT_CHECKED, None, final, tuple(redirects), None, first, detail)
         capture = outcome
         location = capture.header("Location")
         if 300 <= capture.status < 400 and location:
             target = urljoin(current, location.strip())
             if url_key(target) in seen or len(redirects) >= MAX_REDIRECTS:
-                return Resolution("too_many_redirects", capture.status, target, tuple(redirects),
+                return Resolution(LinkStatus.TOO_MANY_REDIRECTS, capture.status, target, tuple(redirects),
                                   capture, first, f"redirect loop back to {target}")
             gave_up = index.failure(current)
             if index.capture(target) is None and index.failure(target) is None and gave_up \
-                    and gave_up.kind == "too_many_redirects":
-                return Resolution("too_many_redirects", capture.status, target, tuple(redirects),
+                    and gave_up.kind == FailureKind.TOO_MANY_REDIRECTS:
+                return Resolution(LinkStatus.TOO_MANY_REDIRECTS, capture.status, target, tuple(redirects),
                                   capture, first, gave_up.message or None)
             seen.add(url_key(target))
             redirects.append(target)
             current = target
             continue
         status = status_for(capture)
-        if status == "ok" and redirects:
-            status = "redirected"
+        if status == LinkStatus.OK and redirects:
+            status = LinkStatus.REDIRECTED
         return Resolution(status, capture.status, capture.url, tuple(redirects), capture, first)
 
 
 def redirect_soft_404(url: str, resolution: Resolution) -> str | None:
     """Evidence from the redirect chain that a 2xx answer means "not found"."""
-    if resolution.status != "redirected" or not resolution.final_url:
+    if resolution.status != LinkStatus.REDIRECTED or not resolution.final_url:
         return None
     start, end = urlsplit(url), urlsplit(resolution.final_url)
     if end.path in ("", "/") and start.path not in ("", "/"):

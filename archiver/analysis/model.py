@@ -8,33 +8,86 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from archiver.warc.index import IntegrityProblem, WarcLocation
 
 SCHEMA_VERSION = 1
 
-# Link status vocabulary of report.json.
-LINK_STATUSES = (
-    "ok",
-    "redirected",
-    "gone",
-    "client_error",
-    "blocked",
-    "rate_limited",
-    "server_error",
-    "soft_404",
-    "dns_error",
-    "connection_error",
-    "timeout",
-    "tls_error",
-    "too_many_redirects",
-    "robots_disallowed",
-    "excluded",
-    "unsupported",
-    "not_checked",
-)
-VERDICTS = ("alive", "dead", "uncertain")
-TEXT_VERDICTS = ("unchanged", "edited", "rewritten", "different_page")
+
+class LinkStatus(StrEnum):
+    """What became of a link: report.json's ``status`` (README, "Link status and verdict")."""
+
+    OK = "ok"
+    REDIRECTED = "redirected"
+    GONE = "gone"
+    CLIENT_ERROR = "client_error"
+    BLOCKED = "blocked"
+    RATE_LIMITED = "rate_limited"
+    SERVER_ERROR = "server_error"
+    SOFT_404 = "soft_404"
+    DNS_ERROR = "dns_error"
+    CONNECTION_ERROR = "connection_error"
+    TIMEOUT = "timeout"
+    TLS_ERROR = "tls_error"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    ROBOTS_DISALLOWED = "robots_disallowed"
+    EXCLUDED = "excluded"
+    UNSUPPORTED = "unsupported"
+    NOT_CHECKED = "not_checked"
+
+
+class Verdict(StrEnum):
+    """What a link's status means (archiver.analysis.health.verdict_for)."""
+
+    ALIVE = "alive"
+    DEAD = "dead"
+    UNCERTAIN = "uncertain"
+
+
+class TextVerdict(StrEnum):
+    """How far a seed copy is from the other text (archiver.analysis.compare.text_verdict)."""
+
+    UNCHANGED = "unchanged"
+    EDITED = "edited"
+    REWRITTEN = "rewritten"
+    DIFFERENT_PAGE = "different_page"
+
+
+class DateSource(StrEnum):
+    """Where a date came from.
+
+    - a page's date (``PageFacts.published_source``, a link's
+      ``page_date_source``): JSON_LD, META, TIME, URL or TEXT;
+    - a seed's date (``published_source`` of a seed document): FRONT_MATTER,
+      BYLINE, META (an HTML seed's meta tags) or URL;
+    - a link's ``date_source``: PAGE (its page's date) or URL (its own URL's);
+    - an article's ``published_source``: its seed's source; else
+      ``page:<page source>`` (:func:`page_date_source`, e.g. ``page:meta``)
+      when the live page dated it; else URL.
+    """
+
+    JSON_LD = "json-ld"
+    META = "meta"
+    TIME = "time"
+    URL = "url"
+    TEXT = "text"
+    # A copyright year: found in a page but dropped (it dates the site), never reported.
+    COPYRIGHT = "copyright"
+    FRONT_MATTER = "front_matter"
+    BYLINE = "byline"
+    PAGE = "page"
+
+
+def page_date_source(source: str | None) -> str:
+    """An article's ``published_source`` when its live page gave the date: ``page:<source>``."""
+    return f"{DateSource.PAGE}:{source}"
+
+
+# The vocabularies in order, for counts and checks.
+LINK_STATUSES = tuple(LinkStatus)
+VERDICTS = tuple(Verdict)
+TEXT_VERDICTS = tuple(TextVerdict)
 
 
 @dataclass(frozen=True)
@@ -45,8 +98,7 @@ class PageFacts:
     author: str | None = None
     sitename: str | None = None
     published: datetime.date | None = None
-    # where the date came from: "json-ld", "meta", "time", "text", "url" …
-    published_source: str | None = None
+    published_source: DateSource | None = None
     text: str = ""
     # Every title the page gives (<title>, og:title, the visible h1 …), ``title`` first.
     titles: tuple[str, ...] = ()
@@ -59,7 +111,7 @@ class TextComparison:
     seed: str
     other: str  # "live" or another seed's name
     similarity: float
-    verdict: str  # one of TEXT_VERDICTS
+    verdict: TextVerdict
     missing_paragraphs: tuple[str, ...] = ()  # in the seed, not in the other text
     added_paragraphs: tuple[str, ...] = ()  # in the other text, not in the seed
 
@@ -78,16 +130,16 @@ class LinkReport:
     url: str
     anchor_text: str | None
     found_in: tuple[str, ...]  # seed names, and "live" for the live page's body
-    status: str  # one of LINK_STATUSES
-    verdict: str  # one of VERDICTS
+    status: LinkStatus
+    verdict: Verdict
     http_status: int | None = None
     final_url: str | None = None
     redirects: tuple[str, ...] = ()  # every URL after the first, in order
     date: datetime.date | None = None
-    date_source: str | None = None
+    date_source: DateSource | None = None  # PAGE or URL
     url_date: datetime.date | None = None
     page_date: datetime.date | None = None
-    page_date_source: str | None = None
+    page_date_source: DateSource | None = None
     date_mismatch: bool = False
     title: str | None = None  # the target page's title
     title_mismatch: bool | None = None
@@ -108,10 +160,10 @@ class ArticleReport:
     seeds: tuple[str, ...]
     title: str | None
     published: datetime.date | None
-    published_source: str | None
+    published_source: str | None  # a DateSource, or page:<DateSource> (see DateSource)
     original: LinkReport | None
     text_similarity: float | None  # the best seed copy against the live text
-    text_verdict: str | None
+    text_verdict: TextVerdict | None
     comparisons: tuple[TextComparison, ...] = ()  # each seed against live, and seeds pairwise
     date_findings: tuple[str, ...] = ()  # seed date against live date, URL date against page date
     links: tuple[LinkReport, ...] = ()

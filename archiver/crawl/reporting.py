@@ -18,7 +18,7 @@ from scrapy.exceptions import NotConfigured
 from archiver.crawl import signals as archiver_signals
 from archiver.analysis.analyse import AnalysisOptions
 from archiver.audit import FINDING_KINDS, classified_findings, run_audit, uncertain_links
-from archiver.analysis.model import Report
+from archiver.analysis.model import Report, Verdict
 from archiver.config import ArchiverConfig
 from archiver.crawl.resume import Journal
 from archiver.warc import OPEN_SUFFIX
@@ -81,7 +81,7 @@ class ReportWriter:
             logger.error("No report: %s", "; ".join(result.errors))
             return
         links = [l for a in report.articles for l in ([a.original] if a.original else []) + list(a.links)]
-        for verdict in ("alive", "dead", "uncertain"):
+        for verdict in Verdict:
             stats.set_value(f"archiver/report/links_count/{verdict}",
                             sum(1 for l in links if l.verdict == verdict))
         stats.set_value("archiver/report/date_mismatch_count", sum(l.date_mismatch for l in links))

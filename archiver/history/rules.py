@@ -22,12 +22,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from archiver.analysis.model import LinkReport
+from archiver.analysis.health import ALIVE
+from archiver.analysis.model import LinkReport, LinkStatus, Verdict
 
-ALIVE = frozenset({"ok", "redirected"})
 # Statuses that say nothing about the link itself: never fetched on purpose,
 # or not fetched at all. They are no check, failed or passed.
-NOT_COUNTED = frozenset({"robots_disallowed", "excluded", "unsupported", "not_checked"})
+NOT_COUNTED = frozenset({LinkStatus.ROBOTS_DISALLOWED, LinkStatus.EXCLUDED, LinkStatus.UNSUPPORTED,
+                         LinkStatus.NOT_CHECKED})
 
 UTC = datetime.timezone.utc
 
@@ -82,7 +83,7 @@ def is_alive(status: str) -> bool:
 
 def is_failure(status: str, verdict: str) -> bool:
     """A check that failed: a counted, non-alive status whose verdict is dead or uncertain."""
-    return counts(status) and not is_alive(status) and verdict in ("dead", "uncertain")
+    return counts(status) and not is_alive(status) and verdict in (Verdict.DEAD, Verdict.UNCERTAIN)
 
 
 @dataclass(frozen=True)
@@ -179,21 +180,21 @@ def judge(link: LinkReport, before: LinkHistory, checked_at: datetime.datetime,
         "last_alive": after.last_alive,
         "failing_since": after.failing_since,
         "consecutive_failures": after.failures,
-        "revived": is_alive(link.status) and before.last_verdict == "dead",
+        "revived": is_alive(link.status) and before.last_verdict == Verdict.DEAD,
     }
-    if link.verdict == "dead" and is_failure(link.status, link.verdict):
+    if link.verdict == Verdict.DEAD and is_failure(link.status, link.verdict):
         assert after.failing_since is not None
         if not confirmed_dead(after.failures, after.failing_since, now, policy):
             note = pending_note(after.failures, after.failing_since, now, policy)
-            changes["verdict"] = "uncertain"
+            changes["verdict"] = Verdict.UNCERTAIN
             changes["detail"] = f"{link.detail}; {note}" if link.detail else note
     return replace(link, **changes)
 
 
 def newly_dead(link: LinkReport, before: LinkHistory, network_reachable: bool = True) -> bool:
     """Confirmed dead by this run's check, and not by the previous check."""
-    return (network_reachable and counts(link.status) and link.verdict == "dead"
-            and before.last_verdict != "dead")
+    return (network_reachable and counts(link.status) and link.verdict == Verdict.DEAD
+            and before.last_verdict != Verdict.DEAD)
 
 
 def new_date_mismatch(link: LinkReport, before: LinkHistory) -> bool:

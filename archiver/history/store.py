@@ -248,9 +248,10 @@ class History:
                         "url_hash": url_hash(url),
                         "url": url,
                         "checked_at": now,
-                        "status": link.status,
-                        "verdict_raw": chosen[url].verdict,
-                        "verdict": link.verdict,
+                        # The plain words, whatever a driver makes of a StrEnum.
+                        "status": str(link.status),
+                        "verdict_raw": str(chosen[url].verdict),
+                        "verdict": str(link.verdict),
                         "http_status": link.http_status,
                         "date_mismatch": mismatch[url],
                     }
@@ -290,7 +291,7 @@ class History:
                 first_seen[h] = first
             last_alive = (
                 select(checks.c.url_hash.label("url_hash"), func.max(checks.c.checked_at).label("at"))
-                .where(earlier, checks.c.status.in_(sorted(rules.ALIVE)))
+                .where(earlier, checks.c.status.in_(sorted(map(str, rules.ALIVE))))
                 .group_by(checks.c.url_hash)
                 .subquery()
             )

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from archiver.analysis.model import LinkReport
+from archiver.analysis.model import LinkReport, Verdict
 
 # C0/C1 control characters other than tab, newline and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -57,7 +57,7 @@ def history_notes(link: LinkReport) -> list[str]:
     if link.failing_since is not None:
         failures = link.consecutive_failures or 0
         notes.append(f"failing since {iso_date(utc(link.failing_since))}, {plural(failures, 'check')}")
-    if link.last_alive is not None and link.verdict != "alive":
+    if link.last_alive is not None and link.verdict != Verdict.ALIVE:
         notes.append(f"last alive {iso_date(utc(link.last_alive))}")
     return notes
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 
-from archiver.analysis.model import ArticleReport, LinkReport, Report, RunChanges, TextComparison
+from archiver.analysis.model import ArticleReport, LinkReport, Report, RunChanges, TextComparison, Verdict
 from archiver.report._common import CACHE_SIZE, clean, format_similarity, history_notes, human_datetime, iso_date, shorten
 from archiver.report.json import summarize
 
@@ -61,7 +61,7 @@ def _flags(link: LinkReport) -> str:
 
 
 def _verdict(verdict: str) -> str:
-    return f"**{md(verdict).upper()}**" if verdict == "dead" else md(verdict)
+    return f"**{md(verdict).upper()}**" if verdict == Verdict.DEAD else md(verdict)
 
 
 def _link_summary(link: LinkReport) -> str:

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 
+from archiver.analysis.model import DateSource
+
 from .dates import date_from_url
 from .model import Article, ArticleLink, SeedDocument
 from .urls import loose_key, slug_tokens
@@ -22,7 +24,7 @@ SAME_TEXT = 0.5
 SLUG_MATCH = 0.8
 # Shorter slugs ("news", "idlib") would match any anchor that has the word.
 MIN_SLUG_TOKENS = 3
-_SOURCE_RANK = {"front_matter": 0, "meta": 1, "byline": 2, "url": 3}
+_SOURCE_RANK = {DateSource.FRONT_MATTER: 0, DateSource.META: 1, DateSource.BYLINE: 2, DateSource.URL: 3}
 _TITLE_FORMATS = ("markdown", "html")
 
 
@@ -117,7 +119,7 @@ def _published(
         if doc.published is not None
     ]
     if (day := date_from_url(url)) is not None:
-        candidates.append((_rank("url"), len(docs), day, "url"))
+        candidates.append((_rank(DateSource.URL), len(docs), day, DateSource.URL))
     if not candidates:
         return None, None
     _, _, published, source = min(candidates, key=lambda candidate: candidate[:2])

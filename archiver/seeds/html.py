@@ -15,6 +15,8 @@ from htmldate import find_date
 from lxml import etree
 from w3lib.encoding import html_body_declared_encoding
 
+from archiver.analysis.model import DateSource
+
 from .dates import date_from_value
 from .detect import decode
 from .errors import SeedError
@@ -165,6 +167,6 @@ def parse_html(name: str, content: bytes) -> SeedDocument:
         url=url,
         title=_title(tree, meta),
         published=published,
-        published_source="meta" if published is not None else None,
+        published_source=DateSource.META if published is not None else None,
         links=unique_links(links),
     )

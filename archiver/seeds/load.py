@@ -7,6 +7,8 @@ import logging
 import os
 from pathlib import Path
 
+from archiver.analysis.model import DateSource
+
 from .dates import date_from_url
 from .detect import decode, is_binary, is_html, is_pdf, text_format
 from .errors import SeedError
@@ -46,7 +48,7 @@ def parse_seed(name: str, content: bytes) -> SeedDocument:
     if doc.url is None and not doc.text.strip():
         raise SeedError(NO_URL)
     if doc.published is None and (day := date_from_url(doc.url)) is not None:
-        doc = dataclasses.replace(doc, published=day, published_source="url")
+        doc = dataclasses.replace(doc, published=day, published_source=DateSource.URL)
     return doc
 
 

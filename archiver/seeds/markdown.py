@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from archiver.analysis.model import DateSource
+
 from .dates import date_from_line
 from .frontmatter import split_front_matter
 from .model import SeedDocument, SeedLink
@@ -162,12 +164,12 @@ def parse_markdown(name: str, content: bytes, text: str) -> SeedDocument:
         else:
             paragraphs.append(block.text)
             links.extend(_links(block))
-    source = "byline" if published is not None else None
+    source = DateSource.BYLINE if published is not None else None
     if front_matter is not None:
         url = front_matter.url or url
         title = front_matter.title or title
         if front_matter.published is not None:
-            published, source = front_matter.published, "front_matter"
+            published, source = front_matter.published, DateSource.FRONT_MATTER
     links = [
         SeedLink(resolve(link.url, url), link.anchor_text, link.related) if link.url else link
         for link in links

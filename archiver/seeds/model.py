@@ -39,7 +39,7 @@ class SeedDocument:
     url: str | None = None  # the article's original URL
     title: str | None = None
     published: datetime.date | None = None
-    published_source: str | None = None  # "front_matter", "byline", "meta", "url"
+    published_source: str | None = None  # DateSource: FRONT_MATTER, BYLINE, META or URL
     links: tuple[SeedLink, ...] = ()
     # A URL list holds many articles: one original URL each, no text.
     listed_urls: tuple[str, ...] = ()

@@ -12,6 +12,8 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject
 
+from archiver.analysis.model import DateSource
+
 from .errors import SeedError
 from .model import SeedDocument, SeedLink
 from .text import scan_text
@@ -95,6 +97,6 @@ def parse_pdf(name: str, content: bytes) -> SeedDocument:
         text=scan.text,
         url=scan.url,
         published=scan.published,
-        published_source="byline" if scan.published is not None else None,
+        published_source=DateSource.BYLINE if scan.published is not None else None,
         links=unique_links([*scan.links, *annotation_links]),
     )

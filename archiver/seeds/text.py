@@ -10,6 +10,8 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from archiver.analysis.model import DateSource
+
 from .dates import date_from_line
 from .frontmatter import split_front_matter
 from .model import SeedDocument, SeedLink
@@ -94,12 +96,12 @@ def parse_text(name: str, content: bytes, text: str) -> SeedDocument:
     scan = scan_text(body)
     url, title, published, source = scan.url, None, scan.published, None
     if published is not None:
-        source = "byline"
+        source = DateSource.BYLINE
     if front_matter is not None:
         url = front_matter.url or url
         title = front_matter.title
         if front_matter.published is not None:
-            published, source = front_matter.published, "front_matter"
+            published, source = front_matter.published, DateSource.FRONT_MATTER
     return SeedDocument(
         name=name,
         format="text",
