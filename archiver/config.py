@@ -139,12 +139,10 @@ FILE_PREFIX = Kind("a file name prefix (no / or \\)", _file_prefix)
 
 
 def _lookup(value: Any) -> str | None:
-    word = value.strip().lower() if isinstance(value, str) else value
-    if word == "":
-        return None
-    if word not in DEFAULT_ENDPOINTS:
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word not in ("", *DEFAULT_ENDPOINTS):
         raise _Rejected(LOOKUP.accepts)
-    return word
+    return word or None
 
 
 LOOKUP = Kind("timegate, wayback or empty (ask no archive)", _lookup, blank_is_unset=False)

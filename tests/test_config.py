@@ -83,6 +83,7 @@ BAD_VALUES = [
     ("ARCHIVER_CONTACT_URL", ["x"], "text"),
     ("ARCHIVER_WARC_PREFIX", "a/b", "a file name prefix"),
     ("ARCHIVER_ARCHIVE_LOOKUP", "archive.org", "timegate, wayback or empty"),
+    ("ARCHIVER_ARCHIVE_LOOKUP", ["timegate"], "timegate, wayback or empty"),
 ]
 
 

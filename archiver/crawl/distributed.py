@@ -2,9 +2,10 @@
 
 With ``ARCHIVER_REDIS_URL`` set, the add-on puts scrapy-redis' scheduler and
 dupefilter in place of Scrapy's. Queue and seen-set keys are named after
-the config's job (``ARCHIVER_JOB``, else Scrapyd's job, else the UTC date:
-the history records its runs under the same name), and persist when a process closes: the first process to
-run out of work must not flush the queue its peers are still working on.
+the config's job (``ARCHIVER_JOB``, else Scrapyd's job, else the UTC date;
+the history records the runs under the same name), and persist when a
+process closes: the first process to run out of work must not flush the
+queue its peers are still working on.
 """
 
 from __future__ import annotations
