@@ -64,7 +64,10 @@ def test_two_processes_share_one_queue(site, redis, postgres_url, tmp_path):  # 
         runs = conn.execute(text("select count(*) from runs")).scalar()
         checked = conn.execute(text("select count(distinct url) from checks")).scalar()
         captured = conn.execute(text("select count(distinct url) from captures")).scalar()
+        jobs = conn.execute(text("select distinct job from runs")).scalars().all()
     engine.dispose()
     assert runs == 2
     assert checked == PAGES
     assert captured >= PAGES
+    # recorded under the job its Redis keys are named after
+    assert jobs == ["test-job"]

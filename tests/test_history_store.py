@@ -214,6 +214,20 @@ def test_previous_run_is_that_of_the_same_job(history: History) -> None:
     assert history.apply(report([]), checked_at=day(9)).changes.previous_run == day(2)  # type: ignore[union-attr]
 
 
+def test_a_job_that_is_one_crawl_compares_with_the_last_run_of_any_job(history: History, history_url: str) -> None:
+    history.apply(report([]), checked_at=day(0), job="20261120", previous_of_same_job=False)
+    history.apply(report([]), checked_at=day(1), job="weekly")
+    later = history.apply(report([]), checked_at=day(2), job="20261122", previous_of_same_job=False)
+    assert later.changes.previous_run == day(1)  # type: ignore[union-attr]
+    engine = engine_for(history_url)
+    try:
+        with engine.connect() as conn:
+            jobs = [row[0] for row in conn.execute(sa.text("SELECT job FROM runs ORDER BY started"))]
+    finally:
+        engine.dispose()
+    assert jobs == ["20261120", "weekly", "20261122"]
+
+
 def test_links_share_their_history_across_jobs(history: History) -> None:
     history.apply(report([link(L_DIES, "gone")]), checked_at=day(0), job="a")
     history.apply(report([link(L_DIES, "gone")]), checked_at=day(2), job="b")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 
@@ -25,7 +26,7 @@ def two_runs(site, tmp_path_factory):
             "ARCHIVER_HISTORY_ENABLED": "True", "ARCHIVER_HISTORY_URL": history,
             "ARCHIVER_DEAD_AFTER_CHECKS": "2", "ARCHIVER_DEAD_AFTER_DAYS": "0",
             "ARCHIVER_REPORT_DIR": str(root / f"report{n}"), "ARCHIVER_RETRY_BACKOFF": "0.1",
-        }, extra_args=["--fail-on", "new"])
+        }, extra_args=["--fail-on", "new"], env={"SCRAPY_JOB": f"recrawl-{n}"})
         runs.append((result, json.loads((root / f"report{n}" / "report.json").read_text())))
     return root, runs
 
@@ -82,6 +83,18 @@ def test_history_confirms_dead_links_and_reports_what_is_new(site, two_runs):
     # --fail-on new: the first run found nothing confirmed; the second did
     assert first.returncode == 0, first.log[-2000:]
     assert second.returncode == 1, second.log[-2000:]
+
+
+def test_each_run_is_recorded_under_its_job_and_compared_with_the_last(two_runs):
+    root, ((_, report1), (_, report2)) = two_runs
+    # Scrapyd's job names one crawl: the history records it, and the previous
+    # run is the last one of any job.
+    with sqlite3.connect(root / "history.sqlite") as conn:
+        jobs = [row[0] for row in conn.execute("SELECT job FROM runs ORDER BY started")]
+    conn.close()
+    assert jobs == ["recrawl-1", "recrawl-2"]
+    assert report1["changes"]["previous_run"] is None
+    assert report2["changes"]["previous_run"] is not None
 
 
 def test_combined_warcs_replay_in_pywb(site, two_runs, pywb):

@@ -7,6 +7,7 @@ priority: whatever the project, the spider or the command line sets wins.
 
 from __future__ import annotations
 
+from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
@@ -14,6 +15,7 @@ from scrapy.exceptions import CannotResolveHostError
 from scrapy.settings import BaseSettings
 
 from archiver import __version__
+from archiver.config import ArchiverConfig
 from archiver.crawl.addresses import PrivateAddressMiddleware
 from archiver.crawl.retry import BackoffRetryMiddleware
 from archiver.crawl.capture import WarcCaptureMiddleware
@@ -22,6 +24,7 @@ from archiver.crawl.failures import (
 )
 from archiver.crawl.network import NetworkReachability
 from archiver.crawl.reporting import ReportWriter
+from archiver.crawl.settings import config_of
 
 # Downloader side of every Scrapy middleware that changes a response or
 # hides an attempt (HttpCompression 590, Redirect 600, Retry 550), and of
@@ -46,7 +49,17 @@ def user_agent(contact_url: str | None) -> str:
 
 
 class Archiver:
+    def __init__(self, crawler: Crawler | None = None) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Archiver:
+        return cls(crawler)
+
     def update_settings(self, settings: BaseSettings) -> None:
+        # The crawler's one config (its job names the Redis keys); given bare
+        # settings and no crawler, the same declarations read them.
+        config = config_of(self.crawler) if self.crawler is not None else ArchiverConfig.from_settings(settings)
         settings.setdefault_in_component_priority_dict(
             "DOWNLOADER_MIDDLEWARES", WarcCaptureMiddleware, CAPTURE_ORDER
         )
@@ -68,11 +81,11 @@ class Archiver:
         settings.set(
             "DUPEFILTER_CLASS", "archiver.crawl.dupefilters.RedirectHopDupeFilter", priority="addon"
         )
-        if settings.get("ARCHIVER_REDIS_URL"):
+        if config.redis_url:
             # Imported only here: scrapy-redis is needed only for distributed crawls.
             from archiver.crawl.distributed import redis_settings
 
-            for name, value in redis_settings(settings).items():
+            for name, value in redis_settings(config).items():
                 settings.set(name, value, priority="addon")
         # Scrapy 2.13+ starts CONCURRENT_ITEMS asyncio tasks for every response
         # of an async callback, whatever it yields (scrapy/scrapy#5182): the
@@ -82,7 +95,7 @@ class Archiver:
         # A 404 is a finding to archive and report, not a response to drop.
         settings.set("HTTPERROR_ALLOW_ALL", True, priority="addon")
         settings.set(
-            "USER_AGENT", user_agent(settings.get("ARCHIVER_CONTACT_URL")), priority="addon"
+            "USER_AGENT", user_agent(config.contact_url), priority="addon"
         )
         # A name that does not resolve will not resolve a second later;
         # retrying it only slows an offline run down (lychee does the same).

@@ -18,8 +18,8 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from archiver.config import ArchiverConfig
 from archiver.crawl.failures import ExcludedRequest
+from archiver.crawl.settings import config_of
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -39,7 +39,7 @@ def literal_address(host: str) -> IPAddress | None:
 
 class PrivateAddressMiddleware:
     def __init__(self, crawler: Crawler) -> None:
-        if ArchiverConfig.from_settings(crawler.settings).allow_private:
+        if config_of(crawler).allow_private:
             raise NotConfigured("ARCHIVER_ALLOW_PRIVATE is on")
         self.crawler = crawler
         self._verdicts: dict[str, str | None] = {}

@@ -28,8 +28,8 @@ from scrapy.utils.defer import deferred_from_coro
 from archiver import __version__
 from archiver.analysis.articles import recorded
 from archiver.crawl import signals as archiver_signals
-from archiver.config import ArchiverConfig
 from archiver.crawl.failures import classify_failure
+from archiver.crawl.settings import config_of
 from archiver.seeds.model import Article, SeedDocument, SeedProblem
 from archiver.warc import OPEN_SUFFIX, WRITE_FAILED, records
 from archiver.warc.articles import to_json
@@ -59,7 +59,7 @@ def _header_pairs(headers: Headers) -> list[tuple[bytes, bytes]]:
 class WarcCaptureMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.config = ArchiverConfig.from_settings(crawler.settings)
+        self.config = config_of(crawler)
         if not self.config.warc_enabled:
             raise NotConfigured("ARCHIVER_WARC_ENABLED is off")
         settings = crawler.settings
@@ -87,11 +87,11 @@ class WarcCaptureMiddleware:
         # Deduplicated re-crawls: a payload archived before for the same URL,
         # in this job or an earlier one, is written as a revisit.
         self.history = None
-        if self.config.history_url and self.config.dedup:
+        if self.config.history and self.config.dedup:
             # Imported only when used: SQLAlchemy costs a crawl 0.4 s to start.
             from archiver.history import History
 
-            self.history = History.open(self.config.history_url)
+            self.history = History.open(self.config.history)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.seed_loaded, signal=archiver_signals.seed_loaded)

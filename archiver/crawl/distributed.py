@@ -2,38 +2,32 @@
 
 With ``ARCHIVER_REDIS_URL`` set, the add-on puts scrapy-redis' scheduler and
 dupefilter in place of Scrapy's. Queue and seen-set keys are named after
-``ARCHIVER_JOB``, and persist when a process closes: the first process to
-run out of work must not flush the queue its peers are still working on.
+the config's job (``ARCHIVER_JOB``, else Scrapyd's job, else the UTC date;
+the history records the runs under the same name), and persist when a
+process closes: the first process to run out of work must not flush the
+queue its peers are still working on.
 """
 
 from __future__ import annotations
 
-import datetime
 import logging
-import os
 
-from scrapy.settings import BaseSettings
 from scrapy.utils.misc import load_object
 from scrapy_redis.dupefilter import RFPDupeFilter as RedisDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
+from archiver.config import ArchiverConfig
 from archiver.crawl.dupefilters import RedirectHopMixin
 
 logger = logging.getLogger(__name__)
 
 
-def job_name(settings: BaseSettings) -> str:
-    """The job every process of one crawl shares: the setting, Scrapyd's job, or today's date."""
-    return (settings.get("ARCHIVER_JOB") or os.environ.get("SCRAPY_JOB")
-            or datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d"))
-
-
-def redis_settings(settings: BaseSettings) -> dict[str, object]:
-    job = job_name(settings)
+def redis_settings(config: ArchiverConfig) -> dict[str, object]:
+    job = config.job
     return {
         "SCHEDULER": "archiver.crawl.distributed.RedisScheduler",
         "DUPEFILTER_CLASS": "archiver.crawl.distributed.RedirectHopRedisDupeFilter",
-        "REDIS_URL": settings.get("ARCHIVER_REDIS_URL"),
+        "REDIS_URL": config.redis_url,
         "SCHEDULER_PERSIST": True,
         "SCHEDULER_QUEUE_KEY": f"archiver:{job}:%(spider)s:requests",
         "SCHEDULER_DUPEFILTER_KEY": f"archiver:{job}:%(spider)s:dupefilter",

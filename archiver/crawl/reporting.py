@@ -19,8 +19,9 @@ from archiver.crawl import signals as archiver_signals
 from archiver.analysis.analyse import AnalysisOptions
 from archiver.audit import FINDING_KINDS, classified_findings, run_audit, uncertain_links
 from archiver.analysis.model import Report, Verdict
-from archiver.config import ArchiverConfig
+from archiver.config import JOB_FROM_SETTING
 from archiver.crawl.resume import Journal
+from archiver.crawl.settings import config_of
 from archiver.warc import OPEN_SUFFIX
 
 logger = logging.getLogger(__name__)
@@ -28,14 +29,14 @@ logger = logging.getLogger(__name__)
 
 class ReportWriter:
     def __init__(self, crawler: Crawler) -> None:
-        self.config = ArchiverConfig.from_settings(crawler.settings)
+        self.config = config_of(crawler)
         if not self.config.report_enabled:
             raise NotConfigured("ARCHIVER_REPORT_ENABLED is off")
         self.crawler = crawler
         # Imported here: SQLAlchemy costs a crawl 0.4 s to start, for nothing when off.
         from archiver.history import DeadPolicy
 
-        self.policy = DeadPolicy.from_settings(crawler.settings)
+        self.policy = DeadPolicy(self.config.dead_after_checks, self.config.dead_after_days)
         self.started = datetime.datetime.now(datetime.timezone.utc)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.warcs_closed, signal=archiver_signals.warcs_closed)
@@ -47,9 +48,13 @@ class ReportWriter:
     def _apply_history(self, report: Report) -> Report:
         from archiver.history import History
 
+        # The run is recorded under the job the Redis keys are named after. Its
+        # previous run is the last of the same job only when ARCHIVER_JOB names
+        # it: a job named by Scrapyd or the date is one crawl, not a series.
         with History.open(self.config.history_url) as history:
             return history.apply(report, checked_at=self.started, policy=self.policy,
-                                 job=self.crawler.settings.get("ARCHIVER_JOB"))
+                                 job=self.config.job,
+                                 previous_of_same_job=self.config.job_from == JOB_FROM_SETTING)
 
     def _originals(self, url: str, digest: str) -> list[tuple[Path, int]]:
         """Where the history saw this payload archived: a revisit's original, in any folder."""
@@ -72,8 +77,8 @@ class ReportWriter:
             return
         result = run_audit(paths, output=self.config.report_dir,
                            options=AnalysisOptions(self.config.date_grace_days),
-                           history=self._apply_history if self.config.history_url else None,
-                           originals=self._originals if self.config.history_url else None)
+                           history=self._apply_history if self.config.history else None,
+                           originals=self._originals if self.config.history else None)
         stats = self.crawler.stats
         stats.set_value("archiver/report/findings_count", len(result.findings))
         report = result.report

@@ -18,6 +18,10 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
+
+from archiver.config import ArchiverConfig
+from archiver.crawl.settings import config_of
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime.datetime | None = None) -> float | None:
@@ -39,14 +43,14 @@ def retry_after_seconds(value: bytes | str | None, now: datetime.datetime | None
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
-    def __init__(self, settings) -> None:
-        super().__init__(settings)
-        self.backoff = settings.getfloat("ARCHIVER_RETRY_BACKOFF", 1.0)
-        self.retry_after_max = settings.getfloat("ARCHIVER_RETRY_AFTER_MAX", 60.0)
+    def __init__(self, settings: BaseSettings, config: ArchiverConfig) -> None:
+        super().__init__(settings)  # Scrapy's RETRY_* settings
+        self.backoff = config.retry_backoff
+        self.retry_after_max = config.retry_after_max
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
-        middleware = cls(crawler.settings)
+        middleware = cls(crawler.settings, config_of(crawler))
         middleware.crawler = crawler
         return middleware
 

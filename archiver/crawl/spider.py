@@ -20,9 +20,9 @@ from twisted.python.failure import Failure
 
 from archiver.crawl import signals as archiver_signals
 from archiver.analysis.pages import PageJob, examine
-from archiver.config import ArchiverConfig
 from archiver.crawl.failures import classify_failure
 from archiver.crawl.resume import Journal, discard_scrapy_job_state, resume_state
+from archiver.crawl.settings import config_of
 from archiver.analysis.memento import lookup_request
 from archiver.analysis.links import body_links
 from archiver.seeds import group_articles, load_seeds
@@ -72,7 +72,7 @@ class SeedsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.config = ArchiverConfig.from_settings(crawler.settings)
+        spider.config = config_of(crawler)
         spider.seeds_path = Path(spider.seeds_arg or spider.config.seeds)
         if not spider.seeds_path.exists():
             # Fail before the crawl starts: `scrapy crawl` then exits with 1.

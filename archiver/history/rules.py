@@ -24,6 +24,7 @@ from typing import Any
 
 from archiver.analysis.health import ALIVE
 from archiver.analysis.model import LinkReport, LinkStatus, Verdict
+from archiver.config import read_setting
 
 # Statuses that say nothing about the link itself: never fetched on purpose,
 # or not fetched at all. They are no check, failed or passed.
@@ -56,17 +57,10 @@ class DeadPolicy:
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any] | Any) -> DeadPolicy:
         """From ``ARCHIVER_DEAD_AFTER_CHECKS`` / ``ARCHIVER_DEAD_AFTER_DAYS`` in a mapping
-        (``os.environ``, a dict, Scrapy settings); missing or empty values keep the defaults."""
-        values = {}
-        for field, name in (("checks", "ARCHIVER_DEAD_AFTER_CHECKS"), ("days", "ARCHIVER_DEAD_AFTER_DAYS")):
-            raw = settings.get(name)
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
-                continue
-            try:
-                values[field] = int(str(raw).strip())
-            except ValueError:
-                raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
-        return cls(**values)
+        (``os.environ``, a dict), read as :mod:`archiver.config` reads them: missing or
+        empty values keep the defaults. A crawl takes them from its config."""
+        return cls(read_setting(settings, "ARCHIVER_DEAD_AFTER_CHECKS"),
+                   read_setting(settings, "ARCHIVER_DEAD_AFTER_DAYS"))
 
     def describe(self) -> str:
         return f"dead after {self.checks} check{'s' if self.checks != 1 else ''} over {self.days} day{'s' if self.days != 1 else ''}"

@@ -26,13 +26,14 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from archiver.analysis.model import ArticleReport, LinkReport, Report, RunChanges
+from archiver.config import DEFAULT_HISTORY_URL, read_setting
 from archiver.history import rules
 from archiver.history.errors import HistoryError
 from archiver.history.migrations import MIGRATIONS, Migration, migrate
 from archiver.history.rules import Check, DeadPolicy, LinkHistory, utc
 from archiver.history.tables import articles, captures, checks, runs, url_hash
 
-DEFAULT_URL = "sqlite:///state/history.sqlite"
+DEFAULT_URL = DEFAULT_HISTORY_URL
 SETTING = "ARCHIVER_HISTORY_URL"
 BACKENDS = ("sqlite", "postgresql")
 CHUNK = 500  # URLs per IN (…): well under SQLite's limit on bound parameters
@@ -43,9 +44,11 @@ _PASSWORD = re.compile(r"(://[^/?#@:]*:)[^/?#@]*@")
 
 
 def url_from_settings(settings: Any) -> str:
-    """``ARCHIVER_HISTORY_URL`` from a mapping (``os.environ``, Scrapy settings), else the default."""
-    value = settings.get(SETTING)
-    return str(value).strip() if value and str(value).strip() else DEFAULT_URL
+    """``ARCHIVER_HISTORY_URL`` from a mapping (``os.environ``, a dict), else the default.
+
+    Read as :mod:`archiver.config` reads it; a crawl takes it from its config.
+    """
+    return read_setting(settings, SETTING)
 
 
 def hide_password(url: str | URL) -> str:
@@ -204,8 +207,13 @@ class History:
     # --- link checks ---------------------------------------------------------
 
     def apply(self, report: Report, *, checked_at: datetime.datetime, policy: DeadPolicy = DeadPolicy(),
-              job: str | None = None) -> Report:
-        """Record this run and return the report with its links' history and the run's changes."""
+              job: str | None = None, previous_of_same_job: bool = True) -> Report:
+        """Record this run and return the report with its links' history and the run's changes.
+
+        The run is recorded under ``job``. Its previous run (``changes.previous_run``)
+        is the last earlier run of the same job, or of any job when
+        ``previous_of_same_job`` is false (a job that names one crawl, not a series).
+        """
         now = utc(checked_at)
         online = bool(report.network_reachable)
         # One result per URL and run: the first occurrence that is a check, else the first.
@@ -221,9 +229,10 @@ class History:
                 insert(runs).values(started=now, network_reachable=online, job=job, host=self.host)
             ).inserted_primary_key[0]
             same_job = runs.c.job.is_(None) if job is None else runs.c.job == job
+            earlier = [runs.c.started < now, runs.c.id != run_id] + ([same_job] if previous_of_same_job else [])
             previous_run = conn.execute(
                 select(runs.c.started)
-                .where(same_job, runs.c.started < now, runs.c.id != run_id)
+                .where(*earlier)
                 .order_by(runs.c.started.desc(), runs.c.id.desc())
                 .limit(1)
             ).scalar_one_or_none()

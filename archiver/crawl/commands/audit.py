@@ -9,7 +9,8 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from archiver.cli import add_audit_arguments, audit_from_arguments
-from archiver.config import ArchiverConfig
+from archiver.crawl.settings import config_or_exit
+from archiver.findings import EXIT_UNREADABLE
 
 
 class Command(ScrapyCommand):
@@ -34,9 +35,13 @@ class Command(ScrapyCommand):
         super().add_options(parser)
         add_audit_arguments(parser, paths=False)
 
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        # A bad -s value is a usage error: one line, exit status 2.
+        self.config = config_or_exit(self.settings, EXIT_UNREADABLE)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if not args:
             raise UsageError("give at least one WARC file or folder to audit")
         opts.paths = args
-        config = ArchiverConfig.from_settings(self.settings)
-        self.exitcode = audit_from_arguments(opts, lambda: config, sys.stdout, sys.stderr)
+        self.exitcode = audit_from_arguments(opts, lambda: self.config, sys.stdout, sys.stderr)

@@ -13,6 +13,8 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from archiver.audit import parse_fail_on
+from archiver.config import SettingError
+from archiver.crawl.settings import config_of, config_or_exit
 from archiver.warc import WRITE_FAILED
 from archiver.findings import EXIT_FINDINGS, FINDING_KINDS
 
@@ -32,14 +34,24 @@ class Command(ScrapyCrawlCommand):
             self.fail_on = parse_fail_on(opts.fail_on)
         except ValueError as error:
             raise UsageError(str(error)) from None
+        # A bad -s value ends the command here, before Scrapy logs a line.
+        config_or_exit(self.settings, 1)
         self.crawler = None
 
     def _create_crawler(self, spidercls):
         self.crawler = super()._create_crawler(spidercls)
+        # Built before the crawl starts: a bad value in the spider's
+        # custom_settings is reported here, not as a traceback from the crawl.
+        config_of(self.crawler)
         return self.crawler
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().run(args, opts)
+        try:
+            super().run(args, opts)
+        except SettingError as error:
+            print(f"error: {error}", file=sys.stderr)
+            self.exitcode = 1
+            return
         if self.exitcode or self.crawler is None:
             return
         if self.crawler.stats.get_value("finish_reason") == WRITE_FAILED:
