@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import gzip
 import json
 import os
@@ -35,6 +36,7 @@ from archiver.warc import decode
 from archiver.warc.decode import MAX_DECODED_BYTES
 from archiver.warc.reader import read_archives
 from archiver.warc.records import HttpExchange, exchange_records
+from archiver.warc.vocab import CrawlRole
 from archiver.warc.writer import RollingWarcWriter
 from tests.conftest import PROJECT, crawl_env
 
@@ -118,6 +120,11 @@ def exchange(url: str, body: bytes, coding: str | None, content_type: str = "tex
                         fetched_at=MOMENT)
 
 
+@functools.cache  # a second or two each: built once per session
+def bomb_body(name: str) -> bytes:
+    return BOMBS[name][1]()
+
+
 def bomb_url(name: str) -> str:
     return f"{BOMB_PAGE.url}-{name}"
 
@@ -128,7 +135,7 @@ def write_archive(folder: Path, extra: list[HttpExchange] = ()) -> Path:
     exchanges = [
         exchange(ZSTD_PAGE.url, decode._zstd.compress(ZSTD_PAGE.html()), "zstd"),
         exchange(GZIP_BR_PAGE.url, brotli.compress(gzip.compress(GZIP_BR_PAGE.html())), "gzip, br"),
-        *(exchange(bomb_url(name), make(), coding) for name, (coding, make) in BOMBS.items()),
+        *(exchange(bomb_url(name), bomb_body(name), coding) for name, (coding, _) in BOMBS.items()),
         *extra,
     ]
     for item in exchanges:
@@ -152,7 +159,7 @@ def archive(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("undecodable")
     extra = [
         # an image stored with a bomb's coding: the analysis never reads it, so no problem
-        exchange("http://news.example/chart.png", BOMBS["br"][1](), "br", content_type="image/png"),
+        exchange("http://news.example/chart.png", bomb_body("br"), "br", content_type="image/png"),
         exchange("http://news.example/old-coding", ZSTD_PAGE.html(), "compress"),
     ]
     return write_archive(folder, extra)
@@ -283,6 +290,29 @@ def test_text_unavailable_in_every_report_file(report, tmp_path):
     with open(tmp_path / "links.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert [(r["role"], r["text_unavailable"]) for r in rows] == [("original", hostile)]
+
+
+@pytest.mark.fast
+def test_an_undecodable_web_archive_answer_is_an_integrity_problem(tmp_path):
+    dead = "http://news.example/2026/11/01/removed"
+    lookup = f"http://archive.org/wayback/available?url={dead}"
+    linking = Page("http://news.example/2026/11/23/follow-up", "A follow-up", (
+        f"The council's <a href='{dead}'>first statement</a> has since been taken down, and the "
+        "mayor's office would not say when or why it was removed from the town's website.",))
+    folder = tmp_path / "warcs"
+    folder.mkdir()
+    archive = write_archive(folder, [
+        exchange(linking.url, linking.html(), None),
+        replace(exchange(dead, b"not here", None), status=404),
+        replace(exchange(lookup, bomb_body("br"), "br", content_type="application/json"),
+                extra_warc_headers=CrawlRole(lookup_for=dead, lookup_kind="wayback").warc_headers()),
+    ])
+    index = read_archives([archive])
+    [link] = [link for a in analyse(index).articles if a.url == linking.url for link in a.links]
+    assert link.url == dead and link.status == "gone" and link.archived_copy is None
+    problem = (archive.name, index.capture(lookup).location.offset,
+               f"response body of {lookup} cannot be decoded: br body {LIMIT_REASON}")
+    assert problem in [(p.filename, p.offset, p.problem) for p in analyse(index).integrity]
 
 
 # --- archiver audit: the acceptance ----------------------------------------------

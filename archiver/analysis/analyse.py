@@ -184,8 +184,8 @@ class _Analysis:
         page = self.page(resolution)
         if resolution.capture is None:
             reason = f"the page was not archived ({resolution.status})"
-        elif resolution.http_status is None or not 200 <= resolution.http_status < 300:
-            reason = f"the page answered HTTP {resolution.http_status} ({resolution.status})"
+        elif not 200 <= resolution.capture.status < 300:
+            reason = f"the page answered HTTP {resolution.capture.status} ({resolution.status})"
         elif job is None:
             reason = "the archived page's body is not in the archive (a revisit of a missing record)"
         elif page.undecodable or page.error:

@@ -41,7 +41,7 @@ class PageJob:
 
 @dataclass(frozen=True)
 class PageResult:
-    facts: PageFacts | None = None  # None: not an HTML page
+    facts: PageFacts | None = None  # None: not an HTML page, or not read (error, undecodable)
     links: tuple[BodyLink, ...] = ()
     error: str | None = None  # the record could not be read, or its HTML not parsed
     # Why the body could not be decoded (unknown coding, corrupt, over the
