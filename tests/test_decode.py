@@ -81,3 +81,66 @@ def test_decode_body_refuses_a_decompression_bomb(monkeypatch: pytest.MonkeyPatc
         decode_body(gzip.compress(b"\0" * 5000), "gzip")
 
 
+
+
+# --- decoding in steps, within the limit ----------------------------------------------
+
+
+def encoders() -> dict[str, tuple[str, object]]:
+    """Content-Encoding -> (coding, compress function), for the modules installed."""
+    found = {
+        "gzip": ("gzip", gzip.compress),
+        "deflate": ("deflate", zlib.compress),
+        "raw deflate": ("deflate", raw_deflate),
+        "two gzip members": ("gzip", lambda data: gzip.compress(data[:3000]) + gzip.compress(data[3000:])),
+    }
+    if decode._brotli is not None:
+        found["br"] = ("br", decode._brotli.compress)
+    if decode._zstd is not None:
+        found["zstd"] = ("zstd", decode._zstd.compress)
+    return found
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("name", list(encoders()))
+def test_a_body_decoded_in_many_steps_is_whole(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setattr(decode, "OUTPUT_STEP", 100)
+    coding, compress = encoders()[name]
+    body = HTML * 4
+    assert len(body) > 100 * decode.OUTPUT_STEP
+    assert decode_body(compress(body), coding) == body
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("name", list(encoders()))
+def test_every_coding_refuses_a_body_past_the_limit(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setattr(decode, "OUTPUT_STEP", 100)
+    monkeypatch.setattr(decode, "MAX_DECODED_BYTES", len(HTML) - 1)
+    coding, compress = encoders()[name]
+    with pytest.raises(UndecodableBody, match=f"^{coding} body inflates beyond {len(HTML) - 1} bytes$"):
+        decode_body(compress(HTML), coding)
+    monkeypatch.setattr(decode, "MAX_DECODED_BYTES", len(HTML))  # exactly at the limit is allowed
+    assert decode_body(compress(HTML), coding) == HTML
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("name", ["gzip", "br", "zstd"])
+def test_a_truncated_stream_is_named_in_small_steps(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setattr(decode, "OUTPUT_STEP", 100)
+    if name not in encoders():
+        pytest.skip(f"no {name} module")
+    coding, compress = encoders()[name]
+    with pytest.raises(UndecodableBody, match=f"corrupt {coding} body"):
+        decode_body(compress(HTML)[: len(compress(HTML)) // 2], coding)
+
+
+@pytest.mark.fast
+def test_a_brotli_bomb_is_refused_without_inflating_it_all() -> None:
+    brotli = pytest.importorskip("brotli")
+    compressor = brotli.Compressor(quality=5)
+    chunk = bytes(1 << 20)
+    # 1 GiB of zeros in about 2 KB: brotli.decompress() would build all of it.
+    bomb = b"".join(compressor.process(chunk) for _ in range(1024)) + compressor.finish()
+    assert len(bomb) < 10_000
+    with pytest.raises(UndecodableBody, match=f"br body inflates beyond {decode.MAX_DECODED_BYTES} bytes"):
+        decode_body(bomb, "br")

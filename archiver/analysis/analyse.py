@@ -12,7 +12,9 @@ import datetime
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from archiver.warc.decode import UndecodableBody
 from archiver.warc.index import ArchiveIndex, Capture, url_key
 from archiver.warc.vocab import FailureKind
 from archiver.warc.reader import read_body
@@ -101,6 +103,8 @@ class _Analysis:
         self.probes: dict[tuple[str, str], list[str]] = {}
         self.unresolved: dict[WarcLocation, str] = {}  # revisits whose payload is nowhere to be found
         self.lookups: dict[str, list[Capture]] = {}
+        # Bodies that could not be decoded, by record: integrity problems of the report.
+        self.undecodable: dict[tuple[str, int], IntegrityProblem] = {}
         for capture in index.all_captures():
             if capture.probe:
                 self.probes.setdefault(directory_of(capture.url), []).append(capture.url)
@@ -127,6 +131,14 @@ class _Analysis:
     def examine(self, jobs: Iterable[PageJob | None]) -> None:
         todo = [j for j in jobs if j is not None and (j.path, j.offset) not in self.pages]
         self.pages.update(examine_all(todo, self.options.workers))
+        for job in todo:
+            reason = self.pages[(job.path, job.offset)].undecodable
+            if reason:
+                self.note_undecodable(job.path, job.offset, job.url, reason)
+
+    def note_undecodable(self, path: str | Path, offset: int, url: str, reason: str) -> None:
+        self.undecodable.setdefault((Path(path).name, offset), IntegrityProblem(
+            Path(path).name, offset, f"response body of {url} cannot be decoded: {reason}"))
 
     def page(self, resolution: Resolution) -> PageResult:
         job = self.job(resolution)
@@ -174,12 +186,40 @@ class _Analysis:
             payload = self.index.payload_of(capture)
             try:
                 body = read_body(*payload) if payload and kind == "wayback" else b""
+            except UndecodableBody as error:
+                self.note_undecodable(payload[0], payload[1], capture.url, str(error))
+                body = b""
             except Exception:  # noqa: BLE001 - a damaged answer is no answer
                 body = b""
             copy = parse_response(request, capture.status, dict(capture.headers), body, capture.url)
             if copy is not None:
                 return copy
         return None
+
+    def why_no_text(self, article: Article, resolution: Resolution | None, docs: dict[str, SeedDocument]) -> str:
+        """Why an article has no text verdict: what stood between its page and its seeds."""
+        if resolution is None:
+            return "text unavailable: the article has no URL"
+        job = self.job(resolution)
+        page = self.page(resolution)
+        if resolution.capture is None:
+            reason = f"the page was not archived ({resolution.status})"
+        elif not 200 <= resolution.capture.status < 300:
+            reason = f"the page answered HTTP {resolution.capture.status} ({resolution.status})"
+        elif job is None:
+            reason = self.unresolved.get(resolution.capture.location,
+                                         "the archived page's body is not in the archive")
+        elif page.undecodable or page.error:
+            reason = page.undecodable or page.error
+        elif page.facts is None:
+            reason = "the page is not HTML"
+        elif not page.facts.text.strip():
+            reason = "no article text could be extracted from the page"
+        elif not any(name in docs and docs[name].text.strip() for name in article.seeds):
+            reason = "no seed copy with text to compare the page with"
+        else:
+            reason = "the page's text could not be compared with the seeds"
+        return f"text unavailable: {reason}"
 
     def link_report(self, url: str, anchor_text: str | None, found_in: tuple[str, ...],
                     article_date: datetime.date | None) -> LinkReport:
@@ -188,7 +228,8 @@ class _Analysis:
         evidence = self.soft_404(url, resolution)
         if evidence:
             status, detail = LinkStatus.SOFT_404, evidence
-        facts = self.page(resolution).facts or PageFacts()
+        page = self.page(resolution)
+        facts = page.facts or PageFacts()
         url_date = date_from_url(url)
         date, date_source = link_date(url_date, facts.published, facts.published_source)
         mismatch = bool(date and article_date and is_after(date, article_date, self.options.date_grace_days))
@@ -203,7 +244,8 @@ class _Analysis:
             page_date=facts.published, page_date_source=facts.published_source,
             date_mismatch=mismatch, title=title,
             title_mismatch=title_mismatch(anchor_text, titles, facts.sitename) if status in ALIVE else None,
-            warc=warc, detail=detail or self.page(resolution).error,
+            warc=warc, detail=detail or page.error or (
+                f"response body cannot be decoded: {page.undecodable}" if page.undecodable else None),
             archived_copy=self.archived_copy(url) if status not in ALIVE else None,
         )
 
@@ -288,6 +330,7 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
             text_similarity=best, text_verdict=text_verdict(best) if best is not None else None,
             comparisons=tuple(comparisons), date_findings=tuple(findings), links=tuple(links),
             live_text_fingerprint=fingerprint,
+            text_unavailable=work.why_no_text(article, original_res, by_name) if best is None else None,
         ))
     notes = article_notes + (() if work.reachable else (
         "The network looked unreachable when this archive was written: every host failed "
@@ -295,6 +338,8 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
     return Report(
         generated=generated or datetime.datetime.now(datetime.timezone.utc),
         network_reachable=work.reachable, archives=tuple(index.files),
-        articles=tuple(reports), integrity=tuple(index.problems + seed_problems + work.unresolved_problems()),
+        articles=tuple(reports),
+        integrity=tuple(index.problems + seed_problems + work.unresolved_problems()
+                        + list(work.undecodable.values())),
         date_grace_days=options.date_grace_days, notes=notes,
     )

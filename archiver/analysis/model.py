@@ -170,6 +170,9 @@ class ArticleReport:
     # sha1 of the live text's lowercased words: equal across runs when the
     # article's words are, whatever the markup, ads or timestamps around them.
     live_text_fingerprint: str | None = None
+    # Why text_verdict is null ("text unavailable: <reason>"): the page was not
+    # archived, could not be decoded, is not HTML, or no seed has text.
+    text_unavailable: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,9 @@
 Workers are handed a file name and an offset and read the record
 themselves, so bodies never cross a process boundary. Extraction is
 CPU-bound (lxml, trafilatura, htmldate): a process pool, not threads.
+Bodies are read through the bounded decoder (:mod:`archiver.warc.decode`):
+a decompression bomb or an unknown coding becomes a reason, not a worker
+that exhausts memory or a page judged on its compressed bytes.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from archiver.analysis.compare import text_fingerprint
 from archiver.analysis.extract import html_text, page_facts_and_links
 from archiver.analysis.model import PageFacts
 from archiver.analysis.links import BodyLink
+from archiver.warc.decode import UndecodableBody, record_payload
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +41,12 @@ class PageJob:
 
 @dataclass(frozen=True)
 class PageResult:
-    facts: PageFacts | None = None  # None: not an HTML page
+    facts: PageFacts | None = None  # None: not an HTML page, or not read (error, undecodable)
     links: tuple[BodyLink, ...] = ()
-    error: str | None = None
+    error: str | None = None  # the record could not be read, or its HTML not parsed
+    # Why the body could not be decoded (unknown coding, corrupt, over the
+    # size limit): the page exists but its text is unknown.
+    undecodable: str | None = None
     fingerprint: str | None = None  # of an article's text, for the history (want_links pages)
 
 
@@ -55,8 +62,11 @@ def examine(job: PageJob) -> PageResult:
             stream.seek(job.offset)
             record = next(iter(ArchiveIterator(stream)))
             content_type = record.http_headers.get_header("Content-Type") if record.http_headers else None
-            # content_stream() undoes chunking and Content-Encoding.
-            body = record.content_stream().read()
+            if content_type and not is_html(content_type, b""):
+                return PageResult()  # not read, so nothing to decode
+            body = record_payload(record)
+    except UndecodableBody as error:
+        return PageResult(undecodable=str(error))
     except Exception as error:  # noqa: BLE001 - a bad record is a finding, not a crash
         return PageResult(error=f"cannot read the archived page: {type(error).__name__}: {error}")
     if not is_html(content_type, body):

@@ -29,6 +29,7 @@ COLUMNS = (
     "warc_offset",
     "detail",
     "role",  # "original" for the article's own page, "link" for a link in it
+    "text_unavailable",  # original rows: why the article has no text verdict
     # From the history of earlier runs: empty when no history is kept.
     "first_seen",
     "last_alive",
@@ -82,6 +83,7 @@ def _row(article: ArticleReport, link: LinkReport, role: str) -> list[object]:
         "" if link.warc is None else int(link.warc.offset),
         link.detail or "",
         role,
+        (article.text_unavailable or "") if role == "original" else "",
         optional_datetime(link.first_seen) or "",
         optional_datetime(link.last_alive) or "",
         optional_datetime(link.failing_since) or "",

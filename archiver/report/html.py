@@ -229,6 +229,8 @@ def _article(number: int, article: ArticleReport, grace_days: int) -> str:
             "Text",
             f"{_or_dash(article.text_verdict)}, similarity {_or_dash(format_similarity(article.text_similarity))}",
         ))
+    elif article.text_unavailable:
+        facts.append(("Text", f'<span class="muted">{e(clean(article.text_unavailable))}</span>'))
     out.append('<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
 
     dated = [link for link in article.links if link.date is not None]

@@ -78,6 +78,7 @@ def article_to_dict(article: ArticleReport) -> dict[str, Any]:
         "original": None if article.original is None else link_to_dict(article.original),
         "text_similarity": round_float(article.text_similarity),
         "text_verdict": article.text_verdict,
+        "text_unavailable": article.text_unavailable,  # why text_verdict is null
         "links": [link_to_dict(link) for link in article.links],
         "comparisons": [comparison_to_dict(c) for c in article.comparisons],
         "date_findings": list(article.date_findings),

@@ -139,6 +139,8 @@ def _article(number: int, article: ArticleReport, grace_days: int) -> list[str]:
             f"- **Text:** {md(article.text_verdict) or '—'}, "
             f"similarity {format_similarity(article.text_similarity) or '—'}"
         )
+    elif article.text_unavailable:
+        lines.append(f"- **Text:** {md(article.text_unavailable)}")
     lines.append("")
 
     if article.comparisons:

@@ -22,8 +22,13 @@ from warcio.bufferedreaders import ChunkedDataReader
 # article: extraction runs in worker processes that must not exhaust memory.
 MAX_DECODED_BYTES = 64 * 1024 * 1024
 
+
 class UndecodableBody(ValueError):
     """The stored body cannot be turned back into what the server meant; the message says why."""
+
+
+class _OverLimit(UndecodableBody):
+    """A body that decodes, but to more than MAX_DECODED_BYTES."""
 
 
 def _optional_module(name: str) -> ModuleType | None:
@@ -39,24 +44,57 @@ _brotli = _optional_module("brotli")
 _zstd = _optional_module("compression.zstd") or _optional_module("backports.zstd")
 
 
+# Decoders grow their output buffer by copying it: asked for the whole limit
+# at once, a bomb costs twice the limit. Asked for steps of this size, and
+# the steps joined at the end, a bomb costs the limit once; a page under a
+# step (almost every page) is a single step, never copied.
+OUTPUT_STEP = 4 * 1024 * 1024
+
+
+class _Output:
+    """Decoded steps of one coding, refused once they pass MAX_DECODED_BYTES."""
+
+    def __init__(self, coding: str) -> None:
+        self.coding = coding
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def room(self) -> int:
+        """How much the next step may decode: one byte past the limit shows a bomb."""
+        return min(OUTPUT_STEP, MAX_DECODED_BYTES + 1 - self.size)
+
+    def add(self, part: bytes) -> None:
+        self.parts.append(part)
+        self.size += len(part)
+        if self.size > MAX_DECODED_BYTES:
+            raise _OverLimit(f"{self.coding} body inflates beyond {MAX_DECODED_BYTES} bytes")
+
+    def body(self) -> bytes:
+        return b"".join(self.parts)
+
+
 def _inflate(data: bytes, wbits: int, coding: str) -> bytes:
     """Decompress zlib-family data, every gzip member, within the size limit."""
-    out = bytearray()
+    output = _Output(coding)
     while True:
         inflater = zlib.decompressobj(wbits)
-        try:
-            out += inflater.decompress(data, MAX_DECODED_BYTES + 1 - len(out))
-        except zlib.error as error:
-            raise UndecodableBody(f"corrupt {coding} body: {error}") from None
-        if len(out) > MAX_DECODED_BYTES:
-            raise UndecodableBody(f"{coding} body inflates beyond {MAX_DECODED_BYTES} bytes")
+        while not inflater.eof:
+            room = output.room()
+            try:
+                part = inflater.decompress(data, room)
+            except zlib.error as error:
+                raise UndecodableBody(f"corrupt {coding} body: {error}") from None
+            output.add(part)
+            data = inflater.unconsumed_tail
+            if len(part) < room and not data:  # less than asked for and no input left: the end
+                break
         if not inflater.eof:
             raise UndecodableBody(f"corrupt {coding} body: truncated stream")
         data = inflater.unused_data
         # Concatenated gzip members form one body (RFC 1952); NUL padding
         # after the last member is common and harmless.
         if wbits != zlib.MAX_WBITS | 16 or not data.strip(b"\x00"):
-            return bytes(out)
+            return output.body()
 
 
 def _gunzip(data: bytes) -> bytes:
@@ -65,11 +103,17 @@ def _gunzip(data: bytes) -> bytes:
 
 def _deflate(data: bytes) -> bytes:
     # RFC 9110 deflate is zlib-wrapped, but some servers send raw deflate.
+    # A bomb in either form is the body's trouble; otherwise the zlib reading's
+    # error says more than the raw reading's of the same bytes.
     try:
         return _inflate(data, zlib.MAX_WBITS, "deflate")
+    except _OverLimit:
+        raise
     except UndecodableBody as zlib_error:
         try:
             return _inflate(data, -zlib.MAX_WBITS, "deflate")
+        except _OverLimit:
+            raise
         except UndecodableBody:
             raise zlib_error from None
 
@@ -77,28 +121,45 @@ def _deflate(data: bytes) -> bytes:
 def _unbrotli(data: bytes) -> bytes:
     if _brotli is None:
         raise UndecodableBody("brotli body, but the brotli module is not installed")
+    # brotli.decompress() has no limit: a few KB inflate to gigabytes in one
+    # call. The streaming decoder stops near output_buffer_limit and hands
+    # out the rest on later calls with no input.
+    decompressor = _brotli.Decompressor()
+    output = _Output("br")
+    pending = data
     try:
-        out = _brotli.decompress(data)
+        while True:
+            part = decompressor.process(pending, output_buffer_limit=output.room())
+            pending = b""
+            output.add(part)
+            if decompressor.is_finished():
+                return output.body()
+            if decompressor.can_accept_more_data():  # every byte read, the stream not ended
+                raise UndecodableBody("corrupt br body: truncated stream")
+            if not part:  # output held back, yet none handed out: never loop on it
+                raise UndecodableBody("corrupt br body: the decoder stopped making progress")
     except _brotli.error as error:
         raise UndecodableBody(f"corrupt br body: {error or 'invalid stream'}") from None
-    if len(out) > MAX_DECODED_BYTES:
-        raise UndecodableBody(f"br body inflates beyond {MAX_DECODED_BYTES} bytes")
-    return out
+    except TypeError:  # brotli before 1.2 has no output_buffer_limit
+        raise UndecodableBody("br body, but the installed brotli module cannot decode within a "
+                              "size limit: install brotli 1.2 or later") from None
 
 
 def _unzstd(data: bytes) -> bytes:
     if _zstd is None:
         raise UndecodableBody("zstd body, but no zstd module is installed")
     decompressor = _zstd.ZstdDecompressor()
-    try:
-        out = decompressor.decompress(data, MAX_DECODED_BYTES + 1)
-    except _zstd.ZstdError as error:
-        raise UndecodableBody(f"corrupt zstd body: {error}") from None
-    if len(out) > MAX_DECODED_BYTES:
-        raise UndecodableBody(f"zstd body inflates beyond {MAX_DECODED_BYTES} bytes")
-    if not decompressor.eof:
-        raise UndecodableBody("corrupt zstd body: truncated stream")
-    return out
+    output = _Output("zstd")
+    pending = data
+    while not decompressor.eof:
+        try:
+            output.add(decompressor.decompress(pending, output.room()))
+        except _zstd.ZstdError as error:
+            raise UndecodableBody(f"corrupt zstd body: {error}") from None
+        pending = b""
+        if not decompressor.eof and decompressor.needs_input:  # every byte read, the frame not ended
+            raise UndecodableBody("corrupt zstd body: truncated stream")
+    return output.body()
 
 
 _DECODERS: dict[str, Callable[[bytes], bytes]] = {
