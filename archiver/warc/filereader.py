@@ -17,13 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 
 from archiver.warc import vocab
 from archiver.warc.index import (
     ArchiveIndex, ArticleRecord, Capture, FetchFailure, IntegrityProblem, SeedRecord, WarcLocation,
 )
+from archiver.warc.warcio_internals import ArchiveLoadFailed
 
 logger = logging.getLogger(__name__)
 

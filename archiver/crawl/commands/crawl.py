@@ -34,6 +34,8 @@ class Command(ScrapyCrawlCommand):
             raise UsageError(str(error)) from None
         self.crawler = None
 
+    # Scrapy's undocumented hook (see archiver/crawl/scrapy_internals.py): the
+    # crawler is gone from crawler_process.crawlers once the crawl is over.
     def _create_crawler(self, spidercls):
         self.crawler = super()._create_crawler(spidercls)
         return self.crawler
