@@ -1,18 +1,24 @@
 # The two set-up commands of the README:
 #   make crawl   installs the project and runs `scrapy crawl seeds` on seeds/
 #   make test    installs what the tests need (pywb included) and runs them
+# and the fast tier of the tests (in-process, no system packages, under a minute):
+#   make test-fast
 PYTHON ?= python3
 VENV := .venv
 PYWB_VENV := .venv-pywb
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: crawl test install install-test system-deps bench bench-peers clean
+.PHONY: crawl test test-fast install install-test system-deps bench bench-peers clean
 
 crawl: install
 	$(VENV)/bin/scrapy crawl seeds
 
 test: install-test system-deps
 	$(VENV)/bin/pytest
+
+# Only the test extras: the fast tier starts no pywb, Redis, PostgreSQL or crawl.
+test-fast: $(VENV)/.installed-test
+	$(VENV)/bin/pytest -m fast
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test $(PYWB_VENV)/.installed

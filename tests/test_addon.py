@@ -1,8 +1,11 @@
 """The add-on's defaults give way to whatever the user sets."""
 
+import pytest
 from scrapy.settings import Settings
 
 from archiver.crawl.addon import SPIDER_CONCURRENT_ITEMS, Archiver
+
+pytestmark = pytest.mark.fast
 
 
 def settings_with_addon(**user) -> Settings:

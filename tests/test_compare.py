@@ -11,6 +11,8 @@ import pytest
 from archiver.analysis.compare import compare_texts, similarity, text_verdict
 from archiver.analysis.model import TEXT_VERDICTS
 
+pytestmark = pytest.mark.fast
+
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 MARKDOWN_NAME = "000_8b2f4a9d2286ab78.txt"
 PDF_NAME = "001_0575ee14fb1ae997.txt"

@@ -11,6 +11,8 @@ import pytest
 from archiver.warc import decode
 from archiver.warc.decode import UndecodableBody, decode_body
 
+pytestmark = pytest.mark.fast
+
 # --- Content-Encoding ----------------------------------------------------------
 
 HTML = (Path(__file__).resolve().parent / "analysis_fixtures" / "news_page.html").read_bytes()

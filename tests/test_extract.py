@@ -19,6 +19,8 @@ from archiver.analysis.extract import (
 from archiver.analysis.model import PageFacts
 from archiver.warc.decode import UndecodableBody
 
+pytestmark = pytest.mark.fast
+
 FIXTURES = Path(__file__).resolve().parent / "analysis_fixtures"
 # A news page with nav, byline, article body, "Most read", newsletter box and
 # a "© 2019-2024" footer; $head and $byline take the date markup under test.

@@ -21,6 +21,8 @@ from archiver.history.rules import (
     summarize,
 )
 
+pytestmark = pytest.mark.fast
+
 UTC = datetime.timezone.utc
 T0 = datetime.datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 URL = "https://example.org/2020/01/01/story"

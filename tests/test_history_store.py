@@ -72,7 +72,8 @@ def links_of(result: Report) -> dict[str, LinkReport]:
     return found
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# SQLite runs in the fast tier; PostgreSQL is a real server.
+@pytest.fixture(params=[pytest.param("sqlite", marks=pytest.mark.fast), "postgresql"])
 def history_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/state/history.sqlite"
@@ -398,6 +399,7 @@ def test_concurrent_opens_migrate_once(history_url: str) -> None:
 # --- URLs and settings (SQLite and no server) ----------------------------------
 
 
+@pytest.mark.fast
 def test_default_url_creates_its_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert url_from_settings({}) == DEFAULT_URL == "sqlite:///state/history.sqlite"
@@ -409,12 +411,14 @@ def test_default_url_creates_its_folder(tmp_path: Path, monkeypatch: pytest.Monk
     conn.close()
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("url", ["not a url", "", "mysql://user@localhost/db", "nosuchdialect://x/y"])
 def test_bad_urls_are_named(url: str) -> None:
     with pytest.raises(ValueError, match="history database"):
         History.open(url)
 
 
+@pytest.mark.fast
 def test_unreachable_server_is_named_with_the_password_hidden() -> None:
     with pytest.raises(ValueError) as caught:
         History.open("postgresql://archiver:s3cr3t-pw@127.0.0.1:1/history")
@@ -424,6 +428,7 @@ def test_unreachable_server_is_named_with_the_password_hidden() -> None:
     assert "s3cr3t-pw" not in message
 
 
+@pytest.mark.fast
 def test_postgresql_urls_use_psycopg() -> None:
     for url in ("postgresql://u:p@h/db", "postgres://u:p@h/db", "postgresql+psycopg://u:p@h/db"):
         assert store_module.database_url(url).drivername == "postgresql+psycopg"

@@ -23,6 +23,8 @@ import pytest
 from archiver.analysis.model import ArchivedCopy
 from archiver.analysis.memento import LookupRequest, is_before, lookup_request, parse_response
 
+pytestmark = pytest.mark.fast
+
 UTC = datetime.timezone.utc
 STORY = "http://news.example/story"
 BAD_DATE = "http://news.example/bad-date"

@@ -30,6 +30,8 @@ from archiver.report.csv import COLUMNS
 from archiver.report.markdown import md
 from archiver.report.timeline import MISMATCH_COLOUR, NEUTRAL_COLOUR, render_timeline
 
+pytestmark = pytest.mark.fast
+
 ARTICLE_URL = (
     "https://www.themoscowtimes.com/2020/02/06/"
     "us-steps-up-warnings-to-russia-over-syrias-idlib-military-de-confliction-a69185"

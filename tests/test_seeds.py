@@ -11,6 +11,8 @@ from fpdf import FPDF
 
 from archiver.seeds import Article, SeedDocument, group_articles, load_seeds, parse_seed
 
+pytestmark = pytest.mark.fast
+
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 MD_SEED = "000_8b2f4a9d2286ab78.txt"
 TEXT_SEED = "001_0575ee14fb1ae997.txt"

@@ -12,6 +12,8 @@ from archiver.seeds.dates import date_from_line, date_from_url, date_from_value
 from archiver.seeds.frontmatter import split_front_matter
 from archiver.seeds.urls import clean_url, find_urls, loose_key, slug_tokens
 
+pytestmark = pytest.mark.fast
+
 # --- URLs --------------------------------------------------------------------
 
 

@@ -10,6 +10,8 @@ from archiver.warc.reader import read_archives
 from archiver.warc.records import HttpExchange, exchange_records, failure_record
 from archiver.warc.writer import RollingWarcWriter
 
+pytestmark = pytest.mark.fast
+
 MOMENT = datetime.datetime(2026, 11, 22, 10, 30, 15, tzinfo=datetime.timezone.utc)
 
 

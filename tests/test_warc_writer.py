@@ -8,6 +8,8 @@ from archiver.warc.records import HttpExchange, exchange_records
 from archiver.warc.writer import RollingWarcWriter
 from tests.warc_checks import raw_payload, read_records, stored_length_problems, warcio_check
 
+pytestmark = pytest.mark.fast
+
 MOMENT = datetime.datetime(2026, 11, 22, 10, 30, 15, 123456, tzinfo=datetime.timezone.utc)
 
 

@@ -27,12 +27,13 @@ from htmldate.extractors import extract_url_date, try_date_expr
 from htmldate.utils import Extractor
 from htmldate.validators import get_max_date, get_min_date
 
-from trafilatura.metadata import examine_meta, extract_meta_json, extract_sitename, extract_title
-from trafilatura.settings import Document
 from trafilatura.xml import xmltotxt
 
 from archiver.analysis.links import BodyLink, refs_of
 from archiver.analysis.model import DateSource, PageFacts
+from archiver.analysis.trafilatura_internals import (
+    Document, examine_meta, extract_meta_json, extract_sitename, extract_title,
+)
 from archiver.warc.decode import decode_body
 
 logger = logging.getLogger(__name__)

@@ -29,6 +29,7 @@ from archiver import __version__
 from archiver.analysis.articles import recorded
 from archiver.crawl import signals as archiver_signals
 from archiver.crawl.failures import classify_failure
+from archiver.crawl.scrapy_internals import retries_of
 from archiver.crawl.settings import config_of
 from archiver.seeds.model import Article, SeedDocument, SeedProblem
 from archiver.warc import OPEN_SUFFIX, WRITE_FAILED, records
@@ -220,7 +221,7 @@ class WarcCaptureMiddleware:
             kind,
             error=type(exception).__name__,
             message=str(exception),
-            attempt=request.meta.get("retry_times", 0) + 1,
+            attempt=retries_of(request) + 1,
             moment=_now(),
         )
         self.crawler.signals.send_catch_log(

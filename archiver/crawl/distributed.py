@@ -6,13 +6,20 @@ the config's job (``ARCHIVER_JOB``, else Scrapyd's job, else the UTC date;
 the history records the runs under the same name), and persist when a
 process closes: the first process to run out of work must not flush the
 queue its peers are still working on.
+
+scrapy-redis documents its settings and classes, not their insides; this
+is the one module that touches them (pyproject.toml bounds its version,
+tests/test_library_internals.py checks each piece): the ``stats`` attribute
+its ``Scheduler.from_crawler`` sets, its ``Scheduler.open`` logging through
+``Spider.log()``, and the ``key`` of its queue.
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 
-from scrapy.utils.misc import load_object
+from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy_redis.dupefilter import RFPDupeFilter as RedisDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
@@ -20,6 +27,9 @@ from archiver.config import ArchiverConfig
 from archiver.crawl.dupefilters import RedirectHopMixin
 
 logger = logging.getLogger(__name__)
+
+# What Scrapy 2.19 says when scrapy-redis' Scheduler.open() calls Spider.log().
+SPIDER_LOG_DEPRECATION = r"Spider\.log\(\) is deprecated"
 
 
 def redis_settings(config: ArchiverConfig) -> dict[str, object]:
@@ -56,16 +66,12 @@ class RedisScheduler(Scheduler):
         return scheduler
 
     def open(self, spider) -> None:
-        # scrapy-redis' open(), but logging through a logger: Spider.log()
-        # is deprecated in Scrapy 2.19.
-        self.spider = spider
-        self.queue = load_object(self.queue_cls)(
-            server=self.server, spider=spider,
-            key=self.queue_key % {"spider": spider.name}, serializer=self.serializer,
-        )
-        if not self.df:
-            self.df = load_object(self.dupefilter_cls).from_spider(spider)
-        if self.flush_on_start:
-            self.flush()
-        if len(self.queue):
-            logger.info("Joining job %s: %d requests already queued", self.queue.key, len(self.queue))
+        # scrapy-redis' own open(), which says "Resuming crawl" through
+        # Spider.log(), deprecated in Scrapy 2.19: that one warning is
+        # silenced here, and the news is logged below instead.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=SPIDER_LOG_DEPRECATION,
+                                    category=ScrapyDeprecationWarning)
+            super().open(spider)
+        if len(self):
+            logger.info("Joining job %s: %d requests already queued", self.queue.key, len(self))

@@ -16,7 +16,8 @@ from scrapy.dupefilters import RFPDupeFilter
 class RedirectHopMixin:
     def request_seen(self, request: Request) -> bool:
         seen = super().request_seen(request)
-        return seen and not request.meta.get("redirect_times")
+        # redirect_urls: the documented meta key RedirectMiddleware sets on every hop.
+        return seen and not request.meta.get("redirect_urls")
 
 
 class RedirectHopDupeFilter(RedirectHopMixin, RFPDupeFilter):

@@ -27,7 +27,7 @@ from scrapy.exceptions import (
 from scrapy.http import Response
 from twisted.internet import defer
 from twisted.internet import error as txerror
-from twisted.web._newclient import ResponseFailed
+from twisted.web.client import ResponseFailed
 
 from archiver.warc.vocab import FailureKind
 
@@ -45,11 +45,15 @@ class TooManyRedirects(IgnoreRequest):
 
 
 class TypedRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt check, raising :class:`RobotsDisallowed`."""
+    """Scrapy's robots.txt check, raising :class:`RobotsDisallowed`.
 
-    def process_request_2(self, rp, request: Request) -> None:
+    Its ``process_request`` raises IgnoreRequest only for a URL robots.txt
+    forbids: a robots.txt that cannot be fetched allows everything.
+    """
+
+    async def process_request(self, request: Request) -> None:  # type: ignore[override]
         try:
-            super().process_request_2(rp, request)
+            await super().process_request(request)
         except IgnoreRequest as refused:
             raise RobotsDisallowed(str(refused)) from None
 

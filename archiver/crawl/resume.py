@@ -19,6 +19,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
+from archiver.crawl.scrapy_internals import JOBDIR_STATE
 from archiver.warc.index import ArchiveIndex, url_key
 from archiver.warc.reader import read_archives
 from archiver.warc import OPEN_SUFFIX
@@ -138,7 +139,7 @@ def discard_scrapy_job_state(jobdir: Path) -> None:
     holds every request that was scheduled, fetched or not: kept, they would
     drop exactly the requests a resume must make.
     """
-    for name in ("requests.queue", "requests.seen"):
+    for name in JOBDIR_STATE:
         path = jobdir / name
         if path.is_dir():
             shutil.rmtree(path)

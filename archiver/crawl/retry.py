@@ -23,6 +23,8 @@ from scrapy.settings import BaseSettings
 from archiver.config import ArchiverConfig
 from archiver.crawl.settings import config_of
 
+from archiver.crawl.scrapy_internals import retries_of
+
 
 def retry_after_seconds(value: bytes | str | None, now: datetime.datetime | None = None) -> float | None:
     """Seconds asked for by a Retry-After header: a number, or an HTTP date."""
@@ -55,7 +57,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return middleware
 
     def _delay(self, request: Request) -> float:
-        return self.backoff * 2 ** request.meta.get("retry_times", 0)
+        return self.backoff * 2 ** retries_of(request)
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:

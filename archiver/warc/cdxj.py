@@ -15,19 +15,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from tempfile import NamedTemporaryFile
 
-# cdxj-indexer's internals (its record filter, MIME splitter, URL key and
-# sorter) are used here only; pyproject.toml bounds its version.
+import surt
+# cdxj-indexer documents its command line and CDXJIndexer(...).process_all();
+# the rest used here is its undocumented inside, used in this module only
+# (pyproject.toml bounds its version; tests/test_library_internals.py names
+# each piece): CDXJIndexer.DEFAULT_RECORDS (the record types it indexes),
+# CDXJIndexer.RE_SPACE (where a MIME type ends), and SortingWriter (its
+# external sort: sortedlist, write_to_temp, write_to_file, out, flush).
 from cdxj_indexer.main import CDXJIndexer, SortingWriter
-from warcio.timeutils import iso_date_to_timestamp
 
 from archiver.warc.vocab import WARC_FIELDS_TYPE
+from archiver.warc.warcio_internals import iso_date_to_timestamp
 
 INDEXED_TYPES = frozenset(CDXJIndexer.DEFAULT_RECORDS)
 _MIME_END = CDXJIndexer.RE_SPACE
-_url_key = CDXJIndexer.get_url_key.__get__(object())  # surt, or the URL when surt refuses it
 # Index lines kept in memory before a sorted run goes to disk: memory stays
 # flat however many records a file holds (100,000 lines are 33 MB).
 INDEX_BUFFER_CHARS = 4 << 20
+
+
+def _url_key(url: str) -> str:
+    """The SURT key, or the URL itself when surt refuses it: cdxj-indexer's rule."""
+    try:
+        return surt.surt(url)
+    except Exception:  # noqa: BLE001 - any refusal, as cdxj-indexer's bare except
+        return url
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from io import BytesIO
 from types import ModuleType
 
-from warcio.bufferedreaders import ChunkedDataReader
+from archiver.warc.warcio_internals import ChunkedDataReader
 
 # A body inflated beyond this is treated as a decompression bomb, not an
 # article: extraction runs in worker processes that must not exhaust memory.

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 
 from archiver.warc import vocab
@@ -26,6 +25,7 @@ from archiver.warc.articles import ArticleFormatError, from_json
 from archiver.warc.index import (
     ArchiveIndex, ArticleRecord, Capture, FetchFailure, IntegrityProblem, SeedRecord, WarcLocation,
 )
+from archiver.warc.warcio_internals import ArchiveLoadFailed
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ compressed, written and indexed on another core.
 
 What crosses the pipe is a *recipe*: a function of :mod:`archiver.warc.records`
 (pickled by name) and its arguments, called in the writer process with its
-:class:`~warcio.recordbuilder.RecordBuilder`. The pipe is the bounded queue:
+:class:`~warcio.warcwriter.WARCWriter`. The pipe is the bounded queue:
 when the writer falls behind, ``write`` blocks and memory stays flat.
 
 If the crawling process dies, the writer sees the pipe close and leaves its

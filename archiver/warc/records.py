@@ -16,11 +16,10 @@ from http import HTTPStatus
 from io import BytesIO
 from urllib.parse import urlsplit
 
-from warcio.recordbuilder import RecordBuilder
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.timeutils import datetime_to_iso_date
+from warcio import WARCWriter
 
 from archiver.warc import vocab
+from archiver.warc.warcio_internals import RawHttpHeaders, datetime_to_iso_date
 
 WARC_VERSION = "1.1"
 CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
@@ -45,18 +44,6 @@ class HttpExchange:
     ip_address: str | None = None
     truncated: str | None = None  # a WARC-Truncated reason
     extra_warc_headers: tuple[tuple[str, str], ...] = ()
-
-
-class RawHttpHeaders(StatusAndHeaders):
-    """HTTP headers that serialise to the bytes that crossed the wire.
-
-    warcio percent-encodes header values that are not ASCII; that changes
-    what the server sent, so values are kept as latin-1 text (one character
-    per byte) and encoded back the same way.
-    """
-
-    def compute_headers_buffer(self, header_filter=None):  # noqa: ARG002 - warcio's signature
-        self.headers_buff = self.to_bytes(encoding="latin-1")
 
 
 def _text(value: bytes) -> str:
@@ -131,7 +118,7 @@ def _response_warc_headers(exchange: HttpExchange, truncated: str | None) -> dic
     return headers
 
 
-def _request_record(builder: RecordBuilder, exchange: HttpExchange, concurrent_to: str):
+def _request_record(builder: WARCWriter, exchange: HttpExchange, concurrent_to: str):
     request_headers = [(_text(k), _text(v)) for k, v in exchange.request_headers]
     if not _header_values(exchange.request_headers, b"host"):
         request_headers.insert(0, ("Host", urlsplit(exchange.url).netloc))
@@ -151,7 +138,7 @@ def _request_record(builder: RecordBuilder, exchange: HttpExchange, concurrent_t
     return request
 
 
-def exchange_records(builder: RecordBuilder, exchange: HttpExchange) -> tuple:
+def exchange_records(builder: WARCWriter, exchange: HttpExchange) -> tuple:
     """A (request, response) record pair for one exchange."""
     headers, truncated = _stored_response_headers(exchange)
     response = builder.create_warc_record(
@@ -171,7 +158,7 @@ def payload_digest(body: bytes) -> str:
     return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
-def revisit_records(builder: RecordBuilder, exchange: HttpExchange, refers_to_uri: str,
+def revisit_records(builder: WARCWriter, exchange: HttpExchange, refers_to_uri: str,
                     refers_to_date: str) -> tuple:
     """A (request, revisit) pair for a response whose payload is archived already.
 
@@ -201,7 +188,7 @@ def warc_fields(fields: Iterable[tuple[str, object]]) -> bytes:
 
 
 def _block_record(
-    builder: RecordBuilder,
+    builder: WARCWriter,
     uri: str,
     record_type: str,
     payload: bytes,
@@ -219,7 +206,7 @@ def _block_record(
 
 
 def failure_record(
-    builder: RecordBuilder,
+    builder: WARCWriter,
     url: str,
     kind: str,
     *,
@@ -240,25 +227,25 @@ def failure_record(
     return _block_record(builder, url, "metadata", payload, vocab.WARC_FIELDS_TYPE, moment)
 
 
-def seed_problem_record(builder: RecordBuilder, uri: str, reason: str, moment: datetime.datetime):
+def seed_problem_record(builder: WARCWriter, uri: str, reason: str, moment: datetime.datetime):
     """A metadata record saying why a seed could not be used."""
     payload = warc_fields([(vocab.FIELD_SEED_PROBLEM, reason)])
     return _block_record(builder, uri, "metadata", payload, vocab.WARC_FIELDS_TYPE, moment)
 
 
 def resource_record(
-    builder: RecordBuilder, uri: str, content: bytes, media_type: str, moment: datetime.datetime
+    builder: WARCWriter, uri: str, content: bytes, media_type: str, moment: datetime.datetime
 ):
     """A resource record holding a document exactly as we read it."""
     return _block_record(builder, uri, "resource", content, media_type, moment)
 
 
-def json_metadata_record(builder: RecordBuilder, uri: str, data: object, moment: datetime.datetime):
+def json_metadata_record(builder: WARCWriter, uri: str, data: object, moment: datetime.datetime):
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
     return _block_record(builder, uri, "metadata", payload, vocab.JSON_TYPE, moment)
 
 
-def json_metadata_records(builder: RecordBuilder, items: Iterable[tuple[str, object]],
+def json_metadata_records(builder: WARCWriter, items: Iterable[tuple[str, object]],
                           moment: datetime.datetime) -> list:
     """One JSON metadata record per (uri, data), written together."""
     return [json_metadata_record(builder, uri, data, moment) for uri, data in items]

@@ -27,8 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from isal import isal_zlib
-from warcio.recordbuilder import RecordBuilder
-from warcio.warcwriter import WARCWriter
+from warcio import WARCWriter
 
 from archiver.warc import DEFAULT_GZIP_LEVEL, OPEN_SUFFIX
 from archiver.warc.cdxj import IndexLines, RecordLocation, cdxj_line, index_path_of
@@ -80,14 +79,16 @@ class RollingWarcWriter:
         self.on_open = on_open
         self.gzip_level = gzip_level
         self.host = _safe_host(socket.gethostname())
-        self.builder = RecordBuilder(warc_version=WARC_VERSION)
         self.serial = 0
         self.closed_files: list[Path] = []
         self.written: dict[str, int] = {}  # records written, by type
         self._file = None
         self._path: Path | None = None
         self._index_lines = IndexLines(self.directory)
-        self._serialiser = WARCWriter(BytesIO(), gzip=False, warc_version=WARC_VERSION)
+        # One uncompressed record at a time: each becomes a gzip member of its own below.
+        self._plain = BytesIO()
+        # warcio's WARCWriter builds the records it writes (create_warc_record…).
+        self.builder = WARCWriter(self._plain, gzip=False, warc_version=WARC_VERSION)
 
     @property
     def current_path(self) -> Path | None:
@@ -118,11 +119,12 @@ class RollingWarcWriter:
 
     def _write(self, record) -> RecordLocation:
         assert self._file is not None and self._path is not None
-        plain = BytesIO()
-        self._serialiser.out = plain
-        self._serialiser.write_record(record)
+        self._plain.seek(0)
+        self._plain.truncate()
+        self.builder.write_record(record)
         packer = _gzip_compressor(self.gzip_level)
-        member = packer.compress(plain.getbuffer()) + packer.flush()
+        with self._plain.getbuffer() as plain:
+            member = packer.compress(plain) + packer.flush()
         offset = self._file.tell()
         self._file.write(member)
         self._file.flush()

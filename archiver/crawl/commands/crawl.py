@@ -38,6 +38,8 @@ class Command(ScrapyCrawlCommand):
         config_or_exit(self.settings, 1)
         self.crawler = None
 
+    # Scrapy's undocumented hook (see archiver/crawl/scrapy_internals.py): the
+    # crawler is gone from crawler_process.crawlers once the crawl is over.
     def _create_crawler(self, spidercls):
         self.crawler = super()._create_crawler(spidercls)
         # Built before the crawl starts: a bad value in the spider's

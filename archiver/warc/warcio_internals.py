@@ -1,0 +1,58 @@
+"""warcio's undocumented parts that the archive code relies on, in one place.
+
+warcio documents ``StatusAndHeaders``, ``ArchiveIterator`` and ``WARCWriter``
+(its API reference) and the record fields its README reads (``rec_type``,
+``rec_headers``, ``http_headers``, ``raw_stream``). What follows is not
+documented and may change in any release: pyproject.toml bounds warcio
+below its next minor version, and tests/test_library_internals.py checks
+each piece by name.
+
+Defined or imported here (the rest of the package imports them from here):
+
+- :class:`RawHttpHeaders` relies on ``WARCWriter`` calling
+  ``StatusAndHeaders.compute_headers_buffer()`` before it digests and
+  writes a record, and writing the ``headers_buff`` it sets.
+- ``warcio.bufferedreaders.ChunkedDataReader`` de-chunks a body stored
+  chunked by another tool, falling back to the bytes as they are when they
+  do not parse as chunks (as browsers and pywb read them).
+- ``warcio.exceptions.ArchiveLoadFailed``: what ``ArchiveIterator`` raises
+  at a record it cannot parse.
+- ``warcio.timeutils.datetime_to_iso_date`` and ``iso_date_to_timestamp``:
+  WARC-Date as warcio writes it, and the 14-digit timestamp of a CDXJ line
+  as cdxj-indexer computes it.
+
+Read in place, where a wrapper would only rename them:
+
+- ``ArchiveIterator.offset`` (archiver/warc/filereader.py,
+  archiver/crawl/resume.py): where the iterator stands, that is, the start
+  of the record it just yielded, before that record is read.
+  ``get_record_offset()`` would read the record to its end first, and the
+  reader reads the record after it knows where it starts.
+- ``ArcWarcRecord.digest_checker`` with ``passed`` and ``problems``
+  (filereader.py): what ``ArchiveIterator(check_digests=True)`` found, the
+  way ``warcio check`` reads it.
+- ``StatusAndHeaders.total_len`` (filereader.py): the length of the HTTP
+  header block as parsed, to tell a truncated record from a whole one.
+"""
+
+from __future__ import annotations
+
+from warcio.bufferedreaders import ChunkedDataReader
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date, iso_date_to_timestamp
+
+__all__ = ["ArchiveLoadFailed", "ChunkedDataReader", "RawHttpHeaders", "datetime_to_iso_date",
+           "iso_date_to_timestamp"]
+
+
+class RawHttpHeaders(StatusAndHeaders):
+    """HTTP headers that serialise to the bytes that crossed the wire.
+
+    warcio percent-encodes header values that are not ASCII; that changes
+    what the server sent, so values are kept as latin-1 text (one character
+    per byte) and encoded back the same way.
+    """
+
+    def compute_headers_buffer(self, header_filter=None):  # noqa: ARG002 - warcio's signature
+        self.headers_buff = self.to_bytes(encoding="latin-1")
