@@ -270,7 +270,8 @@ def test_the_builders_records_read_back_as_a_crawls(tmp_path: Path) -> None:
     [seed] = index.seeds
     assert seed.name == "clip.md" and seed.content == seed_markdown(PARAGRAPHS).encode()
     [record] = index.articles
-    assert (record.data["url"], record.data["title"], record.data["published"]) == (ARTICLE, "Talks", "2020-03-01")
+    assert (record.article.url, record.article.title, record.article.published) == \
+        (ARTICLE, "Talks", datetime.date(2020, 3, 1))
     capture = index.capture(SOFT_PROBE)
     assert capture is not None and capture.probe and capture.status == 200
     failure = index.failure(UNRESOLVED)

@@ -19,9 +19,10 @@ import html
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from archiver.crawl.capture import article_data
+from archiver.analysis.articles import recorded
 from archiver.seeds import Article, parse_seed
 from archiver.warc import records
+from archiver.warc.articles import to_json
 from archiver.warc.vocab import CrawlRole, FailureKind, article_uri, seed_uri
 from archiver.warc.writer import RollingWarcWriter
 
@@ -102,7 +103,7 @@ class WarcBuilder:
     def article(self, article: Article) -> None:
         """The article record a crawl writes for an article of its seeds."""
         self.writer.write(records.json_metadata_records(
-            self.writer.builder, [(article_uri(article.url, article.seeds), article_data(article))], self.moment))
+            self.writer.builder, [(article_uri(article.url, article.seeds), to_json(recorded(article)))], self.moment))
 
     def close(self) -> Path:
         if self.path is None:
