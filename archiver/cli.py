@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import TextIO
 
 from archiver import __version__
-from archiver.warc.reader import read_archives, warc_files
+
 # Only what the integrity pass needs is imported up here: it must not pay
 # for Scrapy, trafilatura and the analysis it does not run.
 from archiver.findings import EXIT_UNREADABLE, FINDING_KINDS
+from archiver.warc.reader import read_archives, warc_files
 
 
 def add_audit_arguments(parser: argparse.ArgumentParser, *, paths: bool = True) -> None:
@@ -58,8 +59,8 @@ def audit_from_arguments(opts: argparse.Namespace, config, out: TextIO, err: Tex
         return EXIT_UNREADABLE
     result = run_audit(opts.paths, seeds=opts.seeds, output=output,
                        options=AnalysisOptions(grace, opts.workers), progress=True, fail_on=fail_on)
-    for error in result.errors:
-        print(f"archiver audit: {error}", file=err)
+    for problem in result.errors:
+        print(f"archiver audit: {problem}", file=err)
     if result.report_dir is not None:
         for line in result.findings:
             print(line, file=out)

@@ -275,7 +275,7 @@ class ArchiverConfig:
         """
         _check_names(settings)
         values = {s.field: s.read(settings) for s in SETTINGS}
-        now = now or datetime.datetime.now(datetime.timezone.utc)
+        now = now or datetime.datetime.now(datetime.UTC)
         if values["report_dir"] is None:
             values["report_dir"] = Path("reports") / now.strftime("%Y%m%dT%H%M%SZ")
         if values["archive_endpoint"] is None:

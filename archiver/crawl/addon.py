@@ -17,13 +17,15 @@ from scrapy.settings import BaseSettings
 from archiver import __version__
 from archiver.config import ArchiverConfig
 from archiver.crawl.addresses import PrivateAddressMiddleware
-from archiver.crawl.retry import BackoffRetryMiddleware
 from archiver.crawl.capture import WarcCaptureMiddleware
 from archiver.crawl.failures import (
-    TypedMetaRefreshMiddleware, TypedRedirectMiddleware, TypedRobotsTxtMiddleware,
+    TypedMetaRefreshMiddleware,
+    TypedRedirectMiddleware,
+    TypedRobotsTxtMiddleware,
 )
 from archiver.crawl.network import NetworkReachability
 from archiver.crawl.reporting import ReportWriter
+from archiver.crawl.retry import BackoffRetryMiddleware
 from archiver.crawl.settings import config_of
 
 # Downloader side of every Scrapy middleware that changes a response or

@@ -58,7 +58,7 @@ class PrivateAddressMiddleware:
             except OSError:
                 # Not ours to report: the download fails and says so.
                 return None
-            addresses = {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
+            addresses = {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}
             private = sorted(str(a) for a in addresses if not is_public(a))
             if len(self._verdicts) > 10_000:
                 self._verdicts.clear()

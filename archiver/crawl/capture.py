@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime
 import logging
-from concurrent.futures import Future
 import socket
 import tempfile
+from concurrent.futures import Future
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import scrapy
 from scrapy import Request, signals
@@ -29,6 +30,7 @@ from archiver import __version__
 from archiver.analysis.articles import recorded
 from archiver.crawl import signals as archiver_signals
 from archiver.crawl.failures import classify_failure
+from archiver.crawl.resume import Journal
 from archiver.crawl.scrapy_internals import retries_of
 from archiver.crawl.settings import config_of
 from archiver.seeds.model import Article, SeedDocument, SeedProblem
@@ -36,6 +38,9 @@ from archiver.warc import OPEN_SUFFIX, WRITE_FAILED, records
 from archiver.warc.articles import to_json
 from archiver.warc.process import WarcWriterProcess, WriterSettings
 from archiver.warc.vocab import META_KEY, CrawlRole, article_uri, seed_uri
+
+if TYPE_CHECKING:  # SQLAlchemy costs a crawl 0.4 s to start: imported only when a history is kept
+    from archiver.history import CaptureRef, History
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +54,7 @@ ARTICLES_PER_BATCH = 1_000
 
 
 def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 def _header_pairs(headers: Headers) -> list[tuple[bytes, bytes]]:
@@ -65,12 +70,7 @@ class WarcCaptureMiddleware:
             raise NotConfigured("ARCHIVER_WARC_ENABLED is off")
         settings = crawler.settings
         jobdir = settings.get("JOBDIR")
-        if jobdir:
-            from archiver.crawl.resume import Journal
-
-            self._journal = Journal(jobdir)
-        else:
-            self._journal = None
+        self._journal: Journal | None = Journal(jobdir) if jobdir else None
         self.warcinfo = {
             "software": SOFTWARE,
             "hostname": socket.gethostname(),
@@ -87,7 +87,7 @@ class WarcCaptureMiddleware:
         self.closed_files: list[Path] = []
         # Deduplicated re-crawls: a payload archived before for the same URL,
         # in this job or an earlier one, is written as a revisit.
-        self.history = None
+        self.history: History | None = None
         if self.config.history and self.config.dedup:
             # Imported only when used: SQLAlchemy costs a crawl 0.4 s to start.
             from archiver.history import History
@@ -172,25 +172,28 @@ class WarcCaptureMiddleware:
             extra_warc_headers=CrawlRole.from_meta(request.meta.get(META_KEY)).warc_headers(),
         )
         # Hashing the body only pays when a history can say it was seen before.
-        digest = records.payload_digest(exchange.body) if self.history else None
-        earlier = self._original(exchange.url, digest) if digest else None
+        if self.history is None:
+            self._write(records.exchange_records, exchange)
+            return response
+        digest = records.payload_digest(exchange.body)
+        earlier = self._original(self.history, exchange.url, digest)
         if earlier is not None:
             self._write(records.revisit_records, exchange, earlier.url, earlier.warc_date)
-        else:
-            written = self._write(records.exchange_records, exchange, locations=self.history is not None)
-        if self.history is not None and earlier is None:
-            date = records.warc_date(exchange.fetched_at)
-            written.add_done_callback(lambda done: self._remember(done, exchange.url, digest, date))
+            return response
+        written = self._write(records.exchange_records, exchange, locations=True)
+        assert written is not None  # asked for with locations=True
+        date = records.warc_date(exchange.fetched_at)
+        written.add_done_callback(lambda done: self._remember(done, exchange.url, digest, date))
         return response
 
-    def _original(self, url: str, digest: str):
+    def _original(self, history: History, url: str, digest: str) -> CaptureRef | None:
         """An earlier capture of this payload that a revisit may refer to, or None.
 
         Only one in this crawl's WARC folder, whose file is still there (closed,
         or still being written): a revisit whose original lies elsewhere cannot
         be replayed or read from the folder, so the full response is archived.
         """
-        earlier = self.history.find_capture(url, digest, self.folder)
+        earlier = history.find_capture(url, digest, self.folder)
         if earlier is None:
             return None
         path = Path(self.folder) / earlier.filename
@@ -200,7 +203,7 @@ class WarcCaptureMiddleware:
 
     def _remember(self, written: Future, url: str, digest: str, date: str) -> None:
         """Once the response is on disk, the history knows where (for later revisits)."""
-        if written.exception() is None:
+        if written.exception() is None and self.history is not None:
             response = written.result()[1]
             self.history.record_capture(url, digest, date, response.filename, response.offset, self.folder)
 

@@ -15,7 +15,7 @@ from scrapy.dupefilters import RFPDupeFilter
 
 class RedirectHopMixin:
     def request_seen(self, request: Request) -> bool:
-        seen = super().request_seen(request)
+        seen = super().request_seen(request)  # type: ignore[misc]  # the dupefilter it is mixed into
         # redirect_urls: the documented meta key RedirectMiddleware sets on every hop.
         return seen and not request.meta.get("redirect_urls")
 

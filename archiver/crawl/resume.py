@@ -20,9 +20,9 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.crawl.scrapy_internals import JOBDIR_STATE
+from archiver.warc import OPEN_SUFFIX
 from archiver.warc.index import ArchiveIndex, url_key
 from archiver.warc.reader import read_archives
-from archiver.warc import OPEN_SUFFIX
 from archiver.warc.vocab import META_KEY, CrawlRole
 
 logger = logging.getLogger(__name__)

@@ -21,9 +21,8 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 
 from archiver.config import ArchiverConfig
-from archiver.crawl.settings import config_of
-
 from archiver.crawl.scrapy_internals import retries_of
+from archiver.crawl.settings import config_of
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime.datetime | None = None) -> float | None:
@@ -39,8 +38,8 @@ def retry_after_seconds(value: bytes | str | None, now: datetime.datetime | None
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=datetime.timezone.utc)
-    now = now or datetime.datetime.now(datetime.timezone.utc)
+        when = when.replace(tzinfo=datetime.UTC)
+    now = now or datetime.datetime.now(datetime.UTC)
     return max(0.0, (when - now).total_seconds())
 
 
@@ -59,7 +58,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
     def _delay(self, request: Request) -> float:
         return self.backoff * 2 ** retries_of(request)
 
-    async def process_response(self, request: Request, response: Response) -> Request | Response:
+    # Coroutines in place of RetryMiddleware's plain methods: Scrapy 2.13+ awaits either.
+    async def process_response(  # type: ignore[override]
+            self, request: Request, response: Response) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
         asked = retry_after_seconds(response.headers.get(b"Retry-After"))
@@ -71,7 +72,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
             await asyncio.sleep(asked if asked is not None else self._delay(request))
         return retry
 
-    async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:
+    async def process_exception(  # type: ignore[override]
+            self, request: Request, exception: Exception) -> Request | Response | None:
         retry = super().process_exception(request, exception)
         if isinstance(retry, Request):
             await asyncio.sleep(self._delay(request))

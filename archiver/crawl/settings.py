@@ -13,6 +13,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 
 from archiver.config import ArchiverConfig, SettingError
 
@@ -27,10 +28,10 @@ def config_of(crawler: Crawler) -> ArchiverConfig:
     return config
 
 
-def config_or_exit(settings: Mapping[str, Any], exit_status: int) -> ArchiverConfig:
+def config_or_exit(settings: Mapping[str, Any] | BaseSettings | None, exit_status: int) -> ArchiverConfig:
     """The config of a command's settings; a bad value ends the command with one line, no traceback."""
     try:
-        return ArchiverConfig.from_settings(settings)
+        return ArchiverConfig.from_settings(settings if settings is not None else {})
     except SettingError as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(exit_status) from None

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 import asyncio
 import datetime
 import multiprocessing
 import os
 import secrets
 import string
+from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TypeGuard
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
@@ -18,13 +19,14 @@ from scrapy import signals
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from archiver.crawl import signals as archiver_signals
-from archiver.analysis.pages import PageJob, examine
-from archiver.crawl.failures import classify_failure
-from archiver.crawl.resume import Journal, discard_scrapy_job_state, resume_state
-from archiver.crawl.settings import config_of
-from archiver.analysis.memento import lookup_request
 from archiver.analysis.links import body_links
+from archiver.analysis.memento import lookup_request
+from archiver.analysis.pages import PageJob, examine
+from archiver.config import ArchiverConfig
+from archiver.crawl import signals as archiver_signals
+from archiver.crawl.failures import classify_failure
+from archiver.crawl.resume import Journal, ResumeState, discard_scrapy_job_state, resume_state
+from archiver.crawl.settings import config_of
 from archiver.seeds import group_articles, load_seeds
 from archiver.warc.index import url_key
 from archiver.warc.vocab import META_KEY, CrawlRole, FailureKind
@@ -35,12 +37,12 @@ LOOKUP_FAILURES = {FailureKind.DNS_ERROR, FailureKind.CONNECTION_ERROR, FailureK
                    FailureKind.TLS_ERROR, FailureKind.TOO_MANY_REDIRECTS}
 
 
-def fetchable(url: str | None) -> bool:
+def fetchable(url: str | None) -> TypeGuard[str]:
     return bool(url) and urlsplit(url).scheme.lower() in FETCHABLE_SCHEMES
 
 
-def role_of(request: scrapy.Request) -> CrawlRole:
-    return CrawlRole.from_meta(request.meta.get(META_KEY))
+def role_of(request: scrapy.Request | None) -> CrawlRole:
+    return CrawlRole.from_meta(request.meta.get(META_KEY) if request is not None else None)
 
 
 def sibling_probe(url: str) -> tuple[tuple[str, str], str]:
@@ -59,6 +61,11 @@ class SeedsSpider(scrapy.Spider):
     """Arguments: ``-a seeds=PATH`` (a file or folder, default ``ARCHIVER_SEEDS``)."""
 
     name = "seeds"
+    # Set by from_crawler, before the crawl starts.
+    config: ArchiverConfig
+    seeds_path: Path
+    journal: Journal | None
+    resumed: ResumeState | None
 
     def __init__(self, *args, seeds: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -93,6 +100,7 @@ class SeedsSpider(scrapy.Spider):
         return spider
 
     def _scheduled(self, request: scrapy.Request) -> None:
+        assert self.journal is not None  # connected only with a JOBDIR
         self.journal.scheduled(request.url, role_of(request))
 
     def _send(self, signal, **kwargs) -> None:
@@ -169,6 +177,7 @@ class SeedsSpider(scrapy.Spider):
 
     async def _links_of_archived_pages(self):
         """Links of pages archived before the kill, which their parse may not have scheduled."""
+        assert self.resumed is not None and self.resumed.index is not None and self.journal is not None
         index = self.resumed.index
         scheduled = self.journal.scheduled_requests()
         for url, role in scheduled.items():
@@ -186,6 +195,7 @@ class SeedsSpider(scrapy.Spider):
                         yield request
 
     async def parse(self, response: Response):
+        assert response.request is not None  # a downloaded response knows its request
         role = role_of(response.request)
         if role.probe or role.lookup_for:
             return
@@ -235,11 +245,14 @@ class SeedsSpider(scrapy.Spider):
     def failed(self, failure: Failure):
         # Most failures are archived already; one raised after the capture
         # middleware saw the response (a redirect loop) is archived now.
-        self._send(archiver_signals.request_failed, request=failure.request, exception=failure.value)
-        self.logger.info("Could not fetch %s: %s", failure.request.url, failure.getErrorMessage())
-        role = role_of(failure.request)
-        if classify_failure(failure.value) in LOOKUP_FAILURES and not role.probe and not role.lookup_for:
-            lookup = self._archive_lookup(failure.request, role)
+        request: scrapy.Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy for errbacks
+        error = failure.value
+        assert error is not None
+        self._send(archiver_signals.request_failed, request=request, exception=error)
+        self.logger.info("Could not fetch %s: %s", request.url, failure.getErrorMessage())
+        role = role_of(request)
+        if classify_failure(error) in LOOKUP_FAILURES and not role.probe and not role.lookup_for:
+            lookup = self._archive_lookup(request, role)
             if lookup is not None:
                 yield lookup
 

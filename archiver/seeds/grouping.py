@@ -24,7 +24,7 @@ SAME_TEXT = 0.5
 SLUG_MATCH = 0.8
 # Shorter slugs ("news", "idlib") would match any anchor that has the word.
 MIN_SLUG_TOKENS = 3
-_SOURCE_RANK = {DateSource.FRONT_MATTER: 0, DateSource.META: 1, DateSource.BYLINE: 2, DateSource.URL: 3}
+_SOURCE_RANK: dict[str, int] = {DateSource.FRONT_MATTER: 0, DateSource.META: 1, DateSource.BYLINE: 2, DateSource.URL: 3}
 _TITLE_FORMATS = ("markdown", "html")
 
 
@@ -107,7 +107,7 @@ def _nodes(docs: Sequence[SeedDocument]) -> list[_Node]:
 
 
 def _rank(source: str | None) -> int:
-    return _SOURCE_RANK.get(source or "", len(_SOURCE_RANK))
+    return _SOURCE_RANK.get(source, len(_SOURCE_RANK)) if source else len(_SOURCE_RANK)
 
 
 def _published(

@@ -31,7 +31,7 @@ def _markdown() -> MarkdownIt:
     # markdown-it percent-encodes hrefs for HTML output; the seed's own
     # spelling of a URL is what we keep.
     md.normalizeLink = lambda url: url  # type: ignore[method-assign]
-    md.normalizeLinkText = lambda url: url  # type: ignore[method-assign]
+    md.normalizeLinkText = lambda link: link  # type: ignore[method-assign]
     return md
 
 

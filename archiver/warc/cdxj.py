@@ -16,6 +16,7 @@ from pathlib import Path
 from tempfile import NamedTemporaryFile
 
 import surt
+
 # cdxj-indexer documents its command line and CDXJIndexer(...).process_all();
 # the rest used here is its undocumented inside, used in this module only
 # (pyproject.toml bounds its version; tests/test_library_internals.py names

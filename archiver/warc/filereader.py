@@ -23,9 +23,14 @@ from warcio.statusandheaders import StatusAndHeaders
 from archiver.warc import vocab
 from archiver.warc.articles import ArticleFormatError, from_json
 from archiver.warc.index import (
-    ArchiveIndex, ArticleRecord, Capture, FetchFailure, IntegrityProblem, SeedRecord, WarcLocation,
+    ArchiveIndex,
+    ArticleRecord,
+    Capture,
+    FetchFailure,
+    IntegrityProblem,
+    SeedRecord,
+    WarcLocation,
 )
-from archiver.warc.warcio_internals import ArchiveLoadFailed
 
 logger = logging.getLogger(__name__)
 
@@ -221,8 +226,7 @@ class _FileReader:
             probe=bool(rec.get_header(vocab.PROBE_HEADER)),
             revisit_of=rec.get_header("WARC-Refers-To-Target-URI") if record.rec_type == "revisit" else None,
             revisit_date=rec.get_header("WARC-Refers-To-Date") if record.rec_type == "revisit" else None,
-            lookup=(rec.get_header(vocab.LOOKUP_FOR_HEADER), rec.get_header(vocab.LOOKUP_KIND_HEADER) or "",
-                    rec.get_header(vocab.LOOKUP_BEFORE_HEADER) or "") if rec.get_header(vocab.LOOKUP_FOR_HEADER) else None,
+            lookup=_lookup(rec),
         ))
 
     def _small_record(self, rec_type: str, uri: str, payload: bytes, location: WarcLocation,
@@ -266,6 +270,15 @@ class _FileReader:
                                           f"({vocab.article_uri(article.url, article.seeds)}): not read")
             return
         self.index.articles.append(ArticleRecord(uri, article, location, date))
+
+
+def _lookup(headers) -> tuple[str, str, str] | None:
+    """(link, kind, before) of a web archive's answer the crawl archived, or None."""
+    link = headers.get_header(vocab.LOOKUP_FOR_HEADER)
+    if not link:
+        return None
+    return (link, headers.get_header(vocab.LOOKUP_KIND_HEADER) or "",
+            headers.get_header(vocab.LOOKUP_BEFORE_HEADER) or "")
 
 
 # WARC/1.1 section 5: the named fields every record must have.

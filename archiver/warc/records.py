@@ -104,7 +104,7 @@ def _request_target(url: str) -> str:
 
 
 def warc_date(moment: datetime.datetime) -> str:
-    moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    moment = moment.astimezone(datetime.UTC).replace(tzinfo=None)
     return datetime_to_iso_date(moment, use_micros=True)
 
 

@@ -21,7 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.warc.filereader import (
-    GZIP_MAGIC, next_gzip_member, no_record_read, read_file, read_segment,
+    GZIP_MAGIC,
+    next_gzip_member,
+    no_record_read,
+    read_file,
+    read_segment,
 )
 from archiver.warc.index import ArchiveIndex
 
@@ -73,7 +77,7 @@ def plan(paths: list[Path], workers: int) -> list[Segment] | None:
             sizes[path] = 0  # read_file reports it
     if workers < 2 or sum(sizes.values()) < PARALLEL_MIN_BYTES:
         return None
-    segments = []
+    segments: list[Segment] = []
     for path in paths:
         starts = cuts(path, sizes[path]) if sizes[path] > SEGMENT_BYTES else [0]
         ends: list[int | None] = [*starts[1:], None]
@@ -94,10 +98,10 @@ def read_in_parallel(index: ArchiveIndex, segments: list[Segment], workers: int,
         for segment, future in zip(segments, futures):
             by_file.setdefault(segment.path, []).append((segment, future))
         for path, pieces in by_file.items():
-            results = []
-            for segment, future in pieces:
+            results: list | None = []
+            for _segment, future in pieces:
                 try:
-                    results.append(future.result())
+                    results.append(future.result())  # type: ignore[union-attr]  # None only after break
                 except OSError:
                     results = None
                     break

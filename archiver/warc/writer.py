@@ -21,10 +21,10 @@ import os
 import re
 import socket
 import zlib
-from io import BytesIO
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
+from typing import BinaryIO
 
 from isal import isal_zlib
 from warcio import WARCWriter
@@ -82,7 +82,7 @@ class RollingWarcWriter:
         self.serial = 0
         self.closed_files: list[Path] = []
         self.written: dict[str, int] = {}  # records written, by type
-        self._file = None
+        self._file: BinaryIO | None = None
         self._path: Path | None = None
         self._index_lines = IndexLines(self.directory)
         # One uncompressed record at a time: each becomes a gzip member of its own below.
@@ -98,7 +98,7 @@ class RollingWarcWriter:
         self.directory.mkdir(parents=True, exist_ok=True)
         while True:
             self.serial += 1
-            stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d%H%M%S%f")[:17]
+            stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d%H%M%S%f")[:17]
             name = f"{self.prefix}-{stamp}-{self.serial:05d}-{self.host}.warc.gz"
             final = self.directory / name
             if final.exists():
@@ -115,7 +115,7 @@ class RollingWarcWriter:
             self.on_open(final)
         fields = self.warcinfo() if callable(self.warcinfo) else self.warcinfo
         self._write(self.builder.create_warcinfo_record(name, dict(fields)))
-        logger.info("Writing WARC file %s", self._file.name)
+        logger.info("Writing WARC file %s", self.directory / (name + OPEN_SUFFIX))
 
     def _write(self, record) -> RecordLocation:
         assert self._file is not None and self._path is not None
@@ -147,7 +147,8 @@ class RollingWarcWriter:
             self._open_new()
         return [self._write(record) for record in records]
 
-    def _finish(self, file, path: Path, index_lines: IndexLines) -> None:
+    def _finish(self, file: BinaryIO, path: Path | None, index_lines: IndexLines) -> None:
+        assert path is not None  # set whenever a file is
         file.close()
         if self.index:
             # Written before the rename: a closed WARC always has its index.

@@ -10,13 +10,14 @@ import argparse
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 
 from archiver.audit import parse_fail_on
 from archiver.config import SettingError
 from archiver.crawl.settings import config_of, config_or_exit
-from archiver.warc import WRITE_FAILED
 from archiver.findings import EXIT_FINDINGS, FINDING_KINDS
+from archiver.warc import WRITE_FAILED
 
 
 class Command(ScrapyCrawlCommand):
@@ -36,7 +37,7 @@ class Command(ScrapyCrawlCommand):
             raise UsageError(str(error)) from None
         # A bad -s value ends the command here, before Scrapy logs a line.
         config_or_exit(self.settings, 1)
-        self.crawler = None
+        self.crawler: Crawler | None = None
 
     # Scrapy's undocumented hook (see archiver/crawl/scrapy_internals.py): the
     # crawler is gone from crawler_process.crawlers once the crawl is over.
