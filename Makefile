@@ -1,6 +1,6 @@
 # The two set-up commands of the README:
 #   make crawl   installs the project and runs `scrapy crawl seeds` on seeds/
-#   make test    installs what the tests need (pywb included) and runs them
+#   make test    installs what the tests need (pywb included), runs ruff, mypy and the tests
 # and the fast tier of the tests (in-process, no system packages, under a minute):
 #   make test-fast
 PYTHON ?= python3
@@ -8,13 +8,18 @@ VENV := .venv
 PYWB_VENV := .venv-pywb
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: crawl test test-fast install install-test system-deps bench bench-peers clean
+.PHONY: crawl test test-fast lint install install-test system-deps bench bench-peers clean
 
 crawl: install
 	$(VENV)/bin/scrapy crawl seeds
 
-test: install-test system-deps
+test: install-test system-deps lint
 	$(VENV)/bin/pytest
+
+# Style, import order and types: part of `make test`, so of CI.
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check archiver tests bench
+	$(VENV)/bin/mypy
 
 # Only the test extras: the fast tier starts no pywb, Redis, PostgreSQL or crawl.
 test-fast: $(VENV)/.installed-test
