@@ -174,8 +174,8 @@ class Bench:
         # Checked now: the plain runs that follow write no WARC into the folder.
         self.check_served(sorted(warcs.glob("*.warc.gz")), len(urls))
         plain = median_runs(self.runs, lambda: crawl_command(seeds, warcs, ADDONS="{}"), lambda: fresh(warcs))
-        figure = Figure(f"Capture: crawl {len(urls)} pages with WARC writing", ours, "plain Scrapy, same spider and settings",
-                        plain, target="≤ 1.10×")
+        figure = Figure(f"Capture: crawl {len(urls)} pages with WARC writing", ours,
+                        "plain Scrapy, same spider and settings", plain, target="≤ 1.10×")
         figure.passed = figure.ratio is not None and figure.ratio <= 1.10
         self.figures.append(figure)
         # The same pair at Scrapy's default item concurrency, which costs
@@ -316,7 +316,8 @@ class Bench:
     def integrity(self) -> None:
         big = self.big_warc()
         size = big.stat().st_size
-        ours = median_runs(self.runs, lambda: [sys.executable, "-m", "archiver.cli", "audit", "--integrity-only", str(big)])
+        ours = median_runs(self.runs, lambda: [sys.executable, "-m", "archiver.cli", "audit", "--integrity-only",
+                                               str(big)])
         warcio = [sys.executable, "-m", "warcio.cli", "check", str(big)]
         peer = median_runs(self.runs, lambda: warcio)
         figure = Figure(f"Integrity pass over one {size / 1e6:.0f} MB WARC", ours, "warcio check", peer,
@@ -417,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
                                        "memory, integrity (analysis needs linkcheck; integrity needs memory)")
     opts = parser.parse_args(argv)
     out = opts.out or PROJECT / "bench" / ("RESULTS-smoke.md" if opts.smoke else "RESULTS.md")
-    started = datetime.datetime.now(datetime.timezone.utc)
+    started = datetime.datetime.now(datetime.UTC)
     work = opts.work or Path(tempfile.mkdtemp(prefix="archiver-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     # nginx's workers run as an unprivileged user: they must reach the pages.

@@ -148,7 +148,7 @@ class Nginx:
                 break
             except OSError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((root / "nginx-error.log").read_text(errors="replace"))
+                    raise RuntimeError((root / "nginx-error.log").read_text(errors="replace")) from None
                 time.sleep(0.05)
 
     @property

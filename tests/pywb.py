@@ -83,7 +83,7 @@ class Pywb:
                 break
             except (urllib.error.URLError, ConnectionError, OSError):
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"wayback did not start: {log.read_text(errors='replace')}")
+                    raise RuntimeError(f"wayback did not start: {log.read_text(errors='replace')}") from None
                 time.sleep(0.2)
         return Collection(base, name)
 

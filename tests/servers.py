@@ -37,7 +37,8 @@ def wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout: float =
             return
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server on port {port} did not start: {log.read_text(errors='replace')}")
+                raise RuntimeError(
+                    f"server on port {port} did not start: {log.read_text(errors='replace')}") from None
             time.sleep(0.1)
 
 

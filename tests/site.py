@@ -7,11 +7,11 @@ what replay gives back with what was sent, byte for byte.
 from __future__ import annotations
 
 import gzip
-from html import escape
 import socket
 import struct
 import threading
 import time
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ARTICLE_PATH = "/2020/02/06/big-story-a1"
@@ -40,7 +40,7 @@ def page(title: str, body: str, *, extra_head: str = "") -> bytes:
         "<aside class='most-read'><h3>Most read</h3><a href='/aside/popular'>Popular</a></aside>"
         "<footer><a href='/footer/about'>About us</a></footer>"
         "</body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
 FILLER = (

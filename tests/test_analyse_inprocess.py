@@ -110,7 +110,7 @@ def build_archive(folder: Path, live_paragraphs: list[str], title: str = "Market
 def analysed(folder: Path, live_paragraphs: list[str] = PARAGRAPHS, **page) -> Report:
     index = read_archives([build_archive(folder, live_paragraphs, **page)])
     return analyse(index, options=AnalysisOptions(workers=1),
-                   generated=datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.timezone.utc))
+                   generated=datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.UTC))
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from tests import test_memento
 from tests.conftest import run_crawl
 from tests.test_memento import archive  # noqa: F401 - the stub web archive, a fixture
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 @pytest.mark.parametrize("kind,route", [("timegate", "/timegate/"), ("wayback", "/wayback/available")])

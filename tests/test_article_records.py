@@ -21,7 +21,7 @@ from archiver.warc.writer import RollingWarcWriter
 
 pytestmark = pytest.mark.fast
 
-MOMENT = datetime.datetime(2026, 11, 22, 10, 30, 15, tzinfo=datetime.timezone.utc)
+MOMENT = datetime.datetime(2026, 11, 22, 10, 30, 15, tzinfo=datetime.UTC)
 OPTIONS = AnalysisOptions(workers=1)
 BRIDGE = "https://news.example/2021/04/02/bridge"
 BRIDGE_MD = f"""---

@@ -35,7 +35,8 @@ def test_two_processes_share_one_queue(site, redis, postgres_url, tmp_path):  # 
                 "ARCHIVER_HISTORY_ENABLED": "True", "ARCHIVER_HISTORY_URL": postgres_url,
                 "LOG_LEVEL": "INFO"}
     procs = [
-        subprocess.Popen(scrapy_command(seeds, warcs, {**settings, "ARCHIVER_REPORT_DIR": str(tmp_path / f"report{n}")}),
+        subprocess.Popen(scrapy_command(seeds, warcs,
+                                        {**settings, "ARCHIVER_REPORT_DIR": str(tmp_path / f"report{n}")}),
                          cwd=PROJECT, env=crawl_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         for n in range(2)
     ]

@@ -9,8 +9,8 @@ The first test keeps such uses in their one module per library.
 
 from __future__ import annotations
 
-import asyncio
 import ast
+import asyncio
 import datetime
 import inspect
 import re
@@ -94,7 +94,11 @@ PAGE = """<html><head><title>Ignored | News</title>
 
 def test_trafilatura_metadata_steps() -> None:
     from archiver.analysis.trafilatura_internals import (
-        Document, examine_meta, extract_meta_json, extract_sitename, extract_title,
+        Document,
+        examine_meta,
+        extract_meta_json,
+        extract_sitename,
+        extract_title,
     )
 
     tree = lxml.html.fromstring(PAGE)
@@ -113,7 +117,7 @@ def test_trafilatura_metadata_steps() -> None:
 def test_cdxj_indexer_constants_and_url_key() -> None:
     from cdxj_indexer.main import CDXJIndexer
 
-    from archiver.warc.cdxj import INDEXED_TYPES, _MIME_END, _url_key
+    from archiver.warc.cdxj import _MIME_END, INDEXED_TYPES, _url_key
 
     assert INDEXED_TYPES == {"response", "revisit", "resource", "metadata"}, "CDXJIndexer.DEFAULT_RECORDS"
     assert _MIME_END.split("text/html; charset=utf-8", 1)[0] == "text/html", "CDXJIndexer.RE_SPACE"

@@ -20,12 +20,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from archiver.analysis.model import ArchivedCopy
 from archiver.analysis.memento import LookupRequest, is_before, lookup_request, parse_response
+from archiver.analysis.model import ArchivedCopy
 
 pytestmark = pytest.mark.fast
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 STORY = "http://news.example/story"
 BAD_DATE = "http://news.example/bad-date"
 UNKNOWN = "http://news.example/never-archived"

@@ -12,7 +12,7 @@ from archiver.warc.writer import RollingWarcWriter
 
 pytestmark = pytest.mark.fast
 
-MOMENT = datetime.datetime(2026, 11, 22, 10, 30, 15, tzinfo=datetime.timezone.utc)
+MOMENT = datetime.datetime(2026, 11, 22, 10, 30, 15, tzinfo=datetime.UTC)
 
 
 def page(n: int) -> HttpExchange:

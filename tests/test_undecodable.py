@@ -44,7 +44,7 @@ brotli = pytest.importorskip("brotli")
 if decode._zstd is None:
     pytest.skip("no zstd module: the zstd page cannot be written", allow_module_level=True)
 
-MOMENT = datetime.datetime(2026, 11, 22, 10, 30, 15, tzinfo=datetime.timezone.utc)
+MOMENT = datetime.datetime(2026, 11, 22, 10, 30, 15, tzinfo=datetime.UTC)
 MB = 1 << 20
 PEAK_LIMIT = 500 * MB
 LIMIT_REASON = f"inflates beyond {MAX_DECODED_BYTES} bytes"

@@ -10,7 +10,7 @@ from tests.warc_checks import raw_payload, read_records, stored_length_problems,
 
 pytestmark = pytest.mark.fast
 
-MOMENT = datetime.datetime(2026, 11, 22, 10, 30, 15, 123456, tzinfo=datetime.timezone.utc)
+MOMENT = datetime.datetime(2026, 11, 22, 10, 30, 15, 123456, tzinfo=datetime.UTC)
 
 
 def exchange(**changes) -> HttpExchange:

@@ -26,7 +26,7 @@ from archiver.warc.articles import to_json
 from archiver.warc.vocab import CrawlRole, FailureKind, article_uri, seed_uri
 from archiver.warc.writer import RollingWarcWriter
 
-MOMENT = datetime.datetime(2026, 11, 22, 10, 30, 15, tzinfo=datetime.timezone.utc)
+MOMENT = datetime.datetime(2026, 11, 22, 10, 30, 15, tzinfo=datetime.UTC)
 HTML = "text/html; charset=utf-8"
 
 
@@ -49,7 +49,7 @@ def html_page(title: str, paragraphs: Sequence[str] = (), *, published: str | No
     body += [f'<p><a href="{html.escape(url)}">{html.escape(text)}</a></p>' for url, text in links]
     body.append(more_html)
     return (f"<!DOCTYPE html><html><head>{''.join(head)}</head>"
-            f"<body><article>{''.join(body)}</article></body></html>").encode("utf-8")
+            f"<body><article>{''.join(body)}</article></body></html>").encode()
 
 
 class WarcBuilder:

@@ -58,8 +58,8 @@ def _warc_date(value: str) -> datetime.datetime:
     try:
         moment = datetime.datetime.fromisoformat(value)
     except ValueError:
-        return datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+        return datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
 
 def choose_articles(records: Sequence[ArticleRecord],

@@ -70,7 +70,7 @@ class LookupRequest:
 
 def cutoff(day: datetime.date) -> datetime.datetime:
     """The last second of ``day`` in UTC: a capture up to it counts as before."""
-    return datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=datetime.timezone.utc)
+    return datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=datetime.UTC)
 
 
 def lookup_request(endpoint: str, kind: str, target: str, before: datetime.date | None) -> LookupRequest:
@@ -278,7 +278,7 @@ def _parse_wayback(lookup: LookupRequest, status: int, body: bytes) -> ArchivedC
     if not (isinstance(stamp, str) and _WAYBACK_TIMESTAMP.fullmatch(stamp)):
         return None
     try:
-        captured = datetime.datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=datetime.timezone.utc)
+        captured = datetime.datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=datetime.UTC)
     except ValueError:
         return None  # 14 digits, but not a date (month 13 …)
     return ArchivedCopy(url=url, captured=captured, source=_endpoint(lookup))
@@ -315,5 +315,5 @@ def _lower_keys(headers: Mapping[str, str]) -> dict[str, str]:
 def _utc(when: datetime.datetime) -> datetime.datetime:
     # A naive datetime comes from a "-0000" zone, which RFC 5322 reads as UTC.
     if when.tzinfo is None:
-        return when.replace(tzinfo=datetime.timezone.utc)
-    return when.astimezone(datetime.timezone.utc)
+        return when.replace(tzinfo=datetime.UTC)
+    return when.astimezone(datetime.UTC)
