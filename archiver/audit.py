@@ -16,7 +16,7 @@ from pathlib import Path
 from archiver.analysis.analyse import AnalysisOptions, analyse
 from archiver.warc.reader import read_archives, warc_files
 from archiver.analysis.model import Report, TextVerdict, Verdict
-from archiver.findings import EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE, FINDING_KINDS, FindingKind
+from archiver.findings import DEFAULT_KINDS, EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE, FINDING_KINDS, FindingKind
 from archiver.report import write_report
 from archiver.seeds import load_seeds
 
@@ -48,6 +48,8 @@ def classified_findings(report: Report) -> list[tuple[FindingKind, str]]:
         for link in links:
             if link.verdict == Verdict.DEAD:
                 out.append((FindingKind.DEAD, f"dead ({link.status}): {link.url}"))
+                if link.confirmed:
+                    out.append((FindingKind.CONFIRMED, f"confirmed dead ({link.status}): {link.url}"))
             if link.date_mismatch:
                 out.append((FindingKind.DATE_MISMATCH, f"date mismatch ({link.date} after {article.published}): {link.url}"))
             if link.title_mismatch:
@@ -70,7 +72,7 @@ def uncertain_links(report: Report) -> list[tuple[FindingKind, str]]:
 
 def findings(report: Report) -> list[str]:
     """What makes an audit exit with 1 unless --fail-on says otherwise."""
-    return [line for kind, line in classified_findings(report) if kind != FindingKind.NEW]
+    return [line for kind, line in classified_findings(report) if kind in DEFAULT_KINDS]
 
 
 def parse_fail_on(value: str | None) -> frozenset[FindingKind] | None:
