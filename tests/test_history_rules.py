@@ -263,6 +263,7 @@ def test_policy_from_settings() -> None:
         DeadPolicy(days=-1)
 
 
+@pytest.mark.fast
 def test_the_history_records_dead_only_when_confirmed() -> None:
     policy = DeadPolicy(checks=2, days=0)
     first = judge(link("gone"), LinkHistory(), T0, policy)
@@ -282,6 +283,7 @@ def article(url: str | None, *seeds: str) -> ArticleReport:
                          text_similarity=None, text_verdict=None)
 
 
+@pytest.mark.fast
 def test_the_seed_set_of_a_report() -> None:
     one = SeedSet.of([article("https://a.example/1", "b.md", "a.md"), article("https://a.example/2", "c.md")])
     # the same seeds in another order, giving other articles, are the same set

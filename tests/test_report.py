@@ -769,6 +769,7 @@ def confirmation_report() -> Report:
     return replace(report, articles=(article,), changes=changes)
 
 
+@pytest.mark.fast
 def test_json_confirmation_of_dead_links() -> None:
     doc = report_to_dict(confirmation_report())
     awaiting, confirmed, blocked = doc["articles"][0]["links"]
@@ -786,6 +787,7 @@ def test_json_confirmation_of_dead_links() -> None:
     assert keys.index("detail") < keys.index("confirmed") < keys.index("confirmation") < keys.index("first_seen")
 
 
+@pytest.mark.fast
 def test_markdown_confirmation_of_dead_links(tmp_path: Path) -> None:
     write_report(confirmation_report(), tmp_path)
     text = (tmp_path / "report.md").read_text(encoding="utf-8")
@@ -806,6 +808,7 @@ def test_markdown_confirmation_of_dead_links(tmp_path: Path) -> None:
     assert "No previous run of the same 3 seeds is recorded: this is the first." in text
 
 
+@pytest.mark.fast
 def test_markdown_and_html_say_why_dead_links_are_not_split_without_a_history(tmp_path: Path) -> None:
     write_report(replace(confirmation_report(), changes=None), tmp_path)
     text = (tmp_path / "report.md").read_text(encoding="utf-8")
@@ -817,6 +820,7 @@ def test_markdown_and_html_say_why_dead_links_are_not_split_without_a_history(tm
             '<td class="muted">no history kept: dead links cannot be confirmed</td></tr>') in summary
 
 
+@pytest.mark.fast
 def test_html_confirmation_of_dead_links(tmp_path: Path) -> None:
     report = confirmation_report()
     write_report(report, tmp_path)
@@ -837,6 +841,7 @@ def test_html_confirmation_of_dead_links(tmp_path: Path) -> None:
     assert "Previous run of job &#x27;weekly&#x27;: 2026-11-21 06:00:05 UTC." in html
 
 
+@pytest.mark.fast
 def test_csv_confirmation_of_dead_links(tmp_path: Path) -> None:
     write_report(confirmation_report(), tmp_path)
     original, awaiting, confirmed, blocked = read_csv(tmp_path / "links.csv")
