@@ -31,7 +31,7 @@ from archiver.history.migrations import MIGRATIONS, Migration
 from archiver.history.tables import checks, metadata, runs, url_hash
 from tests.postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 T0 = datetime.datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 ARTICLE = "https://news.example/2026/11/01/story"
 L_DIES = "https://a.example/dies"
@@ -375,7 +375,8 @@ def versions(url: str) -> list[int]:
     engine = engine_for(url)
     try:
         with engine.connect() as conn:
-            return [int(v) for v in conn.execute(sa.text("SELECT version FROM schema_version ORDER BY version")).scalars()]
+            versions = conn.execute(sa.text("SELECT version FROM schema_version ORDER BY version")).scalars()
+            return [int(v) for v in versions]
     finally:
         engine.dispose()
 

@@ -36,7 +36,7 @@ ARTICLE_URL = (
 )
 LINK_1 = "https://www.themoscowtimes.com/2025/07/16/4-russian-special-forces-officers-killed-in-syria-reports"
 LINK_2 = "https://www.themoscowtimes.com/2025/07/16/syrian-army-retreats-after-idlib-attack"
-GENERATED = datetime.datetime(2025, 7, 20, 9, 30, 15, tzinfo=datetime.timezone.utc)
+GENERATED = datetime.datetime(2025, 7, 20, 9, 30, 15, tzinfo=datetime.UTC)
 FILE_NAMES = ["report.json", "report.md", "report.html", "links.csv"]
 
 
@@ -585,8 +585,8 @@ def test_utf8_text_survives(tmp_path: Path) -> None:
 
 # --- history of earlier runs --------------------------------------------------
 
-FAILING_SINCE = datetime.datetime(2026, 11, 20, 6, 0, tzinfo=datetime.timezone.utc)
-PREVIOUS_RUN = datetime.datetime(2026, 11, 21, 6, 0, 5, tzinfo=datetime.timezone.utc)
+FAILING_SINCE = datetime.datetime(2026, 11, 20, 6, 0, tzinfo=datetime.UTC)
+PREVIOUS_RUN = datetime.datetime(2026, 11, 21, 6, 0, 5, tzinfo=datetime.UTC)
 
 
 def history_report() -> Report:
@@ -687,7 +687,8 @@ def test_html_history(tmp_path: Path) -> None:
     assert "Newly dead links: 0" in section and "Revived links: 1" in section
     hrefs = [attrs["href"] for tag, attrs in parse(section) if tag == "a"]
     assert hrefs == [LINK_2, ARTICLE_URL, LINK_1]
-    assert html.index("<h2>Summary</h2>") < html.index('<section id="changes">') < html.index('<article id="article-1">')
+    assert (html.index("<h2>Summary</h2>") < html.index('<section id="changes">')
+            < html.index('<article id="article-1">'))
     assert '<span class="history">failing since 2026-11-20, 2 checks</span>' in html
     assert '<span class="history">last alive 2026-11-13</span>' in html
     assert '<span class="history">revived: dead before, alive again</span>' in html

@@ -24,7 +24,7 @@ from tests.conftest import PROJECT, crawl_env, run_crawl
 from tests.site import STATUS_ARTICLE_PATH
 
 SETTINGS = {"ARCHIVER_RETRY_BACKOFF": "0.1", "REDIRECT_MAX_TIMES": "3"}
-T0 = datetime.datetime(2026, 11, 20, 6, 0, tzinfo=datetime.timezone.utc)
+T0 = datetime.datetime(2026, 11, 20, 6, 0, tzinfo=datetime.UTC)
 # Every way the site fails for good: 404, 410 and 400, two soft 404s, a redirect
 # loop, a TLS failure and a host that does not resolve (the network is up).
 DEAD_PATHS = {"/status/404", "/status/410", "/status/400", "/soft/missing-story", "/moved-home", "/loop"}

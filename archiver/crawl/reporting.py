@@ -38,7 +38,7 @@ class ReportWriter:
         from archiver.history import DeadPolicy
 
         self.policy = DeadPolicy(self.config.dead_after_checks, self.config.dead_after_days)
-        self.started = datetime.datetime.now(datetime.timezone.utc)
+        self.started = datetime.datetime.now(datetime.UTC)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.warcs_closed, signal=archiver_signals.warcs_closed)
 
@@ -65,7 +65,7 @@ class ReportWriter:
                     for ref in history.capture_locations(url, digest) if ref.folder]
 
     def spider_opened(self) -> None:
-        self.started = datetime.datetime.now(datetime.timezone.utc)
+        self.started = datetime.datetime.now(datetime.UTC)
 
     def warcs_closed(self, paths: list[Path]) -> None:
         jobdir = self.crawler.settings.get("JOBDIR")

@@ -38,7 +38,7 @@ from archiver.config import read_setting
 NOT_COUNTED = frozenset({LinkStatus.ROBOTS_DISALLOWED, LinkStatus.EXCLUDED, LinkStatus.UNSUPPORTED,
                          LinkStatus.NOT_CHECKED})
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def utc(value: datetime.datetime) -> datetime.datetime:
@@ -46,6 +46,10 @@ def utc(value: datetime.datetime) -> datetime.datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def _plural(count: int | str, word: str) -> str:
+    return f"{count} {word}" if str(count) == "1" else f"{count} {word}s"
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ class DeadPolicy:
                    read_setting(settings, "ARCHIVER_DEAD_AFTER_DAYS"))
 
     def describe(self) -> str:
-        return f"dead after {self.checks} check{'s' if self.checks != 1 else ''} over {self.days} day{'s' if self.days != 1 else ''}"
+        return f"dead after {_plural(self.checks, 'check')} over {_plural(self.days, 'day')}"
 
 
 def counts(status: str) -> bool:
@@ -140,10 +144,6 @@ def confirmed_dead(failures: int, failing_since: datetime.datetime | None,
     if failing_since is None or failures < policy.checks:
         return False
     return utc(now) - utc(failing_since) >= datetime.timedelta(days=policy.days)
-
-
-def _plural(count: int | str, word: str) -> str:
-    return f"{count} {word}" if str(count) == "1" else f"{count} {word}s"
 
 
 def _days(delta: datetime.timedelta) -> str:

@@ -38,6 +38,7 @@ from archiver.history.rules import Check, DeadPolicy, LinkHistory, utc
 from archiver.history.tables import articles, captures, checks, runs, url_hash
 
 DEFAULT_URL = DEFAULT_HISTORY_URL
+DEFAULT_POLICY = DeadPolicy()  # frozen: one instance serves as every default
 SETTING = "ARCHIVER_HISTORY_URL"
 BACKENDS = ("sqlite", "postgresql")
 CHUNK = 500  # URLs per IN (…): well under SQLite's limit on bound parameters
@@ -210,7 +211,7 @@ class History:
 
     # --- link checks ---------------------------------------------------------
 
-    def apply(self, report: Report, *, checked_at: datetime.datetime, policy: DeadPolicy = DeadPolicy(),
+    def apply(self, report: Report, *, checked_at: datetime.datetime, policy: DeadPolicy = DEFAULT_POLICY,
               job: str | None = None, job_is_series: bool = True) -> Report:
         """Record this run and return the report with its links' history and the run's changes.
 
@@ -236,10 +237,12 @@ class History:
             mismatch[link.url] = mismatch.get(link.url, False) or bool(link.date_mismatch)
 
         with self._engine.begin() as conn:
-            run_id = conn.execute(
+            inserted = conn.execute(
                 insert(runs).values(started=now, network_reachable=online, job=job, host=self.host,
                                     seeds_key=seed_set.key)
-            ).inserted_primary_key[0]
+            ).inserted_primary_key
+            assert inserted is not None  # a single-row INSERT has one
+            run_id = inserted[0]
             earlier_in_series = select(runs.c.id).where(in_series, runs.c.id != run_id)
             previous_run = conn.execute(
                 select(runs.c.started)
@@ -280,7 +283,7 @@ class History:
                 ])
             text_changed = self._record_texts(conn, run_id, report.articles, now, earlier_in_series)
             conn.execute(update(runs).where(runs.c.id == run_id).values(
-                finished=datetime.datetime.now(datetime.timezone.utc)))
+                finished=datetime.datetime.now(datetime.UTC)))
 
         changes = RunChanges(
             previous_run=previous_run,
@@ -438,7 +441,7 @@ class History:
             "warc_date": _warc_date(warc_date),
             "warc_filename": str(filename),
             "warc_offset": int(offset),
-            "recorded_at": datetime.datetime.now(datetime.timezone.utc),
+            "recorded_at": datetime.datetime.now(datetime.UTC),
             "warc_folder": folder,
         }
         make = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert

@@ -28,8 +28,8 @@ def iso_date(value: datetime.date | None) -> str | None:
 def utc(value: datetime.datetime) -> datetime.datetime:
     """The time in UTC; a naive time is taken to be UTC already."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=datetime.timezone.utc)
-    return value.astimezone(datetime.timezone.utc)
+        return value.replace(tzinfo=datetime.UTC)
+    return value.astimezone(datetime.UTC)
 
 
 def iso_datetime(value: datetime.datetime) -> str:
