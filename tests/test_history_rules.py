@@ -23,7 +23,7 @@ from archiver.history.rules import (
     summarize,
 )
 
-UTC = datetime.UTC
+UTC = datetime.timezone.utc
 T0 = datetime.datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 URL = "https://example.org/2020/01/01/story"
 VERDICT = {"ok": "alive", "redirected": "alive", "gone": "dead", "client_error": "dead", "soft_404": "dead",
@@ -263,7 +263,6 @@ def test_policy_from_settings() -> None:
         DeadPolicy(days=-1)
 
 
-@pytest.mark.fast
 def test_the_history_records_dead_only_when_confirmed() -> None:
     policy = DeadPolicy(checks=2, days=0)
     first = judge(link("gone"), LinkHistory(), T0, policy)
@@ -283,7 +282,6 @@ def article(url: str | None, *seeds: str) -> ArticleReport:
                          text_similarity=None, text_verdict=None)
 
 
-@pytest.mark.fast
 def test_the_seed_set_of_a_report() -> None:
     one = SeedSet.of([article("https://a.example/1", "b.md", "a.md"), article("https://a.example/2", "c.md")])
     # the same seeds in another order, giving other articles, are the same set
