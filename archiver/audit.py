@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.analysis.analyse import AnalysisOptions, analyse
-from archiver.warc.reader import read_archives, warc_files
 from archiver.analysis.model import Report, TextVerdict, Verdict
-from archiver.findings import EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE, FINDING_KINDS, FindingKind
+from archiver.findings import DEFAULT_KINDS, EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE, FINDING_KINDS, FindingKind
 from archiver.report import write_report
-from archiver.seeds import load_seeds
+from archiver.seeds import SeedDocument, load_seeds
+from archiver.warc.reader import read_archives, warc_files
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +38,9 @@ class AuditResult:
 
 def classified_findings(report: Report) -> list[tuple[FindingKind, str]]:
     """(kind, line) for every finding; each line names a URL or a file."""
-    out = [(FindingKind.INTEGRITY, f"integrity: {p.filename}" + (f" at offset {p.offset}" if p.offset is not None else "")
-            + f": {p.problem}") for p in report.integrity]
+    out = [(FindingKind.INTEGRITY, f"integrity: {p.filename}"
+            + (f" at offset {p.offset}" if p.offset is not None else "") + f": {p.problem}")
+           for p in report.integrity]
     for article in report.articles:
         name = article.url or ", ".join(article.seeds)
         if article.text_verdict not in (None, TextVerdict.UNCHANGED):
@@ -48,10 +49,14 @@ def classified_findings(report: Report) -> list[tuple[FindingKind, str]]:
         for link in links:
             if link.verdict == Verdict.DEAD:
                 out.append((FindingKind.DEAD, f"dead ({link.status}): {link.url}"))
+                if link.confirmed:
+                    out.append((FindingKind.CONFIRMED, f"confirmed dead ({link.status}): {link.url}"))
             if link.date_mismatch:
-                out.append((FindingKind.DATE_MISMATCH, f"date mismatch ({link.date} after {article.published}): {link.url}"))
+                out.append((FindingKind.DATE_MISMATCH,
+                            f"date mismatch ({link.date} after {article.published}): {link.url}"))
             if link.title_mismatch:
-                out.append((FindingKind.TITLE_MISMATCH, f"title mismatch ({link.title!r} for {link.anchor_text!r}): {link.url}"))
+                out.append((FindingKind.TITLE_MISMATCH,
+                            f"title mismatch ({link.title!r} for {link.anchor_text!r}): {link.url}"))
     changes = report.changes
     if changes is not None:
         out += [(FindingKind.NEW, f"newly dead: {url}") for url in changes.newly_dead]
@@ -70,7 +75,7 @@ def uncertain_links(report: Report) -> list[tuple[FindingKind, str]]:
 
 def findings(report: Report) -> list[str]:
     """What makes an audit exit with 1 unless --fail-on says otherwise."""
-    return [line for kind, line in classified_findings(report) if kind != FindingKind.NEW]
+    return [line for kind, line in classified_findings(report) if kind in DEFAULT_KINDS]
 
 
 def parse_fail_on(value: str | None) -> frozenset[FindingKind] | None:
@@ -110,8 +115,11 @@ class _Progress:
             self.bar.close()
 
 
+DEFAULT_OPTIONS = AnalysisOptions()  # frozen: one instance serves as every default
+
+
 def run_audit(paths: Sequence[str | Path], *, seeds: str | Path | None = None,
-              output: Path, options: AnalysisOptions = AnalysisOptions(),
+              output: Path, options: AnalysisOptions = DEFAULT_OPTIONS,
               progress: bool = False, fail_on: frozenset[FindingKind] | None = None,
               history=None, originals=None) -> AuditResult:
     """Read, check and analyse the archives; write the report.
@@ -122,7 +130,7 @@ def run_audit(paths: Sequence[str | Path], *, seeds: str | Path | None = None,
     """
     files, errors = warc_files(paths)
     errors = list(errors)
-    extra_seeds = []
+    extra_seeds: list[SeedDocument] = []
     if seeds is not None:
         try:
             extra_seeds, problems = load_seeds(seeds)

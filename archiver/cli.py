@@ -38,7 +38,7 @@ def add_audit_arguments(parser: argparse.ArgumentParser, *, paths: bool = True) 
                              "does; print problems and write no report")
     parser.add_argument("--fail-on", metavar="KINDS",
                         help="exit 1 only for these findings: a comma-separated list of "
-                             + ", ".join(FINDING_KINDS) + " or any (default: all but uncertain and new)")
+                             + ", ".join(FINDING_KINDS) + " or any (default: all but uncertain, new and confirmed)")
 
 
 def audit_from_arguments(opts: argparse.Namespace, config, out: TextIO, err: TextIO) -> int:

@@ -17,7 +17,12 @@ class FindingKind(StrEnum):
     DATE_MISMATCH = "date_mismatch"
     TITLE_MISMATCH = "title_mismatch"
     DRIFT = "drift"  # a seed copy not unchanged
-    NEW = "new"  # newly dead, new date mismatches, text changed since the last run
+    NEW = "new"  # newly dead, new date mismatches, text changed since the previous run of the job
+    CONFIRMED = "confirmed"  # dead links the history confirmed: a part of dead
 
 
 FINDING_KINDS = tuple(FindingKind)
+# What makes an audit or --fail-on-less crawl exit 1. Not uncertain (one run cannot
+# tell), not new (a comparison, asked for by name), not confirmed (its links are
+# findings of dead already).
+DEFAULT_KINDS = frozenset(FINDING_KINDS) - {FindingKind.UNCERTAIN, FindingKind.NEW, FindingKind.CONFIRMED}

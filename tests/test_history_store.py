@@ -28,10 +28,10 @@ from archiver.history import (
 )
 from archiver.history import store as store_module
 from archiver.history.migrations import MIGRATIONS, Migration
-from archiver.history.tables import metadata
+from archiver.history.tables import checks, metadata, runs, url_hash
 from tests.postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 T0 = datetime.datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 ARTICLE = "https://news.example/2026/11/01/story"
 L_DIES = "https://a.example/dies"
@@ -55,9 +55,9 @@ def link(url: str, status: str, *, online: bool = True, date_mismatch: bool = Fa
 
 
 def report(links: list[LinkReport], *, original: str = "ok", fingerprint: str | None = "f1",
-           online: bool = True, article_url: str = ARTICLE) -> Report:
+           online: bool = True, article_url: str = ARTICLE, seeds: tuple[str, ...] = ("seed.md",)) -> Report:
     article = ArticleReport(
-        url=article_url, seeds=("seed.md",), title="Story", published=datetime.date(2026, 11, 1),
+        url=article_url, seeds=seeds, title="Story", published=datetime.date(2026, 11, 1),
         published_source="meta", original=link(article_url, original, online=online),
         text_similarity=None, text_verdict=None, links=tuple(links), live_text_fingerprint=fingerprint,
     )
@@ -112,9 +112,11 @@ def test_runs_days_apart(history: History, history_url: str) -> None:
         link(L_DATE, "ok"), link(L_MAIL, "unsupported"),
     ]), checked_at=day(0), policy=policy)
     got = links_of(first)
-    assert got[L_DIES].verdict == "uncertain"
-    assert got[L_DIES].detail == ("HTTP 404; failing 1 of 3 checks needed since 2026-11-20 "
-                                  "(dead after 3 checks over 3 days)")
+    assert got[L_DIES].verdict == "dead" and got[L_DIES].confirmed is False
+    assert got[L_DIES].confirmation == ("awaiting confirmation: failing 1 of 3 checks needed since 2026-11-20 "
+                                        "(dead after 3 checks over 3 days)")
+    assert got[L_DIES].detail == "HTTP 404"
+    assert got[L_FLAKY].confirmed is None and got[L_MAIL].confirmed is None
     assert (got[L_DIES].first_seen, got[L_DIES].failing_since, got[L_DIES].consecutive_failures) == (T0, T0, 1)
     assert got[L_DIES].last_alive is None
     assert got[L_FLAKY].last_alive == T0 and got[L_FLAKY].consecutive_failures == 0
@@ -128,7 +130,7 @@ def test_runs_days_apart(history: History, history_url: str) -> None:
         link(L_DATE, "ok", date_mismatch=True), link(L_MAIL, "unsupported"),
     ]), checked_at=day(1), policy=policy)
     got = links_of(second)
-    assert got[L_DIES].consecutive_failures == 2 and got[L_DIES].verdict == "uncertain"
+    assert got[L_DIES].consecutive_failures == 2 and got[L_DIES].confirmed is False
     assert second.changes == RunChanges(previous_run=day(0), new_date_mismatches=(L_DATE,))
 
     # day 2: the network is down; nothing counts
@@ -152,7 +154,9 @@ def test_runs_days_apart(history: History, history_url: str) -> None:
     got = links_of(third)
     assert got[L_DIES].verdict == "dead" and got[L_DIES].consecutive_failures == 3
     assert got[L_DIES].failing_since == T0 and got[L_DIES].detail is None
-    assert got[L_BACK].verdict == "dead"
+    assert got[L_DIES].confirmed is True
+    assert got[L_DIES].confirmation == "confirmed: failing 3 checks since 2026-11-20 over 3 days"
+    assert got[L_BACK].verdict == "dead" and got[L_BACK].confirmed is True
     assert got[L_FLAKY].verdict == "uncertain" and got[L_FLAKY].failing_since == day(3)
     assert got[L_FLAKY].last_alive == day(1) and got[L_FLAKY].consecutive_failures == 1
     assert third.changes == RunChanges(
@@ -194,7 +198,9 @@ def test_the_input_report_is_not_changed(history: History) -> None:
     result = history.apply(incoming, checked_at=day(0))
     assert incoming.changes is None and incoming.articles[0].links[0].verdict == "dead"
     assert incoming.articles[0].links[0].consecutive_failures is None
-    assert result is not incoming and result.articles[0].links[0].verdict == "uncertain"
+    assert incoming.articles[0].links[0].confirmed is None
+    assert result is not incoming and result.articles[0].links[0].confirmed is False
+    assert result.articles[0].links[0].verdict == "dead"  # this run's verdict, confirmed or not
 
 
 def test_a_url_twice_in_a_run_is_one_check(history: History) -> None:
@@ -212,13 +218,15 @@ def test_previous_run_is_that_of_the_same_job(history: History) -> None:
     history.apply(report([]), checked_at=day(2))
     assert history.apply(report([]), checked_at=day(7), job="weekly").changes.previous_run == day(0)  # type: ignore[union-attr]
     assert history.apply(report([]), checked_at=day(8), job="other").changes.previous_run is None  # type: ignore[union-attr]
-    assert history.apply(report([]), checked_at=day(9)).changes.previous_run == day(2)  # type: ignore[union-attr]
+    # No job names a series: the series is the same seeds, whichever job ran them.
+    assert history.apply(report([]), checked_at=day(9)).changes.previous_run == day(8)  # type: ignore[union-attr]
 
 
-def test_a_job_that_is_one_crawl_compares_with_the_last_run_of_any_job(history: History, history_url: str) -> None:
-    history.apply(report([]), checked_at=day(0), job="20261120", previous_of_same_job=False)
+def test_a_job_that_is_one_crawl_compares_with_the_last_run_over_the_same_seeds(history: History,
+                                                                                history_url: str) -> None:
+    history.apply(report([]), checked_at=day(0), job="20261120", job_is_series=False)
     history.apply(report([]), checked_at=day(1), job="weekly")
-    later = history.apply(report([]), checked_at=day(2), job="20261122", previous_of_same_job=False)
+    later = history.apply(report([]), checked_at=day(2), job="20261122", job_is_series=False)
     assert later.changes.previous_run == day(1)  # type: ignore[union-attr]
     engine = engine_for(history_url)
     try:
@@ -233,7 +241,7 @@ def test_links_share_their_history_across_jobs(history: History) -> None:
     history.apply(report([link(L_DIES, "gone")]), checked_at=day(0), job="a")
     history.apply(report([link(L_DIES, "gone")]), checked_at=day(2), job="b")
     result = history.apply(report([link(L_DIES, "gone")]), checked_at=day(3), job="a")
-    assert links_of(result)[L_DIES].verdict == "dead"
+    assert links_of(result)[L_DIES].confirmed is True
 
 
 def test_an_earlier_run_applied_late_sees_only_earlier_checks(history: History) -> None:
@@ -283,7 +291,64 @@ def test_concurrent_runs_lose_no_check(history_url: str) -> None:
     with History.open(history_url) as history:
         result = history.apply(report([link(u, "gone") for u in urls]), checked_at=day(3))
     assert {l.consecutive_failures for l in result.articles[0].links} == {workers + 1}
-    assert {l.verdict for l in result.articles[0].links} == {"dead"}
+    assert {l.confirmed for l in result.articles[0].links} == {True}
+
+
+# --- the series: changes since the previous run of the same job ------------------
+
+
+def run_of(history: History, when: datetime.datetime, seeds: tuple[str, ...], *, same: bool, **job: object) -> Report:
+    """A run over ``seeds``: when ``same``, what run A finds; else what an unrelated run B finds."""
+    links = [link(L_DIES, "gone" if same else "ok"), link(L_DATE, "ok", date_mismatch=same)]
+    return history.apply(report(links, seeds=seeds, fingerprint="f1" if same else "f2"), checked_at=when,
+                         policy=DeadPolicy(checks=1, days=0), **job)  # type: ignore[arg-type]
+
+
+def test_an_unrelated_run_between_two_runs_of_the_same_seeds_adds_nothing_new(history: History) -> None:
+    dated = {"job_is_series": False}  # jobs named by the date: the seeds make the series
+    first = run_of(history, day(0), ("a.md",), same=True, job="20261120", **dated)
+    assert first.changes == RunChanges(previous_run=None, newly_dead=(L_DIES,), new_date_mismatches=(L_DATE,))
+    unrelated = run_of(history, day(1), ("b.md",), same=False, job="20261121", **dated)
+    assert unrelated.changes == RunChanges(previous_run=None)  # b.md's first run
+    again = run_of(history, day(2), ("a.md",), same=True, job="20261122", **dated)
+    # Against a.md's first run, not the unrelated one: nothing is new.
+    assert again.changes == RunChanges(previous_run=day(0))
+    assert again.changes.series == "the same 1 seed"  # type: ignore[union-attr]
+    # The link's own history still counts every run: alive at day 1, failing since day 2.
+    got = links_of(again)[L_DIES]
+    assert got.last_alive == day(1) and got.failing_since == day(2) and got.consecutive_failures == 1
+
+
+def test_an_unrelated_job_between_two_runs_of_a_named_job_adds_nothing_new(history: History) -> None:
+    first = run_of(history, day(0), ("a.md",), same=True, job="weekly")
+    assert first.changes is not None and first.changes.newly_dead == (L_DIES,)
+    run_of(history, day(1), ("a.md",), same=False, job="daily")  # the same seeds, another named job
+    again = run_of(history, day(2), ("a.md", "new.md"), same=True, job="weekly")  # a seed more: still the job
+    assert again.changes == RunChanges(previous_run=day(0))
+    assert again.changes.series == "job 'weekly'"  # type: ignore[union-attr]
+
+
+def test_changes_are_against_the_last_result_in_the_series(history: History) -> None:
+    """A URL the series' previous run did not check is compared with the run before that checked it."""
+    run_of(history, day(0), ("a.md",), same=True, job="weekly")
+    history.apply(report([], seeds=("a.md",)), checked_at=day(1), job="weekly")  # checked neither link
+    again = run_of(history, day(2), ("a.md",), same=True, job="weekly")
+    assert again.changes == RunChanges(previous_run=day(1))
+    back = run_of(history, day(3), ("a.md",), same=False, job="weekly")
+    assert back.changes == RunChanges(previous_run=day(2), revived=(L_DIES,), text_changed=(ARTICLE,))
+
+
+def test_each_run_records_its_seed_set(history: History, history_url: str) -> None:
+    history.apply(report([], seeds=("b.md", "a.md")), checked_at=day(0), job="x")
+    history.apply(report([], seeds=("a.md", "b.md")), checked_at=day(1), job="y")
+    history.apply(report([], seeds=("a.md",)), checked_at=day(2), job="x")
+    engine = engine_for(history_url)
+    try:
+        with engine.connect() as conn:
+            keys = [row[0] for row in conn.execute(sa.text("SELECT seeds_key FROM runs ORDER BY started"))]
+    finally:
+        engine.dispose()
+    assert keys[0] == keys[1] != keys[2] and all(len(key) == 64 for key in keys)
 
 
 # --- captures -----------------------------------------------------------------
@@ -311,7 +376,8 @@ def versions(url: str) -> list[int]:
     engine = engine_for(url)
     try:
         with engine.connect() as conn:
-            return [int(v) for v in conn.execute(sa.text("SELECT version FROM schema_version ORDER BY version")).scalars()]
+            versions = conn.execute(sa.text("SELECT version FROM schema_version ORDER BY version")).scalars()
+            return [int(v) for v in versions]
     finally:
         engine.dispose()
 
@@ -342,14 +408,26 @@ def test_schema_matches_the_tables_the_queries_use(history: History, history_url
 
 def test_a_v1_database_migrates_to_a_later_version(history_url: str) -> None:
     with History.open(history_url, migrations=MIGRATIONS[:1]) as v1:
-        v1.apply(report([link(L_DIES, "gone")]), checked_at=day(0))
+        assert v1.version == 1
+    # A check as an archiver of version 1 recorded it (today's apply() writes columns of version 2).
+    engine = engine_for(history_url)
+    try:
+        with engine.begin() as conn:
+            run_id = conn.execute(sa.insert(runs).values(
+                started=day(0), network_reachable=True, host="v1")).inserted_primary_key[0]
+            conn.execute(sa.insert(checks).values(
+                run_id=run_id, url_hash=url_hash(L_DIES), url=L_DIES, checked_at=day(0), status="gone",
+                verdict_raw="dead", verdict="uncertain", date_mismatch=False))
+    finally:
+        engine.dispose()
     applied: list[int] = []
 
-    def add_note(conn: sa.Connection) -> None:
+    def counted(conn: sa.Connection) -> None:
+        # The real version 2, counted: apply() writes the columns it adds.
         applied.append(2)
-        conn.execute(sa.text("ALTER TABLE runs ADD COLUMN note TEXT"))
+        MIGRATIONS[1].apply(conn)
 
-    later = (*MIGRATIONS[:1], Migration(2, "runs.note", add_note))
+    later = (*MIGRATIONS[:1], Migration(2, MIGRATIONS[1].description, counted))
     with History.open(history_url, migrations=later) as v2:
         assert v2.version == 2
     with History.open(history_url, migrations=later) as v2:

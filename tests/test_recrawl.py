@@ -73,9 +73,15 @@ def test_history_confirms_dead_links_and_reports_what_is_new(site, two_runs):
     one = {l["url"]: l for l in report1["articles"][0]["links"]}
     two = {l["url"]: l for l in report2["articles"][0]["links"]}
     missing = site.url("/status/404")
-    # one failed check of the two needed: not dead yet
-    assert one[missing]["verdict"] == "uncertain" and one[missing]["consecutive_failures"] == 1
+    # one failed check of the two needed: dead in this run, not confirmed yet
+    assert one[missing]["verdict"] == "dead" and one[missing]["consecutive_failures"] == 1
+    assert one[missing]["confirmed"] is False
+    assert one[missing]["confirmation"].startswith("awaiting confirmation: failing 1 of 2 checks needed since ")
+    assert report1["summary"]["dead_links"]["confirmed"] == 0
+    assert report1["summary"]["dead_links"]["awaiting_confirmation"] == report1["summary"]["verdicts"]["dead"] > 0
     assert two[missing]["verdict"] == "dead" and two[missing]["consecutive_failures"] == 2
+    assert two[missing]["confirmed"] is True and two[missing]["confirmation"].startswith("confirmed: failing 2 checks")
+    assert report2["summary"]["dead_links"]["confirmed"] > 0
     assert two[missing]["failing_since"] == one[missing]["failing_since"]
     assert two[site.url("/page/ok")]["last_alive"] and two[site.url("/page/ok")]["first_seen"]
     assert missing in report2["changes"]["newly_dead"]
@@ -85,16 +91,18 @@ def test_history_confirms_dead_links_and_reports_what_is_new(site, two_runs):
     assert second.returncode == 1, second.log[-2000:]
 
 
-def test_each_run_is_recorded_under_its_job_and_compared_with_the_last(two_runs):
+def test_each_run_is_recorded_under_its_job_and_compared_with_the_last_over_the_same_seeds(two_runs):
     root, ((_, report1), (_, report2)) = two_runs
     # Scrapyd's job names one crawl: the history records it, and the previous
-    # run is the last one of any job.
+    # run is the last one over the same seeds, of any job.
     with sqlite3.connect(root / "history.sqlite") as conn:
-        jobs = [row[0] for row in conn.execute("SELECT job FROM runs ORDER BY started")]
+        rows = conn.execute("SELECT job, seeds_key FROM runs ORDER BY started").fetchall()
     conn.close()
-    assert jobs == ["recrawl-1", "recrawl-2"]
+    assert [job for job, _ in rows] == ["recrawl-1", "recrawl-2"]
+    assert rows[0][1] == rows[1][1] and len(rows[0][1]) == 64
     assert report1["changes"]["previous_run"] is None
     assert report2["changes"]["previous_run"] is not None
+    assert report2["changes"]["series"] == "the same 1 seed"
 
 
 def test_combined_warcs_replay_in_pywb(site, two_runs, pywb):

@@ -38,7 +38,7 @@ ARTICLE_URL = (
 )
 LINK_1 = "https://www.themoscowtimes.com/2025/07/16/4-russian-special-forces-officers-killed-in-syria-reports"
 LINK_2 = "https://www.themoscowtimes.com/2025/07/16/syrian-army-retreats-after-idlib-attack"
-GENERATED = datetime.datetime(2025, 7, 20, 9, 30, 15, tzinfo=datetime.timezone.utc)
+GENERATED = datetime.datetime(2025, 7, 20, 9, 30, 15, tzinfo=datetime.UTC)
 FILE_NAMES = ["report.json", "report.md", "report.html", "links.csv"]
 
 
@@ -211,7 +211,7 @@ def test_json_contract_reference_case(tmp_path: Path) -> None:
     doc = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert doc == report_to_dict(reference_report())
 
-    assert doc["schema_version"] == SCHEMA_VERSION == 1
+    assert doc["schema_version"] == SCHEMA_VERSION == 2
     generated = datetime.datetime.fromisoformat(doc["generated"].replace("Z", "+00:00"))
     assert generated == GENERATED and generated.utcoffset() == datetime.timedelta(0)
     assert doc["network_reachable"] is False
@@ -255,12 +255,17 @@ def test_json_contract_reference_case(tmp_path: Path) -> None:
     assert summary["date_mismatches"] == 2
     assert summary["title_mismatches"] == 0
     assert summary["integrity_problems"] == 1
-    # no history kept
+    # no history kept: the summary says why dead links are not split
+    assert summary["dead_links"] == summary["dead_originals"] == {
+        "confirmed": None, "awaiting_confirmation": None,
+        "confirmation_unavailable": "no history kept: dead links cannot be confirmed",
+    }
     assert doc["changes"] is None
     assert article["live_text_fingerprint"] is None
     for link in [article["original"], *article["links"]]:
         assert (link["first_seen"], link["last_alive"], link["failing_since"]) == (None, None, None)
         assert link["consecutive_failures"] is None and link["revived"] is False
+        assert link["confirmed"] is None and link["confirmation"] is None
 
 
 def test_json_key_order_is_stable() -> None:
@@ -582,8 +587,8 @@ def test_utf8_text_survives(tmp_path: Path) -> None:
 
 # --- history of earlier runs --------------------------------------------------
 
-FAILING_SINCE = datetime.datetime(2026, 11, 20, 6, 0, tzinfo=datetime.timezone.utc)
-PREVIOUS_RUN = datetime.datetime(2026, 11, 21, 6, 0, 5, tzinfo=datetime.timezone.utc)
+FAILING_SINCE = datetime.datetime(2026, 11, 20, 6, 0, tzinfo=datetime.UTC)
+PREVIOUS_RUN = datetime.datetime(2026, 11, 21, 6, 0, 5, tzinfo=datetime.UTC)
 
 
 def history_report() -> Report:
@@ -591,8 +596,7 @@ def history_report() -> Report:
     report = replace(reference_report(), network_reachable=True, notes=())
     article = report.articles[0]
     failing = replace(
-        article.links[0], status="gone", verdict="uncertain", http_status=404,
-        detail="failing 2 of 3 checks needed since 2026-11-20 (dead after 3 checks over 3 days)",
+        article.links[0], status="server_error", verdict="uncertain", http_status=503, detail="HTTP 503",
         first_seen=FAILING_SINCE - datetime.timedelta(days=30), last_alive=FAILING_SINCE - datetime.timedelta(days=7),
         failing_since=FAILING_SINCE, consecutive_failures=2,
     )
@@ -611,6 +615,7 @@ def history_report() -> Report:
 def test_json_history_fields_and_changes() -> None:
     doc = report_to_dict(history_report())
     assert doc["changes"] == {
+        "series": None,
         "previous_run": "2026-11-21T06:00:05Z",
         "newly_dead": [],
         "revived": [LINK_2],
@@ -639,7 +644,8 @@ def test_json_changes_naive_times_are_utc() -> None:
     assert report_to_dict(report)["changes"]["previous_run"] == "2026-01-02T03:04:05Z"
     first = replace(history_report(), changes=RunChanges(previous_run=None))
     assert report_to_dict(first)["changes"] == {
-        "previous_run": None, "newly_dead": [], "revived": [], "text_changed": [], "new_date_mismatches": [],
+        "series": None, "previous_run": None, "newly_dead": [], "revived": [], "text_changed": [],
+        "new_date_mismatches": [],
     }
 
 
@@ -683,7 +689,8 @@ def test_html_history(tmp_path: Path) -> None:
     assert "Newly dead links: 0" in section and "Revived links: 1" in section
     hrefs = [attrs["href"] for tag, attrs in parse(section) if tag == "a"]
     assert hrefs == [LINK_2, ARTICLE_URL, LINK_1]
-    assert html.index("<h2>Summary</h2>") < html.index('<section id="changes">') < html.index('<article id="article-1">')
+    assert (html.index("<h2>Summary</h2>") < html.index('<section id="changes">')
+            < html.index('<article id="article-1">'))
     assert '<span class="history">failing since 2026-11-20, 2 checks</span>' in html
     assert '<span class="history">last alive 2026-11-13</span>' in html
     assert '<span class="history">revived: dead before, alive again</span>' in html
@@ -739,3 +746,109 @@ def test_original_page_history_notes(tmp_path: Path) -> None:
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     facts = html.split("<dt>Original page</dt><dd>", 1)[1].split("</dd>", 1)[0]
     assert '<span class="history">failing since 2026-11-20, 3 checks</span>' in facts
+
+
+# --- dead links: this run's verdict, confirmed or awaiting confirmation ---------
+
+AWAITING = "awaiting confirmation: failing 1 of 3 checks needed since 2026-11-20 (dead after 3 checks over 3 days)"
+CONFIRMED = "confirmed: failing 3 checks since 2026-11-20 over 6 days"
+
+
+def confirmation_report() -> Report:
+    """One dead link awaiting confirmation, one confirmed, one uncertain; the original page dead too."""
+    report = history_report()
+    article = report.articles[0]
+    awaiting = replace(article.links[0], status="gone", verdict="dead", http_status=404, detail="HTTP 404",
+                       confirmed=False, confirmation=AWAITING, consecutive_failures=1)
+    confirmed = replace(article.links[1], status="soft_404", verdict="dead", http_status=200, revived=False,
+                        detail="a random URL beside it gives the same page", confirmed=True, confirmation=CONFIRMED,
+                        failing_since=FAILING_SINCE, consecutive_failures=3)
+    blocked = replace(article.links[0], url="https://www.themoscowtimes.com/blocked", status="blocked",
+                      verdict="uncertain", http_status=403, detail="HTTP 403", consecutive_failures=1)
+    original = replace(article.original, status="gone", verdict="dead", http_status=410, confirmed=False,
+                       confirmation=AWAITING)
+    article = replace(article, original=original, links=(awaiting, confirmed, blocked))
+    changes = replace(report.changes, newly_dead=(confirmed.url,), revived=(), series="job 'weekly'")
+    return replace(report, articles=(article,), changes=changes)
+
+
+@pytest.mark.fast
+def test_json_confirmation_of_dead_links() -> None:
+    doc = report_to_dict(confirmation_report())
+    awaiting, confirmed, blocked = doc["articles"][0]["links"]
+    assert (awaiting["verdict"], awaiting["confirmed"], awaiting["confirmation"]) == ("dead", False, AWAITING)
+    assert (confirmed["verdict"], confirmed["confirmed"], confirmed["confirmation"]) == ("dead", True, CONFIRMED)
+    assert (blocked["verdict"], blocked["confirmed"], blocked["confirmation"]) == ("uncertain", None, None)
+    assert awaiting["detail"] == "HTTP 404"  # the evidence, nothing about the history appended
+    summary = doc["summary"]
+    assert summary["verdicts"] == {"alive": 0, "dead": 2, "uncertain": 1}
+    assert summary["dead_links"] == {"confirmed": 1, "awaiting_confirmation": 1, "confirmation_unavailable": None}
+    assert summary["dead_originals"] == {"confirmed": 0, "awaiting_confirmation": 1,
+                                         "confirmation_unavailable": None}
+    assert doc["changes"]["series"] == "job 'weekly'"
+    keys = list(awaiting)
+    assert keys.index("detail") < keys.index("confirmed") < keys.index("confirmation") < keys.index("first_seen")
+
+
+@pytest.mark.fast
+def test_markdown_confirmation_of_dead_links(tmp_path: Path) -> None:
+    write_report(confirmation_report(), tmp_path)
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    summary = text.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    assert "| Links dead | 2 |" in summary
+    assert "| Dead links confirmed | 1 |" in summary and "| Dead links awaiting confirmation | 1 |" in summary
+    rows = [line for line in text.splitlines() if line.startswith(("| 1 |", "| 2 |", "| 3 |"))]
+    assert "| **DEAD** (awaiting confirmation) |" in rows[0] and md(AWAITING) in rows[0]
+    assert "failing since" not in rows[0]  # the confirmation names the streak already
+    assert "| **DEAD** (confirmed) |" in rows[1] and md(CONFIRMED) in rows[1]
+    assert "| uncertain |" in rows[2] and "failing since 2026-11-20, 1 check" in rows[2]
+    original = next(line for line in text.splitlines() if line.startswith("- **Original page:**"))
+    assert "**DEAD** (awaiting confirmation)" in original and md(AWAITING) in original
+    assert "Previous run of job 'weekly': 2026-11-21 06:00:05 UTC." in text
+    first = replace(confirmation_report(), changes=RunChanges(previous_run=None, series="the same 3 seeds"))
+    write_report(first, tmp_path)
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "No previous run of the same 3 seeds is recorded: this is the first." in text
+
+
+@pytest.mark.fast
+def test_markdown_and_html_say_why_dead_links_are_not_split_without_a_history(tmp_path: Path) -> None:
+    write_report(replace(confirmation_report(), changes=None), tmp_path)
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "| Dead links confirmed | no history kept: dead links cannot be confirmed |" in text
+    assert "awaiting confirmation |" not in text.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    summary = html.split("<h2>Summary</h2>", 1)[1].split("</table>", 1)[0]
+    assert ('<tr><th scope="row">Dead links confirmed</th>'
+            '<td class="muted">no history kept: dead links cannot be confirmed</td></tr>') in summary
+
+
+@pytest.mark.fast
+def test_html_confirmation_of_dead_links(tmp_path: Path) -> None:
+    report = confirmation_report()
+    write_report(report, tmp_path)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    check_self_contained(html, report)
+    summary = html.split("<h2>Summary</h2>", 1)[1].split("</table>", 1)[0]
+    assert '<tr><th scope="row">Dead links confirmed</th><td class="n">1</td></tr>' in summary
+    assert '<tr><th scope="row">Dead links awaiting confirmation</th><td class="n">1</td></tr>' in summary
+    rows = html.split('<table class="links">', 1)[1].split("</table>", 1)[0].split("<tr")[2:]
+    assert ('<span class="badge verdict dead">DEAD</span>'
+            '<span class="badge confirmation awaiting-confirmation">awaiting confirmation</span>') in rows[0]
+    assert f'<span class="history">{AWAITING}</span>' in rows[0]
+    assert ('<span class="badge verdict dead">DEAD</span>'
+            '<span class="badge confirmation confirmed">confirmed</span>') in rows[1]
+    # a 403 keeps the uncertain badge, and no confirmation badge
+    assert '<span class="badge verdict uncertain">UNCERTAIN</span></td>' in rows[2]
+    assert "confirmation" not in rows[2]
+    assert "Previous run of job &#x27;weekly&#x27;: 2026-11-21 06:00:05 UTC." in html
+
+
+@pytest.mark.fast
+def test_csv_confirmation_of_dead_links(tmp_path: Path) -> None:
+    write_report(confirmation_report(), tmp_path)
+    original, awaiting, confirmed, blocked = read_csv(tmp_path / "links.csv")
+    assert (awaiting["verdict"], awaiting["confirmed"], awaiting["confirmation"]) == ("dead", "false", AWAITING)
+    assert (confirmed["verdict"], confirmed["confirmed"], confirmed["confirmation"]) == ("dead", "true", CONFIRMED)
+    assert (blocked["confirmed"], blocked["confirmation"]) == ("", "")
+    assert (original["confirmed"], original["confirmation"]) == ("false", AWAITING)

@@ -12,7 +12,9 @@ from enum import StrEnum
 
 from archiver.warc.index import IntegrityProblem, WarcLocation
 
-SCHEMA_VERSION = 1
+# report.json's schema. 2: a link's verdict is this run's alone, the history adds
+# confirmed and confirmation; the summary splits dead links; changes name their series.
+SCHEMA_VERSION = 2
 
 
 class LinkStatus(StrEnum):
@@ -145,12 +147,16 @@ class LinkReport:
     title_mismatch: bool | None = None
     warc: WarcLocation | None = None
     detail: str | None = None  # why: an error message, the soft-404 evidence …
-    # From the history of earlier runs (None when no history is kept).
+    # From the history of earlier runs (None when no history is kept; the
+    # summary then says why). ``verdict`` stays this run's: a dead link is
+    # confirmed (True) or awaiting confirmation (False); None for other verdicts.
+    confirmed: bool | None = None
+    confirmation: str | None = None  # "awaiting confirmation: failing 1 of 3 checks …" or "confirmed: …"
     first_seen: datetime.datetime | None = None
     last_alive: datetime.datetime | None = None
     failing_since: datetime.datetime | None = None
     consecutive_failures: int | None = None
-    revived: bool = False  # confirmed dead before, alive now
+    revived: bool = False  # confirmed dead at its last check, alive now
     archived_copy: ArchivedCopy | None = None
 
 
@@ -177,13 +183,20 @@ class ArticleReport:
 
 @dataclass(frozen=True)
 class RunChanges:
-    """What changed since the previous run recorded in the history."""
+    """What changed since the previous run of the same series (the same job, or the same seeds).
+
+    Each URL is compared with its last result in a run of the series.
+    """
 
     previous_run: datetime.datetime | None
-    newly_dead: tuple[str, ...] = ()
-    revived: tuple[str, ...] = ()
+    newly_dead: tuple[str, ...] = ()  # confirmed dead now, not at the series' last check of it
+    revived: tuple[str, ...] = ()  # alive now, confirmed dead at the series' last check of it
     text_changed: tuple[str, ...] = ()  # article URLs whose live text changed since the last capture
     new_date_mismatches: tuple[str, ...] = ()
+    # Which runs count as the same job, said so that it reads after "the previous
+    # run of": "job 'weekly'", "the same 3 seeds". It names the comparison and is
+    # no change itself, so it takes no part in equality.
+    series: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,14 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from archiver.crawl import signals as archiver_signals
 from archiver.analysis.analyse import AnalysisOptions
-from archiver.audit import FINDING_KINDS, classified_findings, run_audit, uncertain_links
 from archiver.analysis.model import Report, Verdict
+from archiver.audit import FINDING_KINDS, classified_findings, run_audit, uncertain_links
 from archiver.config import JOB_FROM_SETTING
+from archiver.crawl import signals as archiver_signals
 from archiver.crawl.resume import Journal
 from archiver.crawl.settings import config_of
+from archiver.report.json import NO_HISTORY
 from archiver.warc import OPEN_SUFFIX
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ class ReportWriter:
         from archiver.history import DeadPolicy
 
         self.policy = DeadPolicy(self.config.dead_after_checks, self.config.dead_after_days)
-        self.started = datetime.datetime.now(datetime.timezone.utc)
+        self.started = datetime.datetime.now(datetime.UTC)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.warcs_closed, signal=archiver_signals.warcs_closed)
 
@@ -49,12 +50,11 @@ class ReportWriter:
         from archiver.history import History
 
         # The run is recorded under the job the Redis keys are named after. Its
-        # previous run is the last of the same job only when ARCHIVER_JOB names
-        # it: a job named by Scrapyd or the date is one crawl, not a series.
+        # series is that job only when ARCHIVER_JOB names it: a job named by
+        # Scrapyd or the date is one crawl, and its series is the same seeds.
         with History.open(self.config.history_url) as history:
             return history.apply(report, checked_at=self.started, policy=self.policy,
-                                 job=self.config.job,
-                                 previous_of_same_job=self.config.job_from == JOB_FROM_SETTING)
+                                 job=self.config.job, job_is_series=self.config.job_from == JOB_FROM_SETTING)
 
     def _originals(self, url: str, digest: str) -> list[tuple[Path, int]]:
         """Where the history saw this payload archived: a revisit's original, in any folder."""
@@ -65,7 +65,7 @@ class ReportWriter:
                     for ref in history.capture_locations(url, digest) if ref.folder]
 
     def spider_opened(self) -> None:
-        self.started = datetime.datetime.now(datetime.timezone.utc)
+        self.started = datetime.datetime.now(datetime.UTC)
 
     def warcs_closed(self, paths: list[Path]) -> None:
         jobdir = self.crawler.settings.get("JOBDIR")
@@ -89,6 +89,15 @@ class ReportWriter:
         for verdict in Verdict:
             stats.set_value(f"archiver/report/links_count/{verdict}",
                             sum(1 for l in links if l.verdict == verdict))
+        dead = [l for l in links if l.verdict == Verdict.DEAD]
+        if report.changes is not None:  # a history was kept: dead links are confirmed or await it
+            confirmed = sum(1 for l in dead if l.confirmed)
+            stats.set_value("archiver/report/dead_count/confirmed", confirmed)
+            stats.set_value("archiver/report/dead_count/awaiting_confirmation", len(dead) - confirmed)
+            logger.info("Dead links: %d (%d confirmed, %d awaiting confirmation)",
+                        len(dead), confirmed, len(dead) - confirmed)
+        else:
+            logger.info("Dead links: %d (%s)", len(dead), NO_HISTORY)
         stats.set_value("archiver/report/date_mismatch_count", sum(l.date_mismatch for l in links))
         # Read by `scrapy crawl --fail-on`.
         kinds = Counter(kind for kind, _ in classified_findings(report) + uncertain_links(report))

@@ -1,10 +1,11 @@
-"""The history of link checks across runs: dead only after repeated failures.
+"""The history of link checks across runs: a dead link is confirmed after repeated failures.
 
 The crawl runs every day or week over the same seeds; one run cannot tell a
 dead link from a bad day. :class:`History` records every run's checks in a
 database (``ARCHIVER_HISTORY_URL``, SQLite by default, PostgreSQL to share it
-between machines) and :meth:`History.apply` fills in each link's history and
-holds back a ``dead`` verdict until :class:`DeadPolicy` is met. The rules are
+between machines) and :meth:`History.apply` fills in each link's history: a
+``dead`` verdict (this run's, left as it is) is confirmed once :class:`DeadPolicy`
+is met, and awaits confirmation until then. The rules are
 in :mod:`archiver.history.rules`, the storage in :mod:`archiver.history.store`.
 
     with History.open(url_from_settings(os.environ)) as history:

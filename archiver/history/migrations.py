@@ -162,7 +162,7 @@ def migrate(conn: Connection, migrations: Sequence[Migration] = MIGRATIONS, *,
             continue
         migration.apply(conn)
         conn.execute(insert(schema_version).values(
-            version=migration.version, applied_at=datetime.datetime.now(datetime.timezone.utc),
+            version=migration.version, applied_at=datetime.datetime.now(datetime.UTC),
         ))
         version = migration.version
     return version

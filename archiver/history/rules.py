@@ -1,29 +1,36 @@
 """The rules of link history, as plain functions: no database here.
 
-A link is called dead only after repeated failures, as Wikipedia's
-InternetArchiveBot does: ``policy.checks`` failed checks (this one
-included) spread over at least ``policy.days`` days, counted from the first
-failure of the current failing streak. Any live result resets the streak.
+A link's ``verdict`` is this run's judgement from the archive, the same in the
+crawl's report and in an audit of its files. The history adds whether a
+``dead`` verdict is confirmed: as Wikipedia's InternetArchiveBot does, after
+``policy.checks`` failed checks (this one included) spread over at least
+``policy.days`` days, counted from the first failure of the current failing
+streak. Any live result resets the streak.
 
 What counts as a check:
 
 - a status that says something about the link: ``ok`` and ``redirected``
   are alive; every other status but those in :data:`NOT_COUNTED` is a failure
   (a bot block or a timeout is a failure too: it lengthens the streak, but only
-  a status whose verdict is ``dead`` in this run can be confirmed dead);
+  a link whose verdict is ``dead`` in this run can be confirmed dead);
 - only in a run whose network was reachable: an offline run counts against
   no link.
+
+The history records each check with :func:`recorded_verdict`, ``dead`` only
+when confirmed, so that a later run can tell newly dead and revived links.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from archiver.analysis.health import ALIVE
-from archiver.analysis.model import LinkReport, LinkStatus, Verdict
+from archiver.analysis.model import ArticleReport, LinkReport, LinkStatus, Verdict
 from archiver.config import read_setting
 
 # Statuses that say nothing about the link itself: never fetched on purpose,
@@ -31,7 +38,7 @@ from archiver.config import read_setting
 NOT_COUNTED = frozenset({LinkStatus.ROBOTS_DISALLOWED, LinkStatus.EXCLUDED, LinkStatus.UNSUPPORTED,
                          LinkStatus.NOT_CHECKED})
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def utc(value: datetime.datetime) -> datetime.datetime:
@@ -39,6 +46,10 @@ def utc(value: datetime.datetime) -> datetime.datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def _plural(count: int | str, word: str) -> str:
+    return f"{count} {word}" if str(count) == "1" else f"{count} {word}s"
 
 
 @dataclass(frozen=True)
@@ -63,7 +74,7 @@ class DeadPolicy:
                    read_setting(settings, "ARCHIVER_DEAD_AFTER_DAYS"))
 
     def describe(self) -> str:
-        return f"dead after {self.checks} check{'s' if self.checks != 1 else ''} over {self.days} day{'s' if self.days != 1 else ''}"
+        return f"dead after {_plural(self.checks, 'check')} over {_plural(self.days, 'day')}"
 
 
 def counts(status: str) -> bool:
@@ -82,8 +93,8 @@ def is_failure(status: str, verdict: str) -> bool:
 
 @dataclass(frozen=True)
 class Check:
-    """One recorded result for one URL. ``verdict`` is the verdict the history gave
-    (``dead`` only when confirmed)."""
+    """One recorded result for one URL. ``verdict`` is the one the history recorded
+    (:func:`recorded_verdict`: ``dead`` only when confirmed)."""
 
     checked_at: datetime.datetime
     status: str
@@ -99,7 +110,7 @@ class LinkHistory:
     last_alive: datetime.datetime | None = None
     failing_since: datetime.datetime | None = None  # first failure of the current streak
     failures: int = 0  # failed checks in the current streak
-    last_verdict: str | None = None  # of the last counted check
+    last_verdict: str | None = None  # of the last counted check, as recorded
     last_date_mismatch: bool | None = None  # of the last recorded result
 
 
@@ -142,7 +153,7 @@ def _days(delta: datetime.timedelta) -> str:
 
 def pending_note(failures: int, failing_since: datetime.datetime, now: datetime.datetime,
                  policy: DeadPolicy) -> str:
-    """Why a failing link is not called dead yet."""
+    """How far a failing link is from confirmation."""
     since = utc(failing_since).date().isoformat()
     if failures < policy.checks:
         return f"failing {failures} of {policy.checks} checks needed since {since} ({policy.describe()})"
@@ -151,15 +162,44 @@ def pending_note(failures: int, failing_since: datetime.datetime, now: datetime.
             f"({policy.describe()})")
 
 
+def confirmation(failures: int, failing_since: datetime.datetime, now: datetime.datetime,
+                 policy: DeadPolicy) -> tuple[bool, str]:
+    """Whether a dead link's failing streak confirms it, and the words that say so."""
+    if confirmed_dead(failures, failing_since, now, policy):
+        since = utc(failing_since).date().isoformat()
+        spent = _days(utc(now) - utc(failing_since))
+        return True, f"confirmed: failing {_plural(failures, 'check')} since {since} over {_plural(spent, 'day')}"
+    return False, f"awaiting confirmation: {pending_note(failures, failing_since, now, policy)}"
+
+
+OFFLINE = "this run's check is not counted: the network was unreachable"
+
+
+def _offline_confirmation(before: LinkHistory, now: datetime.datetime, policy: DeadPolicy) -> tuple[bool, str]:
+    """A dead link in an offline run: what the checks before this one say."""
+    if before.failing_since is None:
+        return False, f"awaiting confirmation: no failed check yet; {OFFLINE}"
+    confirmed, text = confirmation(before.failures, before.failing_since, now, policy)
+    return confirmed, f"{text}; {OFFLINE}"
+
+
+def revived(link: LinkReport, before: LinkHistory) -> bool:
+    """Alive now, and confirmed dead at the last counted check ``before`` sums up."""
+    return is_alive(link.status) and before.last_verdict == Verdict.DEAD
+
+
 def judge(link: LinkReport, before: LinkHistory, checked_at: datetime.datetime,
           policy: DeadPolicy, network_reachable: bool = True) -> LinkReport:
-    """The link with its history filled in and its verdict confirmed or held back.
+    """The link with its history filled in; its verdict and detail stay this run's.
 
-    ``before`` sums up results recorded before ``checked_at``. In an offline run
-    the result is no check and is not recorded; the fields come from before.
+    ``before`` sums up results recorded before ``checked_at``. A dead link gets
+    ``confirmed`` and ``confirmation``. In an offline run the result is no check
+    and is not recorded; the fields come from before.
     """
     now = utc(checked_at)
+    dead = link.verdict == Verdict.DEAD
     if not network_reachable:
+        confirmed, text = _offline_confirmation(before, now, policy) if dead else (None, None)
         return replace(
             link,
             first_seen=before.first_seen,
@@ -167,6 +207,8 @@ def judge(link: LinkReport, before: LinkHistory, checked_at: datetime.datetime,
             failing_since=before.failing_since,
             consecutive_failures=before.failures,
             revived=False,
+            confirmed=confirmed,
+            confirmation=text,
         )
     after = advance(before, Check(now, link.status, link.verdict, link.date_mismatch))
     changes: dict[str, Any] = {
@@ -174,23 +216,52 @@ def judge(link: LinkReport, before: LinkHistory, checked_at: datetime.datetime,
         "last_alive": after.last_alive,
         "failing_since": after.failing_since,
         "consecutive_failures": after.failures,
-        "revived": is_alive(link.status) and before.last_verdict == Verdict.DEAD,
+        "revived": revived(link, before),
     }
-    if link.verdict == Verdict.DEAD and is_failure(link.status, link.verdict):
-        assert after.failing_since is not None
-        if not confirmed_dead(after.failures, after.failing_since, now, policy):
-            note = pending_note(after.failures, after.failing_since, now, policy)
-            changes["verdict"] = Verdict.UNCERTAIN
-            changes["detail"] = f"{link.detail}; {note}" if link.detail else note
+    if dead and after.failing_since is not None:  # a dead status is always a failure
+        changes["confirmed"], changes["confirmation"] = confirmation(after.failures, after.failing_since, now, policy)
     return replace(link, **changes)
 
 
+def recorded_verdict(link: LinkReport) -> str:
+    """The verdict the history records for a judged link: ``dead`` only when confirmed."""
+    if link.verdict == Verdict.DEAD and not link.confirmed:
+        return Verdict.UNCERTAIN
+    return link.verdict
+
+
 def newly_dead(link: LinkReport, before: LinkHistory, network_reachable: bool = True) -> bool:
-    """Confirmed dead by this run's check, and not by the previous check."""
-    return (network_reachable and counts(link.status) and link.verdict == Verdict.DEAD
+    """Confirmed dead by this run's check, and not at the last counted check ``before`` sums up."""
+    return (network_reachable and counts(link.status) and link.confirmed is True
             and before.last_verdict != Verdict.DEAD)
 
 
 def new_date_mismatch(link: LinkReport, before: LinkHistory) -> bool:
     """Dated after its article now, and not at its previous recorded result (or never recorded)."""
     return bool(link.date_mismatch) and not before.last_date_mismatch
+
+
+@dataclass(frozen=True)
+class SeedSet:
+    """What a run was over: the series of runs "over the same seeds" when no ARCHIVER_JOB names one.
+
+    The seed names (relative to the seed root) its articles came from. A report
+    without seeds (an audit of another tool's files, where every archived page
+    is an article) is over its article URLs instead: nothing else names it.
+    """
+
+    key: str  # SHA-256 of the kind ("seeds" or "urls") and the sorted names
+    described: str  # reads after "the previous run of": "the same 3 seeds"
+
+    @classmethod
+    def of(cls, articles: Iterable[ArticleReport]) -> SeedSet:
+        articles = list(articles)
+        names = sorted({seed for article in articles for seed in article.seeds})
+        if names:
+            kind, described = "seeds", f"the same {_plural(len(names), 'seed')}"
+        else:
+            names = sorted({article.url for article in articles if article.url})
+            kind, described = "urls", f"the same {_plural(len(names), 'article')} (no seeds)"
+        # JSON keeps a name holding a newline from meeting two others.
+        text = json.dumps([kind, *names], ensure_ascii=False)
+        return cls(hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), described)

@@ -6,6 +6,10 @@ to write it back changed: each run inserts its own rows (one per URL in
 from those rows, in one transaction per run. Captures are inserted with
 ``ON CONFLICT DO NOTHING``: the first capture of a payload stays the one that
 revisit records refer to.
+
+A link's streak counts the checks of every run; a run's changes are against
+the earlier runs of its series only: the same ``runs.job`` when ARCHIVER_JOB
+named it, else the same ``runs.seeds_key``.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import and_, create_engine, event, func, insert, or_, select, update
+from sqlalchemy import Select, and_, create_engine, event, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Connection, Engine, make_url
@@ -34,6 +38,7 @@ from archiver.history.rules import Check, DeadPolicy, LinkHistory, utc
 from archiver.history.tables import articles, captures, checks, runs, url_hash
 
 DEFAULT_URL = DEFAULT_HISTORY_URL
+DEFAULT_POLICY = DeadPolicy()  # frozen: one instance serves as every default
 SETTING = "ARCHIVER_HISTORY_URL"
 BACKENDS = ("sqlite", "postgresql")
 CHUNK = 500  # URLs per IN (…): well under SQLite's limit on bound parameters
@@ -206,16 +211,23 @@ class History:
 
     # --- link checks ---------------------------------------------------------
 
-    def apply(self, report: Report, *, checked_at: datetime.datetime, policy: DeadPolicy = DeadPolicy(),
-              job: str | None = None, previous_of_same_job: bool = True) -> Report:
+    def apply(self, report: Report, *, checked_at: datetime.datetime, policy: DeadPolicy = DEFAULT_POLICY,
+              job: str | None = None, job_is_series: bool = True) -> Report:
         """Record this run and return the report with its links' history and the run's changes.
 
-        The run is recorded under ``job``. Its previous run (``changes.previous_run``)
-        is the last earlier run of the same job, or of any job when
-        ``previous_of_same_job`` is false (a job that names one crawl, not a series).
+        The run is recorded under ``job`` and its seed set (:class:`rules.SeedSet`).
+        Its changes compare it with the earlier runs of its series: those of ``job``
+        when ``job_is_series`` (ARCHIVER_JOB named it), else those over the same
+        seeds (a job named by Scrapyd or the date is one crawl, not a series).
+        A link's streak, and so its confirmation, counts the checks of every run.
         """
         now = utc(checked_at)
         online = bool(report.network_reachable)
+        seed_set = rules.SeedSet.of(report.articles)
+        if job is not None and job_is_series:
+            in_series, series = runs.c.job == job, f"job {job!r}"
+        else:
+            in_series, series = runs.c.seeds_key == seed_set.key, seed_set.described
         # One result per URL and run: the first occurrence that is a check, else the first.
         chosen: dict[str, LinkReport] = {}
         mismatch: dict[str, bool] = {}
@@ -225,18 +237,21 @@ class History:
             mismatch[link.url] = mismatch.get(link.url, False) or bool(link.date_mismatch)
 
         with self._engine.begin() as conn:
-            run_id = conn.execute(
-                insert(runs).values(started=now, network_reachable=online, job=job, host=self.host)
-            ).inserted_primary_key[0]
-            same_job = runs.c.job.is_(None) if job is None else runs.c.job == job
-            earlier = [runs.c.started < now, runs.c.id != run_id] + ([same_job] if previous_of_same_job else [])
+            inserted = conn.execute(
+                insert(runs).values(started=now, network_reachable=online, job=job, host=self.host,
+                                    seeds_key=seed_set.key)
+            ).inserted_primary_key
+            assert inserted is not None  # a single-row INSERT has one
+            run_id = inserted[0]
+            earlier_in_series = select(runs.c.id).where(in_series, runs.c.id != run_id)
             previous_run = conn.execute(
                 select(runs.c.started)
-                .where(*earlier)
+                .where(in_series, runs.c.started < now, runs.c.id != run_id)
                 .order_by(runs.c.started.desc(), runs.c.id.desc())
                 .limit(1)
             ).scalar_one_or_none()
             before = self._link_histories(conn, list(chosen), now)
+            last_in_series = self._last_in_series(conn, list(chosen), now, earlier_in_series)
 
             def judged(link: LinkReport) -> LinkReport:
                 return rules.judge(link, before[link.url], now, policy, online)
@@ -259,29 +274,67 @@ class History:
                         "checked_at": now,
                         # The plain words, whatever a driver makes of a StrEnum.
                         "status": str(link.status),
-                        "verdict_raw": str(chosen[url].verdict),
-                        "verdict": str(link.verdict),
+                        "verdict_raw": str(link.verdict),
+                        "verdict": str(rules.recorded_verdict(link)),
                         "http_status": link.http_status,
                         "date_mismatch": mismatch[url],
                     }
                     for url, link in result.items()
                 ])
-            text_changed = self._record_texts(conn, run_id, report.articles, now)
+            text_changed = self._record_texts(conn, run_id, report.articles, now, earlier_in_series)
             conn.execute(update(runs).where(runs.c.id == run_id).values(
-                finished=datetime.datetime.now(datetime.timezone.utc)))
+                finished=datetime.datetime.now(datetime.UTC)))
 
         changes = RunChanges(
             previous_run=previous_run,
             newly_dead=_unique(url for url, link in result.items()
-                               if rules.newly_dead(link, before[url], online)),
-            revived=_unique(url for url, link in result.items() if link.revived),
+                               if rules.newly_dead(link, last_in_series[url], online)),
+            revived=_unique(url for url, link in result.items()
+                            if online and rules.revived(link, last_in_series[url])),
             text_changed=text_changed,
             new_date_mismatches=_unique(
                 link.url for link in _all_links(report)
-                if link.date_mismatch and rules.new_date_mismatch(link, before[link.url])
+                if link.date_mismatch and rules.new_date_mismatch(link, last_in_series[link.url])
             ),
+            series=series,
         )
         return replace(report, articles=tuple(new_articles), changes=changes)
+
+    def _last_in_series(self, conn: Connection, urls: list[str], now: datetime.datetime,
+                        series_runs: Select[tuple[int]]) -> dict[str, LinkHistory]:
+        """Each URL's last results in the series' runs before ``now``: what its changes are against.
+
+        Only ``last_verdict`` (of the last counted check) and ``last_date_mismatch``
+        (of the last result) are filled. A URL the series' previous run did not
+        check, or a previous run that was offline, is compared with the run
+        before that checked it.
+        """
+        by_hash = {url_hash(url): url for url in urls}
+        verdicts: dict[str, str] = {}
+        mismatches: dict[str, bool] = {}
+        counted = checks.c.status.notin_(sorted(map(str, rules.NOT_COUNTED)))
+        newest_first = (checks.c.checked_at.desc(), checks.c.run_id.desc())
+        for chunk in _chunks(list(by_hash)):
+            ranked = (
+                select(checks.c.url_hash, checks.c.url, checks.c.verdict, checks.c.date_mismatch,
+                       counted.label("counted"),
+                       func.row_number().over(partition_by=(checks.c.url_hash, checks.c.url),
+                                              order_by=newest_first).label("nth"),
+                       func.row_number().over(partition_by=(checks.c.url_hash, checks.c.url, counted),
+                                              order_by=newest_first).label("nth_of_kind"))
+                .where(checks.c.url_hash.in_(chunk), checks.c.checked_at < now, checks.c.run_id.in_(series_runs))
+                .subquery()
+            )
+            query = select(ranked).where(or_(ranked.c.nth == 1, ranked.c.nth_of_kind == 1))
+            for row in conn.execute(query):
+                if row.url != by_hash[row.url_hash]:
+                    continue
+                if row.nth == 1:
+                    mismatches[row.url] = bool(row.date_mismatch)
+                if row.counted and row.nth_of_kind == 1:
+                    verdicts[row.url] = row.verdict
+        return {url: LinkHistory(last_verdict=verdicts.get(url), last_date_mismatch=mismatches.get(url))
+                for url in urls}
 
     def _link_histories(self, conn: Connection, urls: list[str], now: datetime.datetime) -> dict[str, LinkHistory]:
         """Each URL's history from the results recorded before ``now``.
@@ -321,8 +374,9 @@ class History:
         return histories
 
     def _record_texts(self, conn: Connection, run_id: int, items: Sequence[ArticleReport],
-                      now: datetime.datetime) -> tuple[str, ...]:
-        """Store each article's live text fingerprint; return the URLs whose text changed."""
+                      now: datetime.datetime, series_runs: Select[tuple[int]]) -> tuple[str, ...]:
+        """Store each article's live text fingerprint; return the URLs whose text changed
+        since its last fingerprint in a run of the series."""
         fingerprints: dict[str, str] = {}
         for article in items:
             if article.url and article.live_text_fingerprint:
@@ -331,7 +385,8 @@ class History:
         for url, fingerprint in fingerprints.items():
             last = conn.execute(
                 select(articles.c.text_fingerprint)
-                .where(articles.c.url_hash == url_hash(url), articles.c.url == url, articles.c.checked_at < now)
+                .where(articles.c.url_hash == url_hash(url), articles.c.url == url, articles.c.checked_at < now,
+                       articles.c.run_id.in_(series_runs))
                 .order_by(articles.c.checked_at.desc(), articles.c.run_id.desc())
                 .limit(1)
             ).scalar_one_or_none()
@@ -386,7 +441,7 @@ class History:
             "warc_date": _warc_date(warc_date),
             "warc_filename": str(filename),
             "warc_offset": int(offset),
-            "recorded_at": datetime.datetime.now(datetime.timezone.utc),
+            "recorded_at": datetime.datetime.now(datetime.UTC),
             "warc_folder": folder,
         }
         make = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert

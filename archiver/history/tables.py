@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 class UTCDateTime(TypeDecorator[datetime.datetime]):

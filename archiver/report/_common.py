@@ -28,8 +28,8 @@ def iso_date(value: datetime.date | None) -> str | None:
 def utc(value: datetime.datetime) -> datetime.datetime:
     """The time in UTC; a naive time is taken to be UTC already."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=datetime.timezone.utc)
-    return value.astimezone(datetime.timezone.utc)
+        return value.replace(tzinfo=datetime.UTC)
+    return value.astimezone(datetime.UTC)
 
 
 def iso_datetime(value: datetime.datetime) -> str:
@@ -49,12 +49,22 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
+def confirmation_mark(link: LinkReport) -> str | None:
+    """A dead link's short qualifier beside its verdict: "confirmed" or "awaiting confirmation"."""
+    if link.verdict != Verdict.DEAD or link.confirmed is None:
+        return None
+    return "confirmed" if link.confirmed else "awaiting confirmation"
+
+
 def history_notes(link: LinkReport) -> list[str]:
     """What the history of earlier runs says about a link, as plain text (escape it)."""
     notes = []
+    if link.confirmation:
+        # It names the failing streak already: no "failing since" note besides.
+        notes.append(link.confirmation)
     if link.revived:
         notes.append("revived: dead before, alive again")
-    if link.failing_since is not None:
+    if link.failing_since is not None and not link.confirmation:
         failures = link.consecutive_failures or 0
         notes.append(f"failing since {iso_date(utc(link.failing_since))}, {plural(failures, 'check')}")
     if link.last_alive is not None and link.verdict != Verdict.ALIVE:

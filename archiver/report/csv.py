@@ -31,6 +31,8 @@ COLUMNS = (
     "role",  # "original" for the article's own page, "link" for a link in it
     "text_unavailable",  # original rows: why the article has no text verdict
     # From the history of earlier runs: empty when no history is kept.
+    "confirmed",  # a dead link: true (confirmed) or false (awaiting confirmation)
+    "confirmation",
     "first_seen",
     "last_alive",
     "failing_since",
@@ -84,6 +86,8 @@ def _row(article: ArticleReport, link: LinkReport, role: str) -> list[object]:
         link.detail or "",
         role,
         (article.text_unavailable or "") if role == "original" else "",
+        _bool(link.confirmed),
+        link.confirmation or "",
         optional_datetime(link.first_seen) or "",
         optional_datetime(link.last_alive) or "",
         optional_datetime(link.failing_since) or "",

@@ -16,6 +16,7 @@ from archiver.analysis.model import SCHEMA_VERSION, ArticleReport, LinkReport, R
 from archiver.report._common import (
     CACHE_SIZE,
     clean,
+    confirmation_mark,
     format_similarity,
     history_notes,
     human_datetime,
@@ -58,6 +59,8 @@ dl.facts dd { margin: 0; word-break: break-word; }
 .verdict-dead .badge.verdict, .badge.dead { color: #a93226; background: #fdecea; }
 .badge.alive { color: #2d6a2d; background: #eaf6ea; }
 .badge.uncertain { color: #8a6d1a; background: #fdf6e3; }
+.badge.confirmation { font-weight: 400; margin-left: .2rem; }
+.badge.awaiting-confirmation { color: #8a6d1a; background: #fdf6e3; border-style: dashed; }
 tr.verdict-dead { background: #fdf0ee !important; }
 tr.verdict-dead td:first-child { border-left: 4px solid #c0392b; }
 td.mismatch, span.mismatch { color: #a93226; font-weight: 600; }
@@ -105,8 +108,12 @@ def _or_dash(text: object) -> str:
     return DASH if text in (None, "") else e(text)
 
 
-def _verdict_badge(verdict: str) -> str:
-    return f'<span class="badge verdict {_css(verdict)}">{e(verdict).upper()}</span>'
+def _verdict_badge(link: LinkReport) -> str:
+    badge = f'<span class="badge verdict {_css(link.verdict)}">{e(link.verdict).upper()}</span>'
+    mark = confirmation_mark(link)
+    if mark:
+        badge += f'<span class="badge confirmation {_css(mark)}">{e(mark)}</span>'
+    return badge
 
 
 def _flags(link: LinkReport) -> str:
@@ -156,7 +163,7 @@ def _link_row(index: int | str, link: LinkReport) -> str:
         f'<tr class="{" ".join(classes)}">'
         f"<td>{e(index)}</td>"
         f'<td class="status">{e(link.status)}</td>'
-        f"<td>{_verdict_badge(link.verdict)}</td>"
+        f"<td>{_verdict_badge(link)}</td>"
         f"<td>{_or_dash(link.http_status)}</td>"
         f'<td class="{"mismatch" if link.date_mismatch else "date"}">{date_cell}</td>'
         f"<td>{_flags(link)}</td>"
@@ -214,7 +221,7 @@ def _article(number: int, article: ArticleReport, grace_days: int) -> str:
     facts.append(("Published", published))
     if article.original is not None:
         o = article.original
-        text = f"{e(o.status)} {_verdict_badge(o.verdict)}"
+        text = f"{e(o.status)} {_verdict_badge(o)}"
         if o.http_status is not None:
             text += f" HTTP {int(o.http_status)}"
         if o.final_url and o.final_url != o.url:
@@ -272,10 +279,11 @@ CHANGE_LISTS = (
 
 def _changes(changes: RunChanges) -> str:
     out = ['<section id="changes"><h2>Changes since the previous run</h2>']
+    of = f" of {e(changes.series)}" if changes.series else ""
     if changes.previous_run is None:
-        out.append("<p>No previous run is recorded: this is the first.</p>")
+        out.append(f"<p>No previous run{of} is recorded: this is the first.</p>")
     else:
-        out.append(f"<p>Previous run: {e(human_datetime(changes.previous_run))}.</p>")
+        out.append(f"<p>Previous run{of}: {e(human_datetime(changes.previous_run))}.</p>")
     if not any(getattr(changes, name) for name, _ in CHANGE_LISTS):
         out.append("<p>No changes.</p>")
     else:
@@ -317,8 +325,14 @@ def render_html(report: Report) -> str:
         out.extend(f"<li>{e(clean(n))}</li>" for n in report.notes)
         out.append("</ul></section>")
 
-    rows = [("Articles", summary["articles"]), ("Links", summary["links"])]
+    rows: list[tuple[str, int | str]] = [("Articles", summary["articles"]), ("Links", summary["links"])]
     rows += [(f"Links {v}", n) for v, n in summary["verdicts"].items()]
+    dead = summary["dead_links"]
+    if dead["confirmation_unavailable"]:
+        rows.append(("Dead links confirmed", dead["confirmation_unavailable"]))
+    else:
+        rows += [("Dead links confirmed", dead["confirmed"]),
+                 ("Dead links awaiting confirmation", dead["awaiting_confirmation"])]
     rows += [(f"Status {s}", n) for s, n in summary["statuses"].items()]
     rows += [
         ("Links dated after their article", summary["date_mismatches"]),
@@ -326,7 +340,8 @@ def render_html(report: Report) -> str:
         ("Integrity problems", summary["integrity_problems"]),
     ]
     out.append('<section><h2>Summary</h2><table class="summary"><tbody>')
-    out.extend(f'<tr><th scope="row">{e(k)}</th><td class="n">{int(n)}</td></tr>' for k, n in rows)
+    out.extend(f'<tr><th scope="row">{e(k)}</th><td class="n">{int(n)}</td></tr>' if isinstance(n, int)
+               else f'<tr><th scope="row">{e(k)}</th><td class="muted">{e(n)}</td></tr>' for k, n in rows)
     out.append("</tbody></table>")
     if report.archives:
         out.append("<h3>Archives read</h3><ul>")

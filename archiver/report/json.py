@@ -16,6 +16,7 @@ from archiver.analysis.model import (
     Report,
     RunChanges,
     TextComparison,
+    Verdict,
 )
 from archiver.report._common import iso_date, iso_datetime, optional_datetime, round_float
 
@@ -43,7 +44,10 @@ def link_to_dict(link: LinkReport) -> dict[str, Any]:
         "page_date_source": link.page_date_source,
         "title": link.title,
         "detail": link.detail,
-        # From the history of earlier runs: null when no history is kept.
+        # From the history of earlier runs: null when no history is kept (the
+        # summary's dead_links says so); confirmed is null for a link not dead.
+        "confirmed": None if link.confirmed is None else bool(link.confirmed),
+        "confirmation": link.confirmation,
         "first_seen": optional_datetime(link.first_seen),
         "last_alive": optional_datetime(link.last_alive),
         "failing_since": optional_datetime(link.failing_since),
@@ -90,6 +94,7 @@ def changes_to_dict(changes: RunChanges | None) -> dict[str, Any] | None:
     if changes is None:
         return None
     return {
+        "series": changes.series,
         "previous_run": optional_datetime(changes.previous_run),
         "newly_dead": list(changes.newly_dead),
         "revived": list(changes.revived),
@@ -116,17 +121,32 @@ def _counts(values: list[str], vocabulary: tuple[str, ...]) -> dict[str, int]:
     return {**known, **extra}
 
 
+NO_HISTORY = "no history kept: dead links cannot be confirmed"
+
+
+def dead_counts(links: list[LinkReport], history_kept: bool) -> dict[str, Any]:
+    """This run's dead links split into confirmed and awaiting confirmation; without a history, why not."""
+    dead = [link for link in links if link.verdict == Verdict.DEAD]
+    if not history_kept:
+        return {"confirmed": None, "awaiting_confirmation": None, "confirmation_unavailable": NO_HISTORY}
+    confirmed = sum(1 for link in dead if link.confirmed)
+    return {"confirmed": confirmed, "awaiting_confirmation": len(dead) - confirmed, "confirmation_unavailable": None}
+
+
 def summarize(report: Report) -> dict[str, Any]:
     """Counts over the articles' links (the original pages are counted apart)."""
     links = [link for article in report.articles for link in article.links]
     originals = [a.original for a in report.articles if a.original is not None]
+    history_kept = report.changes is not None
     return {
         "articles": len(report.articles),
         "links": len(links),
         "originals": len(originals),
         "verdicts": _counts([link.verdict for link in links], VERDICTS),
+        "dead_links": dead_counts(links, history_kept),
         "statuses": {k: v for k, v in _counts([link.status for link in links], LINK_STATUSES).items() if v},
         "original_verdicts": _counts([link.verdict for link in originals], VERDICTS),
+        "dead_originals": dead_counts(originals, history_kept),
         "text_verdicts": {
             k: v
             for k, v in _counts(

@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 from archiver.analysis.model import ArticleReport, LinkReport, Report, RunChanges, TextComparison, Verdict
-from archiver.report._common import CACHE_SIZE, clean, format_similarity, history_notes, human_datetime, iso_date, shorten
+from archiver.report._common import (
+    CACHE_SIZE,
+    clean,
+    confirmation_mark,
+    format_similarity,
+    history_notes,
+    human_datetime,
+    iso_date,
+    shorten,
+)
 from archiver.report.json import summarize
 
 MAX_PARAGRAPHS = 10
@@ -60,12 +70,15 @@ def _flags(link: LinkReport) -> str:
     return ", ".join(flags) if flags else "—"
 
 
-def _verdict(verdict: str) -> str:
-    return f"**{md(verdict).upper()}**" if verdict == Verdict.DEAD else md(verdict)
+def _verdict(link: LinkReport) -> str:
+    if link.verdict != Verdict.DEAD:
+        return md(link.verdict)
+    mark = confirmation_mark(link)
+    return f"**{md(link.verdict).upper()}**" + (f" ({mark})" if mark else "")
 
 
 def _link_summary(link: LinkReport) -> str:
-    parts = [f"{md(link.status)}, {_verdict(link.verdict)}"]
+    parts = [f"{md(link.status)}, {_verdict(link)}"]
     if link.http_status is not None:
         parts.append(f"HTTP {link.http_status}")
     if link.final_url and link.final_url != link.url:
@@ -113,7 +126,7 @@ def _link_row(index: int, link: LinkReport) -> list[str]:
     return [
         str(index),
         _cell(link.status),
-        _verdict(link.verdict),
+        _verdict(link),
         "—" if link.http_status is None else str(link.http_status),
         date or "—",
         _flags(link),
@@ -183,10 +196,11 @@ CHANGE_LISTS = (
 
 def _changes(changes: RunChanges) -> list[str]:
     lines = ["## Changes since the previous run", ""]
+    of = f" of {md(changes.series)}" if changes.series else ""
     if changes.previous_run is None:
-        lines.append("No previous run is recorded: this is the first.")
+        lines.append(f"No previous run{of} is recorded: this is the first.")
     else:
-        lines.append(f"Previous run: {human_datetime(changes.previous_run)}.")
+        lines.append(f"Previous run{of}: {human_datetime(changes.previous_run)}.")
     lines.append("")
     if not any(getattr(changes, name) for name, _ in CHANGE_LISTS):
         return lines + ["No changes.", ""]
@@ -196,6 +210,14 @@ def _changes(changes: RunChanges) -> list[str]:
         lines += [f"  - {md(url)}" for url in urls]
     lines.append("")
     return lines
+
+
+def dead_rows(label: str, counts: dict[str, Any]) -> list[list[str]]:
+    """The summary's split of dead links, or why there is none."""
+    if counts["confirmation_unavailable"]:
+        return [[f"{label} confirmed", md(counts["confirmation_unavailable"])]]
+    return [[f"{label} confirmed", str(counts["confirmed"])],
+            [f"{label} awaiting confirmation", str(counts["awaiting_confirmation"])]]
 
 
 def render_markdown(report: Report) -> str:
@@ -226,6 +248,7 @@ def render_markdown(report: Report) -> str:
         ["Links", str(summary["links"])],
     ]
     rows += [[f"Links {md(verdict)}", str(count)] for verdict, count in summary["verdicts"].items()]
+    rows += dead_rows("Dead links", summary["dead_links"])
     rows += [[f"Status {md(status)}", str(count)] for status, count in summary["statuses"].items()]
     rows += [
         ["Links dated after their article", str(summary["date_mismatches"])],
