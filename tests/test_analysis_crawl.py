@@ -76,14 +76,18 @@ def test_every_status_and_verdict(report, site):
     got = {path: (links[path]["status"], links[path]["verdict"]) for path in EXPECTED}
     assert got == EXPECTED
     port = urlsplit(site.base).port
-    assert (links[f"https://127.0.0.1:{port}/page/ok"]["status"], links[f"https://127.0.0.1:{port}/page/ok"]["verdict"]) == ("tls_error", "dead")
-    assert (links["http://no-such-host.invalid/story"]["status"], links["http://no-such-host.invalid/story"]["verdict"]) == ("dns_error", "dead")
-    assert (links["mailto:editor@example.org"]["status"], links["mailto:editor@example.org"]["verdict"]) == ("unsupported", "uncertain")
+    def judged(url: str) -> tuple[str, str]:
+        return links[url]["status"], links[url]["verdict"]
+
+    assert judged(f"https://127.0.0.1:{port}/page/ok") == ("tls_error", "dead")
+    assert judged("http://no-such-host.invalid/story") == ("dns_error", "dead")
+    assert judged("mailto:editor@example.org") == ("unsupported", "uncertain")
 
 
 def test_redirects_and_evidence(report, site):
     links = links_by_path(report, site)
-    assert links["/redirect/301"]["redirects"] == [site.url(p) for p in ("/redirect/302", "/redirect/307", "/page/final")]
+    assert links["/redirect/301"]["redirects"] == [site.url(p)
+                                                   for p in ("/redirect/302", "/redirect/307", "/page/final")]
     assert links["/redirect/301"]["final_url"] == site.url("/page/final")
     assert "site's root" in links["/moved-home"]["detail"]
     assert "random URL beside it" in links["/soft/missing-story"]["detail"]

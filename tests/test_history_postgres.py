@@ -16,13 +16,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from archiver.history import SCHEMA_VERSION
-
-from archiver.history import History
+from archiver.history import SCHEMA_VERSION, History
 from tests.postgres import PostgresServer, postgres_server, postgres_url, unavailable  # noqa: F401  (fixtures)
 
 PROJECT = Path(__file__).resolve().parent.parent
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def test_plain_postgresql_url_uses_psycopg(postgres_server: PostgresServer, postgres_url: str) -> None:  # noqa: F811

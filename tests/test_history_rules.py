@@ -25,7 +25,7 @@ from archiver.history.rules import (
 
 pytestmark = pytest.mark.fast
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 T0 = datetime.datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 URL = "https://example.org/2020/01/01/story"
 VERDICT = {"ok": "alive", "redirected": "alive", "gone": "dead", "client_error": "dead", "soft_404": "dead",

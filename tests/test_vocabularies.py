@@ -39,7 +39,7 @@ from archiver.warc.vocab import FailureKind
 pytestmark = pytest.mark.fast
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 VOCABULARIES = (LinkStatus, Verdict, TextVerdict, DateSource, FindingKind, FailureKind)
 
 

@@ -68,10 +68,16 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}"
 
 
+def _date(link: LinkReport) -> datetime.date:
+    """The date of a link the timeline places (only dated links are)."""
+    assert link.date is not None
+    return link.date
+
+
 def render_timeline(article: ArticleReport, grace_days: int = 1) -> str:
     """The SVG markup (a string) for one article."""
     dated = [link for link in article.links if link.date is not None]
-    dates = [link.date for link in dated]
+    dates = [_date(link) for link in dated]
     if article.published is not None:
         dates.append(article.published)
     if not dates:
@@ -169,8 +175,8 @@ def render_timeline(article: ArticleReport, grace_days: int = 1) -> str:
     # Link dots, stacked when they fall on the same spot; red ones drawn last.
     stacks: dict[int, int] = {}
     placed: list[tuple[float, int, LinkReport]] = []
-    for link in sorted(dated, key=lambda link: (link.date, link.date_mismatch)):
-        lx = x(link.date)
+    for link in sorted(dated, key=lambda link: (_date(link), link.date_mismatch)):
+        lx = x(_date(link))
         bucket = int(lx // (DOT_RADIUS * 2))
         level = stacks.get(bucket, 0)
         stacks[bucket] = level + 1
@@ -181,7 +187,7 @@ def render_timeline(article: ArticleReport, grace_days: int = 1) -> str:
         cy = AXIS_Y - DOT_RADIUS - 4 - level * spacing
         colour = MISMATCH_COLOUR if link.date_mismatch else NEUTRAL_COLOUR
         css = "link-dot mismatch" if link.date_mismatch else "link-dot"
-        tooltip = f"{link.url}\n{link.date.isoformat()}"
+        tooltip = f"{link.url}\n{_date(link).isoformat()}"
         if link.date_source:
             tooltip += f" (from {link.date_source})"
         if link.date_mismatch:
@@ -201,11 +207,11 @@ def render_timeline(article: ArticleReport, grace_days: int = 1) -> str:
     last_right = -1e9
     for bucket in sorted(tops):
         lx, top, members = tops[bucket]
-        days = sorted({link.date for link in members})
+        days = sorted({_date(link) for link in members})
         text = days[0].isoformat() + (f" – {days[-1].isoformat()}" if len(days) > 1 else "")
         if len(members) > 1:
             text += f" ({len(members)})"
-        late = any(link.date_mismatch for link in members)
+        any_late = any(link.date_mismatch for link in members)
         anchor = "start" if lx < LEFT + PLOT * 0.15 else "end" if lx > LEFT + PLOT * 0.85 else "middle"
         width = len(text) * CHAR_WIDTH
         left = lx if anchor == "start" else lx - width if anchor == "end" else lx - width / 2
@@ -214,7 +220,7 @@ def render_timeline(article: ArticleReport, grace_days: int = 1) -> str:
         last_right = left + width
         parts.append(
             f'<text class="dot-label" x="{_fmt(lx)}" y="{_fmt(top - DOT_RADIUS - 4)}" text-anchor="{anchor}" '
-            f'fill="{MISMATCH_COLOUR if late else "#444444"}">{_e(text)}</text>'
+            f'fill="{MISMATCH_COLOUR if any_late else "#444444"}">{_e(text)}</text>'
         )
 
     # Legend.
