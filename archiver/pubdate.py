@@ -64,6 +64,11 @@ _JSON_LD_DATE = re.compile(r'"date(Published|Created)"\s*:\s*"([^"]{6,64})"')
 _COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
 _RDF_DATE = re.compile(r"""dc:date\s*=\s*["']([^"']{6,64})|<dc:date>\s*([^<]{6,64})<""", re.IGNORECASE)
 
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—:»·-]+\s+")
+# A byline sits within this many characters of the headline; the dates there
+# count in page order (published before updated), the others by distance.
+_BYLINE_DISTANCE = 300
+
 # Elements that show a date: <time>, and elements whose class, id or itemprop
 # names a date or a byline (htmldate's cues).
 _SHOWN_XPATH = (
@@ -83,7 +88,7 @@ _TRAILING_NON_DIGITS = re.compile(r"\D+$")
 _ELSEWHERE_TAGS = frozenset({"nav", "aside", "menu", "blockquote", "select", "template"})
 _ELSEWHERE = re.compile(
     r"comment|kommentar|disqus|(?<![a-z])repl(?:y|ies)|"
-    r"teaser|related|recommend|popular|trending|most-?read|read-?next|more-?stories|"
+    r"related|recommend|popular|trending|most-?read|read-?next|more-?stories|"
     r"sidebar|widget|"
     r"(?<![a-z])nav|nav(?![a-z])|navigation|menu|breadcrumb|masthead|site-?header|top-?bar|toolbar|"
     r"ticker|weather|carousel|slider|current-?(?:time|date)|(?<![a-z])today(?![a-z])|clock"
@@ -256,16 +261,18 @@ def _hidden(element: HtmlElement) -> bool:
 
 
 def _headline(tree: HtmlElement, body: HtmlElement) -> HtmlElement | None:
-    """The article's headline: the first heading the page's title holds (or holds it).
+    """The article's headline: the first heading that the page's title names.
 
-    Without one, the longest <h1> of three words or more (a logo's is shorter).
+    Titles add the site's name ("Headline | Site"): the longest part counts.
+    Without such a heading, the longest <h1> of three words or more (a logo's
+    is shorter).
     """
     title = tree.xpath("string(//meta[@property='og:title']/@content)") or tree.findtext(".//title") or ""
-    title = " ".join(title.split()).lower()
+    title = max(_TITLE_SEPARATOR.split(" ".join(title.split()).lower()), key=len)
     longest, longest_length = None, 0
     for heading in body.iter("h1", "h2", "h3"):
         text = " ".join(heading.text_content().split()).lower()
-        if title and len(text) >= 10 and (text in title or title in text):
+        if len(title) >= 10 and len(text) >= 10 and (title in text or text in title):
             return heading
         if heading.tag == "h1" and len(text) > longest_length and len(text.split()) >= 3:
             longest, longest_length = heading, len(text)
@@ -376,7 +383,8 @@ def _shown_stamps(tree: HtmlElement, layout: _Layout, options: Extractor) -> lis
             stamp = stamp or read_stamp(element.get("title"), "text", options)
         if stamp and not layout.elsewhere(element):
             found.append((layout.distance(element), order, stamp))
-    return [stamp for _, _, stamp in sorted(found, key=lambda f: f[:2])]
+    found.sort(key=lambda f: (0 if f[0] <= _BYLINE_DISTANCE else f[0], f[1]))
+    return [stamp for _, _, stamp in found]
 
 
 # --- htmldate's text search ------------------------------------------------------------------
