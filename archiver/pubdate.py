@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import copy
 import datetime
+import itertools
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -51,6 +52,7 @@ DATE_FORMAT = "%Y-%m-%d"
 # change as often as with the publication.
 _GENERIC_META = frozenset({"date", "dc.date", "dc:date", "dcterms.date", "meta", "timestamp"})
 _ITEMPROP_PUBLISHED = frozenset({"datepublished", "datecreated"})
+_ITEMPROP_DATE = re.compile(r"itemprop\s*=\s*[\"']?date(?:Published|Created)")
 
 # ISO 8601, read as written: the day is the one in the timestamp's own offset.
 _ISO_STAMP = re.compile(
@@ -71,13 +73,8 @@ _BYLINE_DISTANCE = 300
 
 # Elements that show a date: <time>, and elements whose class, id or itemprop
 # names a date or a byline (htmldate's cues).
-_SHOWN_XPATH = (
-    ".//time | .//*[@class or @id or @itemprop][contains(translate(concat(@class, ' ', @id, ' ', @itemprop),"
-    " 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'date') or contains(translate(concat("
-    "@class, ' ', @id), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'datum') or contains("
-    "@class, 'time') or contains(@class, 'publish') or contains(@class, 'byline') or contains(@class, 'posted')"
-    " or contains(@class, 'meta') or contains(@class, 'submitted') or contains(@class, 'fecha')]"
-)
+_MAY_SHOW_DATE = etree.XPath(".//time | .//*[@class or @id or @itemprop]")
+_DATE_NAMED = re.compile(r"date|datum|time|publish|byline|posted|meta|submitted|fecha", re.IGNORECASE)
 # A shown date is read from the start of the element's text, as htmldate does.
 _SHOWN_TEXT_LENGTH = 52
 _TRAILING_NON_DIGITS = re.compile(r"\D+$")
@@ -181,8 +178,10 @@ def _meta_stamps(tree: HtmlElement, options: Extractor) -> Iterator[tuple[Stamp,
             yield stamp, name in _GENERIC_META
 
 
-def _itemprop_stamps(tree: HtmlElement, options: Extractor) -> Iterator[Stamp]:
+def _itemprop_stamps(tree: HtmlElement, html: str | None, options: Extractor) -> Iterator[Stamp]:
     # microdata outside <meta>: <span itemprop="datePublished" content=...>
+    if html is not None and not _ITEMPROP_DATE.search(html):
+        return  # the search below walks the whole tree
     for element in tree.xpath("//*[@itemprop='datePublished' or @itemprop='dateCreated'][not(self::meta)]"):
         for value in (element.get("content"), element.get("datetime"), element.text_content()):
             if stamp := read_stamp(value, "meta", options):
@@ -195,7 +194,8 @@ def _json_ld_stamps(tree: HtmlElement, options: Extractor) -> Iterator[Stamp]:
     # trailing commas and raw newlines. datePublished before dateCreated.
     found = [
         match.groups()
-        for script in tree.xpath("//script[contains(@type, 'ld+json')]")
+        for script in tree.iter("script")
+        if "ld+json" in script.get("type", "")
         for match in _JSON_LD_DATE.finditer(script.text or "")
     ]
     for kind in ("Published", "Created"):
@@ -235,8 +235,13 @@ def url_date(url: str | None) -> datetime.date | None:
 def _address_stamps(tree: HtmlElement, url: str | None) -> Iterator[Stamp]:
     if day := url_date(url):
         yield Stamp(day, "url")
-    links = tree.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url' or @name='og:url']/@content")
-    for link in links:
+    for element in tree.iter("link", "meta"):
+        if element.tag == "link" and element.get("rel") == "canonical":
+            link = element.get("href")
+        elif element.tag == "meta" and "og:url" in (element.get("property"), element.get("name")):
+            link = element.get("content")
+        else:
+            continue
         if day := url_date(link):
             yield Stamp(day, "canonical")
 
@@ -369,7 +374,10 @@ def _time_stamp(element: HtmlElement, text: str, options: Extractor) -> Stamp | 
 def _shown_stamps(tree: HtmlElement, layout: _Layout, options: Extractor) -> list[Stamp]:
     """Dates shown on the page outside side regions, nearest the headline first (the byline)."""
     found = []
-    for order, element in enumerate(tree.xpath(_SHOWN_XPATH)):
+    for order, element in enumerate(_MAY_SHOW_DATE(tree)):
+        if element.tag != "time" and not _DATE_NAMED.search(
+                f"{element.get('class', '')} {element.get('id', '')} {element.get('itemprop', '')}"):
+            continue
         text = _head_text(element)
         # "Aktuelle Zeit: 14.10.2020, 12:18": the visit's time, forum software's header
         if _NOW_LABEL.match(text):
@@ -437,7 +445,7 @@ def copyright_years(html: str) -> set[int]:
 # --- the answer -------------------------------------------------------------------------------
 
 
-def _local_day(chosen: Stamp, others: list[Stamp]) -> Stamp:
+def _local_day(chosen: Stamp, others: Callable[[], Iterable[Stamp]]) -> Stamp:
     """The page's own day for a timestamp written in UTC, when another date says it.
 
     "2020-02-25T02:25:54Z" on a page whose URL says 2020/02/24 was written at
@@ -449,30 +457,47 @@ def _local_day(chosen: Stamp, others: list[Stamp]) -> Stamp:
         return chosen
     step = -1 if chosen.utc_hour < _EVENING_BEFORE else 1
     local = chosen.day + datetime.timedelta(days=step)
-    return next((o for o in others if o.day == local and o.utc_hour is None), chosen)
+    return next((o for o in others() if o.day == local and o.utc_hour is None), chosen)
 
 
 def publication_date(tree: HtmlElement, url: str | None, html: str | None = None) -> Stamp | None:
     """The page's publication date and where it was read; None when it has none.
 
     ``tree`` is left as it is. ``html`` is the page's source, for what the tree
-    does not keep (comments); without it they are not read.
+    does not keep (comments); without it they are not read. The tiers are
+    read lazily: most pages answer from their <meta> tags alone.
     """
     options = _bounds()
     with warnings.catch_warnings():
         # dateutil warns about time zone names it does not know ("ZZ"); the day stands
         warnings.simplefilter("ignore", UnknownTimezoneWarning)
         metas = list(_meta_stamps(tree, options))
-        declared = [stamp for stamp, _ in metas]
-        declared += [*_itemprop_stamps(tree, options), *_json_ld_stamps(tree, options),
-                     *_comment_stamps(html, options)]
-        generic = []
-        if len(declared) == len(metas) and all(is_generic for _, is_generic in metas):
-            declared, generic = [], declared
-        addresses = list(_address_stamps(tree, url))
-        shown = _shown_stamps(tree, _Layout(tree), options)
-        for_days = [*declared, *addresses, *shown, *generic]
-        for candidates in (declared, addresses, shown, generic):
-            if candidates:
-                return _local_day(candidates[0], for_days)
+        other_declared = itertools.chain(_itemprop_stamps(tree, html, options), _json_ld_stamps(tree, options),
+                                         _comment_stamps(html, options))
+        # A generic date tag alone says "a date": a date shown on the page wins over it.
+        specific = not all(is_generic for _, is_generic in metas)
+        first_other = None if specific else next(other_declared, None)
+        generic_only = not specific and first_other is None
+        declared = [stamp for stamp, _ in metas] + ([first_other] if first_other else [])
+        shown: list[Stamp] | None = None
+
+        def tiers() -> Iterator[Stamp]:
+            nonlocal shown
+            if declared and not generic_only:
+                yield declared[0]
+            yield from _address_stamps(tree, url)
+            shown = _shown_stamps(tree, _Layout(tree), options)
+            yield from shown
+            if declared:
+                yield declared[0]
+
+        def every_date() -> Iterator[Stamp]:
+            yield from declared
+            yield from other_declared
+            yield from _address_stamps(tree, url)
+            yield from shown if shown is not None else _shown_stamps(tree, _Layout(tree), options)
+
+        chosen = next(tiers(), None)
+        if chosen is not None:
+            return _local_day(chosen, every_date)
         return _searched(tree, html)
