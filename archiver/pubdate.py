@@ -10,8 +10,8 @@ Where a date is read, in order (the first that answers wins):
    (article:published_time, parsely-pub-date, ...), itemprop="datePublished",
    JSON-LD datePublished, and the RDF block blogs put in an HTML comment
    (dc:date). It says what the URL serves now, so it wins over the URL.
-2. A date in the URL's path, or in the canonical or og:url link: the page's
-   own address as the page states it ("url", "canonical").
+2. A date in the path of the page's address: the URL it was fetched from,
+   else its canonical or og:url link, the address the page states ("url").
 3. A date shown on the page: a ``<time>`` element or an element named as a
    date or byline ("time", "text"), outside the regions that date something
    else (see ``_ELSEWHERE``).
@@ -67,13 +67,14 @@ _COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
 _RDF_DATE = re.compile(r"""dc:date\s*=\s*["']([^"']{6,64})|<dc:date>\s*([^<]{6,64})<""", re.IGNORECASE)
 
 _TITLE_SEPARATOR = re.compile(r"\s+[|–—:»·-]+\s+")
-# A byline sits within this many characters of the headline; the dates there
-# count in page order (published before updated), the others by distance.
-_BYLINE_DISTANCE = 300
-
 # Elements that show a date: <time>, and elements whose class, id or itemprop
 # names a date or a byline (htmldate's cues).
 _MAY_SHOW_DATE = etree.XPath(".//time | .//*[@class or @id or @itemprop]")
+# Elements that may be a region apart (see _Layout.apart): the rest are not.
+_MAY_BE_APART = etree.XPath(
+    ".//*[@class or @id or @hidden or @aria-hidden or @style or self::header or self::nav or self::aside"
+    " or self::menu or self::blockquote or self::select or self::template]"
+)
 _DATE_NAMED = re.compile(r"date|datum|time|publish|byline|posted|meta|submitted|fecha", re.IGNORECASE)
 # A shown date is read from the start of the element's text, as htmldate does.
 _SHOWN_TEXT_LENGTH = 52
@@ -243,7 +244,7 @@ def _address_stamps(tree: HtmlElement, url: str | None) -> Iterator[Stamp]:
         else:
             continue
         if day := url_date(link):
-            yield Stamp(day, "canonical")
+            yield Stamp(day, "url")
 
 
 # --- dates shown on the page ----------------------------------------------------------------
@@ -294,28 +295,9 @@ class _Layout:
         self.headline = _headline(tree, self.body)
         # The headline's ancestors are the article's, whatever their names.
         self._headline_path = {self.headline, *self.headline.iterancestors()} if self.headline is not None else set()
+        self._article = next(self.headline.iterancestors("article"), None) if self.headline is not None else None
         self._wrappers: dict[HtmlElement, bool] = {}
-        self._offsets: dict[HtmlElement, int] | None = None
-        self._headline_end = 0
-
-    def distance(self, element: HtmlElement) -> int:
-        """Characters of text between the headline and the element (0 without a headline)."""
-        if self.headline is None:
-            return 0
-        if self._offsets is None:
-            self._offsets, position = {}, 0
-            for event, node in etree.iterwalk(self.body, events=("start", "end")):
-                if event == "start":
-                    self._offsets[node] = position
-                    position += len(node.text or "") if isinstance(node.tag, str) else 0
-                else:
-                    position += len(node.tail or "")
-                    if node is self.headline:
-                        self._headline_end = position
-        start = self._offsets.get(element, 0)
-        if start >= self._headline_end:
-            return start - self._headline_end
-        return max(0, self._offsets.get(self.headline, 0) - start)
+        self._apart: dict[HtmlElement, bool] = {}
 
     def _wrapper(self, element: HtmlElement) -> bool:
         """A region named like a side one that holds the article: a layout box ("has-sidebar")."""
@@ -334,8 +316,21 @@ class _Layout:
             # (logo, navigation, today's date).
             return (self.headline is not None and element not in self._headline_path
                     and next(element.iterancestors("article"), None) is None)
-        named = element.tag in _ELSEWHERE_TAGS or any(_ELSEWHERE.search(n) for n in _names(element))
-        return named and not self._wrapper(element)
+        names = _names(element)
+        if not (element.tag in _ELSEWHERE_TAGS or any(_ELSEWHERE.search(n) for n in names)):
+            return False
+        # An <aside> or sidebar inside the headline's <article> is the article's
+        # margin (its date, credits), not the site's.
+        if (self._article is not None and (element.tag == "aside" or any("sidebar" in n for n in names))
+                and self._article in element.iterancestors()):
+            return False
+        return not self._wrapper(element)
+
+    def apart(self, element: HtmlElement) -> bool:
+        """A side region, or a hidden one: what it dates is not the page the reader sees."""
+        if element not in self._apart:
+            self._apart[element] = self.side_region(element) or (_hidden(element) and not self._wrapper(element))
+        return self._apart[element]
 
     def elsewhere(self, element: HtmlElement) -> bool:
         """Whether a date element sits in a region that dates something other than the page."""
@@ -345,7 +340,7 @@ class _Layout:
             # The page's own classes describe its layout ("has-sidebar"), not a region.
             if ancestor.tag in ("body", "html"):
                 return False
-            if self.side_region(ancestor) or (_hidden(ancestor) and not self._wrapper(ancestor)):
+            if self.apart(ancestor):
                 return True
         return False
 
@@ -371,10 +366,9 @@ def _time_stamp(element: HtmlElement, text: str, options: Extractor) -> Stamp | 
     return machine or shown
 
 
-def _shown_stamps(tree: HtmlElement, layout: _Layout, options: Extractor) -> list[Stamp]:
-    """Dates shown on the page outside side regions, nearest the headline first (the byline)."""
-    found = []
-    for order, element in enumerate(_MAY_SHOW_DATE(tree)):
+def _shown_stamps(tree: HtmlElement, layout: _Layout, options: Extractor) -> Iterator[Stamp]:
+    """Dates shown on the page outside side regions, in page order."""
+    for element in _MAY_SHOW_DATE(tree):
         if element.tag != "time" and not _DATE_NAMED.search(
                 f"{element.get('class', '')} {element.get('id', '')} {element.get('itemprop', '')}"):
             continue
@@ -390,9 +384,7 @@ def _shown_stamps(tree: HtmlElement, layout: _Layout, options: Extractor) -> lis
                 stamp = read_stamp(_TRAILING_NON_DIGITS.sub("", text), "text", options)
             stamp = stamp or read_stamp(element.get("title"), "text", options)
         if stamp and not layout.elsewhere(element):
-            found.append((layout.distance(element), order, stamp))
-    found.sort(key=lambda f: (0 if f[0] <= _BYLINE_DISTANCE else f[0], f[1]))
-    return [stamp for _, _, stamp in found]
+            yield stamp
 
 
 # --- htmldate's text search ------------------------------------------------------------------
@@ -402,7 +394,7 @@ def _pruned(tree: HtmlElement) -> HtmlElement:
     """A copy of the page without the regions that date something else."""
     pruned = copy.deepcopy(tree)
     layout = _Layout(pruned)
-    doomed = [e for e in layout.body.iterdescendants() if isinstance(e.tag, str) and layout.side_region(e)]
+    doomed = [e for e in _MAY_BE_APART(layout.body) if layout.apart(e)]
     for element in doomed:
         if element.getparent() is not None:
             element.drop_tree()
@@ -445,19 +437,21 @@ def copyright_years(html: str) -> set[int]:
 # --- the answer -------------------------------------------------------------------------------
 
 
-def _local_day(chosen: Stamp, others: Callable[[], Iterable[Stamp]]) -> Stamp:
-    """The page's own day for a timestamp written in UTC, when another date says it.
+def _local_day(chosen: Stamp, shown: Callable[[], Iterable[Stamp]]) -> Stamp:
+    """The page's own day for a timestamp written in UTC, when the page shows it.
 
-    "2020-02-25T02:25:54Z" on a page whose URL says 2020/02/24 was written at
-    21:25 in New York. Only the hours where that is likely count: the first
-    six after midnight (the evening before in the Americas, UTC-3 to UTC-8)
-    and the last two before it (the next morning in Europe and Africa).
+    "2020-02-25T02:25:54Z" on a page that shows "February 24, 2020" was
+    written at 21:25 in New York: the day the reader sees wins. Only the
+    hours where that is likely count: the first six after midnight (the
+    evening before in the Americas, UTC-3 to UTC-8) and the last two before
+    it (the next morning in Europe and Africa). A date in the URL is no such
+    evidence: the page's metadata wins over its URL.
     """
     if chosen.utc_hour is None or _EVENING_BEFORE <= chosen.utc_hour < _MORNING_AFTER:
         return chosen
     step = -1 if chosen.utc_hour < _EVENING_BEFORE else 1
     local = chosen.day + datetime.timedelta(days=step)
-    return next((o for o in others() if o.day == local and o.utc_hour is None), chosen)
+    return next((s for s in shown() if s.day == local and s.utc_hour is None), chosen)
 
 
 def publication_date(tree: HtmlElement, url: str | None, html: str | None = None) -> Stamp | None:
@@ -472,32 +466,23 @@ def publication_date(tree: HtmlElement, url: str | None, html: str | None = None
         # dateutil warns about time zone names it does not know ("ZZ"); the day stands
         warnings.simplefilter("ignore", UnknownTimezoneWarning)
         metas = list(_meta_stamps(tree, options))
-        other_declared = itertools.chain(_itemprop_stamps(tree, html, options), _json_ld_stamps(tree, options),
-                                         _comment_stamps(html, options))
         # A generic date tag alone says "a date": a date shown on the page wins over it.
         specific = not all(is_generic for _, is_generic in metas)
+        other_declared = itertools.chain(_itemprop_stamps(tree, html, options), _json_ld_stamps(tree, options),
+                                         _comment_stamps(html, options))
         first_other = None if specific else next(other_declared, None)
         generic_only = not specific and first_other is None
         declared = [stamp for stamp, _ in metas] + ([first_other] if first_other else [])
-        shown: list[Stamp] | None = None
 
         def tiers() -> Iterator[Stamp]:
-            nonlocal shown
             if declared and not generic_only:
                 yield declared[0]
             yield from _address_stamps(tree, url)
-            shown = _shown_stamps(tree, _Layout(tree), options)
-            yield from shown
+            yield from _shown_stamps(tree, _Layout(tree), options)
             if declared:
                 yield declared[0]
 
-        def every_date() -> Iterator[Stamp]:
-            yield from declared
-            yield from other_declared
-            yield from _address_stamps(tree, url)
-            yield from shown if shown is not None else _shown_stamps(tree, _Layout(tree), options)
-
         chosen = next(tiers(), None)
         if chosen is not None:
-            return _local_day(chosen, every_date)
+            return _local_day(chosen, lambda: _shown_stamps(tree, _Layout(tree), options))
         return _searched(tree, html)
