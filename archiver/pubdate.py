@@ -1,29 +1,31 @@
 """A web page's publication date, and the markup it was read from.
 
-The one module that uses htmldate's internals: the package exports only
-find_date, which answers a string and not where it found it. The version is
+The one module that uses htmldate's internals (its package exports only
+find_date, which answers a string and not where it found it); the version is
 pinned below its next minor release in pyproject.toml.
 
 Where a date is read, in order (the first that answers wins):
 
-1. The page's declared publication date: ``<meta>`` tags htmldate knows
-   (article:published_time, parsely-pub-date, ...), itemprop="datePublished",
-   JSON-LD datePublished, and the RDF block blogs put in an HTML comment
+1. The page's declared publication date ("meta", "json-ld"): the <meta>
+   tags htmldate knows (article:published_time, parsely-pub-date, ...) in
+   page order, as htmldate reads them; itemprop="datePublished"; JSON-LD
+   datePublished; the RDF block blog engines write in an HTML comment
    (dc:date). It says what the URL serves now, so it wins over the URL.
-2. A date in the path of the page's address: the URL it was fetched from,
-   else its canonical or og:url link, the address the page states ("url").
-3. A date shown on the page: a ``<time>`` element or an element named as a
-   date or byline ("time", "text"), outside the regions that date something
-   else (see ``_ELSEWHERE``).
-4. A generic ``<meta name="date">`` or Dublin Core date: it says "a date",
-   and CMSs fill it with the last change, so a shown date wins over it.
-5. htmldate's search of the text, on a copy without those regions ("text").
+2. A date in the path of the page's address ("url"): the URL it was fetched
+   from, else its canonical or og:url link, the address the page states.
+3. A date shown on the page ("time", "text"): a <time> element or an element
+   named as a date or byline, in page order, outside the regions that date
+   something else (see _Layout): the site's header and navigation (today's
+   date), readers' comments, lists of other articles, sidebars, hidden parts.
+4. A generic <meta name="date"> or Dublin Core date, when it is all the page
+   declares: it says "a date", and CMSs fill it with the last change.
+5. htmldate's search of the page's text, on a copy without those regions.
 
-Two rules apply to every answer. A day is read in the offset the timestamp
-is written in ("2020-12-06T00:15:00+01:00" is the 6th), and a timestamp
-written in UTC gives way to another date of the page one day from it, the
-other side of midnight in the page's own time zone. A January 1 whose year
-is in a copyright notice is the site's year, never a publication date.
+A day is read in the offset its timestamp is written in: no conversion, so
+"2020-12-06T00:15:00+01:00" is the 6th. A timestamp written in UTC near
+midnight gives way to the day the page shows next to it (_local_day). A year
+alone is not a day: htmldate's January 1 of a copyright year, or of any year
+on the page, leaves the page undated (_searched).
 """
 
 from __future__ import annotations
@@ -80,16 +82,17 @@ _DATE_NAMED = re.compile(r"date|datum|time|publish|byline|posted|meta|submitted|
 _SHOWN_TEXT_LENGTH = 52
 _TRAILING_NON_DIGITS = re.compile(r"\D+$")
 
-# Regions of a page whose dates are not the page's: the site's frame
-# (navigation, header bar with today's date, tickers), readers' comments,
-# teasers and lists of other articles, sidebars and widgets, embedded posts.
+# Regions of a page whose dates are not the page's, by tag or by class/id:
+# the site's frame (navigation, header bar with today's date, tickers),
+# readers' comments, lists of other articles, sidebars and widgets, embedded
+# posts. ("teaser" is not one: sites name their article's own lead so.)
 _ELSEWHERE_TAGS = frozenset({"nav", "aside", "menu", "blockquote", "select", "template"})
 _ELSEWHERE = re.compile(
     r"comment|kommentar|disqus|(?<![a-z])repl(?:y|ies)|"
     r"related|recommend|popular|trending|most-?read|read-?next|more-?stories|"
     r"sidebar|widget|"
     r"(?<![a-z])nav|nav(?![a-z])|navigation|menu|breadcrumb|masthead|site-?header|top-?bar|toolbar|"
-    r"ticker|weather|carousel|slider|current-?(?:time|date)|(?<![a-z])today(?![a-z])|clock"
+    r"ticker|weather|carousel|slider|current-?(?:time|date)|(?<![a-z])today(?![a-z])"
 )
 # The visit's time in a page's header: "Aktuelle Zeit: 14.10.2020, 12:18",
 # "It is currently Wed Oct 14, 2020", "Heute ist ...".
@@ -131,10 +134,11 @@ def _bounds() -> Extractor:
     return Extractor(True, get_max_date(None), get_min_date(None), True, DATE_FORMAT)
 
 
-def read_stamp(value: str | None, source: str, options: Extractor) -> Stamp | None:
+def read_stamp(value: str | None, source: str, options: Extractor | None = None) -> Stamp | None:
     """The day a date or timestamp string names, in the offset it is written in."""
     if not value:
         return None
+    options = options or _bounds()
     match = _ISO_STAMP.match(value)
     if match:
         try:

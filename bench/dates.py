@@ -49,9 +49,9 @@ class Dated:
 def _warm_up() -> None:
     # The first textual date loads dateparser's locales (about a second):
     # paid here, not by the first page timed.
-    from archiver.analysis.extract import page_date
-
     import htmldate
+
+    from archiver.analysis.extract import page_date
 
     html = "<html><body><p class='date'>Publié le 6 février 2020</p><p>text</p></body></html>"
     page_date(html, None)
@@ -129,8 +129,9 @@ def report(pages: list[Dated], eval_dir: Path, workers: int, list_errors: bool) 
     for name, score in (("ours (archiver.pubdate)", ours), ("htmldate find_date (the baseline)", theirs)):
         lines.append(f"{name:36}{score.exact:>6} {score.percent(score.exact):6.1f} %"
                      f"{score.near:>8} {score.percent(score.near):6.1f} %{score.undated:>9}")
-    lines.append(f"{'difference, percentage points':36}{ours.percent(ours.exact) - theirs.percent(theirs.exact):>+14.1f}"
-                 f"{ours.percent(ours.near) - theirs.percent(theirs.near):>+18.1f}")
+    exact_gain = ours.percent(ours.exact) - theirs.percent(theirs.exact)
+    near_gain = ours.percent(ours.near) - theirs.percent(theirs.near)
+    lines.append(f"{'difference, percentage points':36}{exact_gain:>+14.1f}{near_gain:>+18.1f}")
 
     lines += ["", "Our errors by cause (htmldate's in brackets):"]
     our_causes = Counter(cause(p.ours, p, p.source) for p in pages if p.ours != p.gold)
@@ -153,8 +154,8 @@ def report(pages: list[Dated], eval_dir: Path, workers: int, list_errors: bool) 
     if list_errors:
         lines += ["", "Our errors (gold, ours, source, htmldate's, URL):"]
         for page in sorted((p for p in pages if p.ours != p.gold), key=lambda p: cause(p.ours, p, p.source)):
-            lines.append(f"  {page.gold}  {str(page.ours or '-'):10}  {page.source or '-':7}  "
-                         f"{str(page.theirs or '-'):10}  {cause(page.ours, page, page.source):51}  {page.url}")
+            lines.append(f"  {page.gold}  {page.ours or '-'!s:10}  {page.source or '-':7}  "
+                         f"{page.theirs or '-'!s:10}  {cause(page.ours, page, page.source):51}  {page.url}")
     return "\n".join(lines)
 
 
