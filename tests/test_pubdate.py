@@ -308,3 +308,44 @@ def test_bench_dates_runs_on_a_set_laid_out_like_the_evaluation_set(tmp_path: Pa
     missing = subprocess.run([sys.executable, "-m", "bench.dates", "--eval", str(tmp_path / "nowhere")],
                              check=False, cwd=PROJECT, capture_output=True, text=True, timeout=300)
     assert missing.returncode == 2 and "gold.json" in missing.stderr and "Traceback" not in missing.stderr
+
+
+# --- htmldate's internals: in archiver/pubdate.py only, and as we call them ------------------
+
+
+def test_htmldates_internals_stay_in_pubdate() -> None:
+    # htmldate documents find_date only; pyproject.toml bounds it below its next minor version.
+    import ast
+
+    wrong = []
+    for path in sorted((PROJECT / "archiver").rglob("*.py")):
+        module = ".".join(path.relative_to(PROJECT).with_suffix("").parts)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            wrong += [f"{module}: {name}" for name in names
+                      if name.startswith("htmldate.") and module != "archiver.pubdate"]
+    assert wrong == []
+
+
+def test_htmldates_internals_we_call() -> None:
+    from htmldate.core import DATE_ATTRIBUTES
+    from htmldate.extractors import extract_url_date, try_date_expr
+    from htmldate.utils import Extractor
+    from htmldate.validators import get_max_date, get_min_date
+
+    assert {"article:published_time", "parsely-pub-date", "date", "dc.date"} <= DATE_ATTRIBUTES
+    assert "article:modified_time" not in DATE_ATTRIBUTES and "copyright" not in DATE_ATTRIBUTES
+    # Extractor's fields, positionally: extensive, max, min, original, format
+    options = Extractor(True, get_max_date(None), get_min_date(None), True, "%Y-%m-%d")
+    assert options.min == datetime.datetime(1995, 1, 1)
+    assert options.max.date() == datetime.date.today() and options.extensive and options.original
+    assert extract_url_date("https://x.example/2020/12/06/story", options) == "2020-12-06"
+    assert extract_url_date("https://x.example/story-2020", options) is None
+
+    def expr(text: str) -> str | None:
+        return try_date_expr(text, "%Y-%m-%d", True, options.min, options.max)
+
+    assert expr("6. Dezember 2020") == expr("December 6, 2020") == "2020-12-06"
+    assert expr("Sat, 05 Dec 2020 23:15:00 -0500") == "2020-12-05"  # the written day, no conversion
+    assert expr("2019") is None  # a year alone is no date to it either
