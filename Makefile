@@ -8,7 +8,7 @@ VENV := .venv
 PYWB_VENV := .venv-pywb
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: crawl test test-fast lint install install-test system-deps bench bench-peers clean
+.PHONY: crawl test test-fast lint install install-test system-deps bench bench-peers bench-dates clean
 
 crawl: install
 	$(VENV)/bin/scrapy crawl seeds
@@ -66,6 +66,10 @@ system-deps:
 PEERS := bench/.peers
 bench: install system-deps bench-peers
 	$(VENV)/bin/python -m bench.run
+
+# Page dates against htmldate on ../shared/eval/dates (python -m bench.dates --help).
+bench-dates: install
+	$(VENV)/bin/python -m bench.dates
 
 bench-peers: $(PEERS)/.installed
 $(PEERS)/.installed:

@@ -17,8 +17,10 @@ from archiver.seeds.dates import date_from_url
 
 def link_date(url_date: datetime.date | None, page_date: datetime.date | None,
               page_source: str | None) -> tuple[datetime.date | None, DateSource | None]:
-    # A "page date" that htmldate read off the URL is the URL's date.
-    if page_date is not None and page_source != DateSource.URL:
+    # A page date read off an address ("url") is the link's URL date when
+    # that URL has one. When it has none, the page stated its address (its
+    # canonical or og:url link) and the date is the page's own.
+    if page_date is not None and (page_source != DateSource.URL or url_date is None):
         return page_date, DateSource.PAGE
     if url_date is not None:
         return url_date, DateSource.URL

@@ -1,8 +1,8 @@
 """From an archived HTTP response body to the facts of the article it shows.
 
 The chain is ``decode_body`` (undo Content-Encoding), ``html_text`` (bytes to
-str) and ``page_facts`` (trafilatura for the text and metadata, htmldate for
-the publication date). ``extract_page`` runs all three; it is a module-level
+str) and ``page_facts`` (trafilatura for the text and metadata, archiver.pubdate
+for the publication date). ``extract_page`` runs all three; it is a module-level
 function of plain arguments so that it pickles into a process pool.
 """
 
@@ -10,22 +10,12 @@ from __future__ import annotations
 
 import datetime
 import logging
-import re
-from collections.abc import Iterator
 
 import charset_normalizer
-import htmldate
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 from w3lib.encoding import html_to_unicode
-
-# htmldate exports only find_date. The source check below parses markup with
-# find_date's own parsers so that "this element holds the date" means the
-# same thing to both.
-from htmldate.extractors import extract_url_date, try_date_expr
-from htmldate.utils import Extractor
-from htmldate.validators import get_max_date, get_min_date
 
 from trafilatura.xml import xmltotxt
 
@@ -34,11 +24,10 @@ from archiver.analysis.model import DateSource, PageFacts
 from archiver.analysis.trafilatura_internals import (
     Document, examine_meta, extract_meta_json, extract_sitename, extract_title,
 )
+from archiver.pubdate import publication_date
 from archiver.warc.decode import decode_body
 
 logger = logging.getLogger(__name__)
-
-DATE_FORMAT = "%Y-%m-%d"
 
 
 def _detect_encoding(body: bytes) -> str | None:
@@ -56,112 +45,28 @@ def html_text(body: bytes, content_type: str | None) -> str:
     return text
 
 
-# --- where the publication date came from ----------------------------------
-
-_JSON_LD_DATE = re.compile(r'"date(?:Published|Created)"\s*:\s*"([^"]{6,64})"', re.I)
-_META_NAME_ATTRIBUTES = ("property", "name", "itemprop", "http-equiv")
-_DATE_WORDS = ("date", "time", "publish", "created", "issued")
-_ITEMPROP_PUBLISHED = "//*[@itemprop='datePublished' or @itemprop='dateCreated']"
-# "© 2018-2024": htmldate's last resort is that year's January 1.
-_COPYRIGHT_YEAR = re.compile(r"(?:©|\bcopyright\b|\(c\))\D{0,40}?(?:\d{4}\s*[-–]\s*)?(\d{4})", re.I)
+# --- the publication date ------------------------------------------------------
 
 
-def _json_ld_values(tree: HtmlElement) -> Iterator[str]:
-    # A regex, not json.loads: sites ship JSON-LD with trailing commas and
-    # raw newlines, and htmldate reads it the same forgiving way.
-    for script in tree.xpath("//script[contains(@type, 'ld+json')]"):
-        yield from _JSON_LD_DATE.findall(script.text or "")
-
-
-def _meta_values(tree: HtmlElement) -> Iterator[str]:
-    for meta in tree.iter("meta"):
-        names = " ".join(meta.get(a, "") for a in _META_NAME_ATTRIBUTES).lower()
-        if meta.get("pubdate") is not None or any(word in names for word in _DATE_WORDS):
-            yield from (v for v in (meta.get("content"), meta.get("datetime")) if v)
-    # microdata outside <meta>: <span itemprop="datePublished" content=…>
-    for element in tree.xpath(_ITEMPROP_PUBLISHED):
-        yield from (v for v in (element.get("content"), element.get("datetime")) if v)
-        yield element.text_content()
-
-
-def _time_values(tree: HtmlElement) -> Iterator[str]:
-    for element in tree.iter("time"):
-        yield from (v for v in (element.get("datetime"), element.text_content()) if v)
-
-
-def _page_urls(tree: HtmlElement, url: str | None) -> Iterator[str]:
-    # htmldate falls back to the canonical link when no URL is given.
-    if url:
-        yield url
-    yield from tree.xpath("//link[@rel='canonical']/@href")
-    yield from tree.xpath("//meta[@property='og:url' or @name='og:url']/@content")
-
-
-def _date_source(tree: HtmlElement, page_urls: list[str], found: str) -> DateSource:
-    """Name the markup holding the date htmldate chose, strongest first."""
-    options = Extractor(True, get_max_date(None), get_min_date(None), True, DATE_FORMAT)
-
-    def holds(values: Iterator[str]) -> bool:
-        return any(
-            try_date_expr(value, DATE_FORMAT, False, options.min, options.max) == found
-            for value in values
-        )
-
-    if holds(_json_ld_values(tree)):
-        return DateSource.JSON_LD
-    if holds(_meta_values(tree)):
-        return DateSource.META
-    if holds(_time_values(tree)):
-        return DateSource.TIME
-    if any(extract_url_date(u, options) == found for u in page_urls):
-        return DateSource.URL
-    if found.endswith("-01-01") and found[:4] in _COPYRIGHT_YEAR.findall(tree.text_content()):
-        return DateSource.COPYRIGHT
-    # Not in any date markup: htmldate read it from the visible text (a byline).
-    return DateSource.TEXT
-
-
-def _drop_url_hints(tree: HtmlElement) -> None:
-    # htmldate reads a date in the canonical or og:url link before the page's
-    # own metadata; without them the markup speaks first. Dropped from the
-    # tree itself (a copy cost 1 ms a page): nothing after the date needs them.
-    for element in tree.xpath("//link[@rel='canonical'] | //meta[@property='og:url' or @name='og:url']"):
-        element.drop_tree()
-
-
-def _published(tree: HtmlElement, url: str | None) -> tuple[datetime.date | None, DateSource | None]:
-    """The page's publication date and where it came from.
-
-    The page's own markup (JSON-LD, meta, <time>) says what the URL serves
-    now and wins over a date in the URL, which wins over a date htmldate
-    read from visible text. A footer's copyright year dates the site, not
-    the article, and is dropped.
-    """
+def _published(tree: HtmlElement, html: str, url: str | None) -> tuple[datetime.date | None, DateSource | None]:
+    """The page's publication date and the markup it came from (archiver.pubdate)."""
     try:
-        page_urls = list(_page_urls(tree, url))
-        _drop_url_hints(tree)
-        found = htmldate.find_date(
-            tree, url=None, original_date=True, extensive_search=True, outputformat=DATE_FORMAT,
-        )
-        source = _date_source(tree, page_urls[1:] if url else page_urls, found) if found is not None else None
-        if found is not None and source in (DateSource.JSON_LD, DateSource.META, DateSource.TIME):
-            return _day(found), source
-        options = Extractor(True, get_max_date(None), get_min_date(None), True, DATE_FORMAT)
-        for page_url in page_urls:
-            in_url = extract_url_date(page_url, options)
-            if in_url:
-                return _day(in_url), DateSource.URL
-        if found is not None and source == DateSource.TEXT:
-            return _day(found), source
-        return None, None
+        stamp = publication_date(tree, url, html)
     # Heuristics over hostile markup: a failure here must not lose the text.
     except Exception as error:  # noqa: BLE001
         logger.debug("date extraction failed for %s: %r", url, error)
         return None, None
+    return (stamp.day, DateSource(stamp.source)) if stamp else (None, None)
 
 
-def _day(found: str) -> datetime.date:
-    return datetime.datetime.strptime(found, DATE_FORMAT).date()
+def page_date(html: str, url: str | None) -> tuple[datetime.date | None, DateSource | None]:
+    """The publication date page_facts finds, alone: the same parse, the same reading."""
+    try:
+        tree = trafilatura.load_html(html)
+    except Exception as error:  # noqa: BLE001
+        logger.debug("unparsable HTML for %s: %r", url, error)
+        return None, None
+    return _published(tree, html, url) if tree is not None else (None, None)
 
 
 def _metadata(tree: HtmlElement) -> Document:
@@ -254,7 +159,7 @@ def page_facts_and_links(html: str, url: str | None) -> tuple[PageFacts, list[Bo
     if tree is None:
         return PageFacts(), []
 
-    published, source = _published(tree, url)
+    published, source = _published(tree, html, url)
     try:
         metadata = _metadata(tree)
     except Exception as error:  # noqa: BLE001
