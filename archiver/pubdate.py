@@ -376,6 +376,8 @@ def _shown_stamps(tree: HtmlElement, layout: _Layout, options: Extractor) -> Ite
         if element.tag != "time" and not _DATE_NAMED.search(
                 f"{element.get('class', '')} {element.get('id', '')} {element.get('itemprop', '')}"):
             continue
+        if element.tag != "time" and element.find(".//time") is not None:
+            continue  # a byline holding a <time>: the <time> element speaks for it, next
         text = _head_text(element)
         # "Aktuelle Zeit: 14.10.2020, 12:18": the visit's time, forum software's header
         if _NOW_LABEL.match(text):

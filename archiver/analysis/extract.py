@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 
 import charset_normalizer
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
-from w3lib.encoding import html_to_unicode
-
 from trafilatura.xml import xmltotxt
+from w3lib.encoding import html_to_unicode
 
 from archiver.analysis.links import BodyLink, refs_of
 from archiver.analysis.model import DateSource, PageFacts
 from archiver.analysis.trafilatura_internals import (
-    Document, examine_meta, extract_meta_json, extract_sitename, extract_title,
+    Document,
+    examine_meta,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
 )
 from archiver.pubdate import publication_date
 from archiver.warc.decode import decode_body
