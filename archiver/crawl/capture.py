@@ -29,6 +29,7 @@ from scrapy.utils.defer import deferred_from_coro
 from archiver import __version__
 from archiver.analysis.articles import recorded
 from archiver.crawl import signals as archiver_signals
+from archiver.crawl.errors import FolderNotWritable
 from archiver.crawl.failures import classify_failure
 from archiver.crawl.resume import Journal
 from archiver.crawl.scrapy_internals import retries_of
@@ -118,7 +119,7 @@ class WarcCaptureMiddleware:
             with tempfile.TemporaryFile(dir=folder):
                 pass
         except OSError as error:
-            raise OSError(f"cannot write WARC files to {folder}: {error.strerror or error}; "
+            raise FolderNotWritable(f"cannot write WARC files to {folder}: {error.strerror or error}; "
                           "set ARCHIVER_WARC_DIR to a writable folder") from None
 
     def _write_failed(self, message: str) -> None:
