@@ -16,6 +16,8 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from archiver.audit import parse_fail_on
 from archiver.config import SettingError
@@ -71,8 +73,8 @@ class Command(ScrapyCrawlCommand):
         outcome = self.crawler_process.crawl(self.crawler, **opts.spargs)
         if isinstance(outcome, asyncio.Future):
             outcome.add_done_callback(self._task_done)
-        else:  # a Deferred: a Twisted reactor other than the asyncio one
-            outcome.addErrback(lambda failure: self._crawl_raised(failure.value))
+        elif isinstance(outcome, Deferred):  # a Twisted reactor other than the asyncio one
+            outcome.addErrback(self._deferred_failed)
         self.crawler_process.start()
         if self.cannot_start is not None:
             # Printed, not logged: the last line, and on the terminal even with LOG_FILE.
@@ -85,11 +87,16 @@ class Command(ScrapyCrawlCommand):
         self._exit_status_of_the_report(self.crawler)
 
     def _task_done(self, task: asyncio.Future) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            self._crawl_raised(task.exception())
+        # Retrieving the exception is what keeps asyncio from printing it.
+        self._crawl_raised(None if task.cancelled() else task.exception())
 
-    def _crawl_raised(self, error: BaseException) -> None:
+    def _deferred_failed(self, failure: Failure) -> None:
+        self._crawl_raised(failure.value)
+
+    def _crawl_raised(self, error: BaseException | None) -> None:
         """An exception ended the crawl (while it started): ours in one line, any other with its traceback."""
+        if error is None:
+            return
         if is_startup_error(error):
             self.cannot_start = error
         else:
