@@ -31,7 +31,8 @@ def summary_lines(report: Report, report_dir: Path, fail_on: frozenset[FindingKi
     pages = [article.original for article in report.articles if article.original is not None]
     links = [link for article in report.articles for link in article.links]
     found = Counter(kind for kind, _ in selected_findings(report, fail_on))
-    articles = f"Articles: {len(report.articles)}, " + (f"from {len(seeds)} seeds" if seeds else "no seeds")
+    articles = f"Articles: {len(report.articles)}, " + (
+        f"from {len(seeds)} seed{'' if len(seeds) == 1 else 's'}" if seeds else "no seeds")
     if pages:
         articles += f"; their pages {by_verdict(pages)}"
     links_line = f"Links: {len(links)}; {by_verdict(links)}"
