@@ -17,10 +17,9 @@ from scrapy.exceptions import NotConfigured
 
 from archiver.crawl import signals as archiver_signals
 from archiver.analysis.analyse import AnalysisOptions
-from archiver.audit import FINDING_KINDS, classified_findings, run_audit, uncertain_links, unwritable_folder
+from archiver.audit import FINDING_KINDS, classified_findings, run_audit, uncertain_links
 from archiver.analysis.model import Report, Verdict
 from archiver.config import JOB_FROM_SETTING
-from archiver.crawl.errors import FolderNotWritable
 from archiver.crawl.resume import Journal
 from archiver.crawl.settings import config_of
 from archiver.summary import summary_lines
@@ -35,11 +34,6 @@ class ReportWriter:
         if not self.config.report_enabled:
             raise NotConfigured("ARCHIVER_REPORT_ENABLED is off")
         self.crawler = crawler
-        # Found out before the crawl fetches anything, not after it has.
-        why = unwritable_folder(self.config.report_dir)
-        if why:
-            raise FolderNotWritable(f"cannot write the report to {self.config.report_dir}: {why}; "
-                                    "set ARCHIVER_REPORT_DIR to a writable folder")
         # Imported here: SQLAlchemy costs a crawl 0.4 s to start, for nothing when off.
         from archiver.history import DeadPolicy
 
