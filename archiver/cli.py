@@ -67,7 +67,8 @@ def audit_from_arguments(opts: argparse.Namespace, config, out: TextIO, err: Tex
         return EXIT_UNREADABLE
     # Usage errors found before the archives are read, which may take minutes.
     if opts.seeds is not None and not Path(opts.seeds).exists():
-        print(f"{prog}: --seeds {opts.seeds}: no such file or folder", file=err)
+        print(f"{prog}: --seeds {opts.seeds}: no such file or folder; give a seed file or a folder of them",
+              file=err)
         return EXIT_UNREADABLE
     why = unwritable_folder(output)
     if why:

@@ -251,7 +251,8 @@ def test_an_audit_that_cannot_start_says_why_in_one_line(tmp_path):
                          command=command)
         assert no_seeds.returncode == 2
         assert no_seeds.stderr.splitlines() == [
-            f"{command} audit: --seeds {tmp_path / 'nowhere'}: no such file or folder"]
+            f"{command} audit: --seeds {tmp_path / 'nowhere'}: no such file or folder; "
+            "give a seed file or a folder of them"]
         assert not (tmp_path / "r").exists()
         missing = audit(str(tmp_path / "nowhere.warc.gz"), command=command)
         assert missing.stderr.startswith(f"{command} audit: {tmp_path / 'nowhere.warc.gz'}: no such file or folder")

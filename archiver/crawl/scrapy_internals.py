@@ -44,6 +44,11 @@ Relied on in place, where there is nothing to define:
 - ``RetryMiddleware.retry_http_codes``: the codes it retries, as it parsed
   them from ``RETRY_HTTP_CODES``; archiver/crawl/retry.py looks at
   ``Retry-After`` only on an answer Scrapy would retry.
+
+Worked around, not relied on: ``ScrapyHelpFormatter`` (``scrapy CMD -h``)
+takes any wrapped help line that ends in a colon for a heading, title-cases
+and underlines it; our commands' help texts have no ": " (tests/test_logs.py
+renders them at every width).
 """
 
 from __future__ import annotations
