@@ -73,9 +73,16 @@ def uncertain_links(report: Report) -> list[tuple[FindingKind, str]]:
             if link.verdict == Verdict.UNCERTAIN]
 
 
+def selected_findings(report: Report, fail_on: frozenset[FindingKind] | None = None) -> list[tuple[FindingKind, str]]:
+    """(kind, line) of the findings an audit exits 1 for: the kinds of --fail-on, else DEFAULT_KINDS."""
+    if fail_on is None:
+        return [(kind, line) for kind, line in classified_findings(report) if kind in DEFAULT_KINDS]
+    return [(kind, line) for kind, line in classified_findings(report) + uncertain_links(report) if kind in fail_on]
+
+
 def findings(report: Report) -> list[str]:
     """What makes an audit exit with 1 unless --fail-on says otherwise."""
-    return [line for kind, line in classified_findings(report) if kind in DEFAULT_KINDS]
+    return [line for _, line in selected_findings(report)]
 
 
 def parse_fail_on(value: str | None) -> frozenset[FindingKind] | None:
@@ -92,8 +99,23 @@ def parse_fail_on(value: str | None) -> frozenset[FindingKind] | None:
 
 def failing(report: Report, fail_on: frozenset[FindingKind]) -> list[str]:
     """The findings of the kinds asked for."""
-    every = classified_findings(report) + uncertain_links(report)
-    return [line for kind, line in every if kind in fail_on]
+    return [line for _, line in selected_findings(report, fail_on)]
+
+
+def unwritable_folder(folder: Path) -> str | None:
+    """Why a report could not be written into ``folder`` (made when missing), else None; nothing is created.
+
+    Asked before the archives are read or the crawl fetches: a report that
+    cannot be written is better known before the minutes its work takes.
+    """
+    existing = Path(folder)
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable"
+    return None
 
 
 class _Progress:
@@ -155,7 +177,11 @@ def run_audit(paths: Sequence[str | Path], *, seeds: str | Path | None = None,
     report = analyse(index, extra_seeds, options)
     if history is not None:
         report = history(report)
-    write_report(report, output)
+    try:
+        write_report(report, output)
+    except OSError as error:  # checked beforehand, but a disk fills up
+        errors.append(f"cannot write the report to {output}: {error.strerror or error}")
+        return AuditResult(report, None, (), tuple(errors), EXIT_UNREADABLE)
     found = findings(report) if fail_on is None else failing(report, fail_on)
     status = EXIT_FINDINGS if found or errors else EXIT_CLEAN
     return AuditResult(report, output, tuple(found), tuple(errors), status)

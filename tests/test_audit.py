@@ -219,3 +219,40 @@ def test_integrity_only_prints_problems_as_warcio_check_does(damaged, tmp_path):
     assert "crawl.warc.gz.open\n  file: file not closed" in result.stdout
     clean = audit(str(clean_warc(tmp_path / "clean.warc.gz")), "--integrity-only", command="scrapy")
     assert (clean.returncode, clean.stdout) == (0, "")
+
+
+def test_an_audit_ends_with_the_summary_and_the_report_path(damaged, tmp_path):
+    for command in ("archiver", "scrapy"):
+        out = tmp_path / f"report-{command}"
+        result = audit(str(damaged), "-o", str(out), command=command)
+        assert result.returncode == 1, result.stderr
+        assert "Traceback" not in result.stderr
+        last = result.stderr.splitlines()[-4:]
+        assert [line.split(":")[0] for line in last] == ["Articles", "Links", "Findings", "Report"], result.stderr
+        assert last[-1] == f"Report: {out / 'report.html'}"
+        summary = json.loads((out / "report.json").read_text())["summary"]
+        assert last[0].startswith(f"Articles: {summary['articles']}, ")
+        assert last[1].startswith(f"Links: {summary['links']}; ")
+        # the findings counted are the ones printed, one a line
+        assert last[2].startswith(f"Findings: {len(result.stdout.splitlines())}; ")
+
+
+def test_an_audit_that_cannot_start_says_why_in_one_line(tmp_path):
+    warc = clean_warc(tmp_path / "clean.warc.gz")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    for command in ("archiver", "scrapy"):
+        unwritable = audit(str(warc), "-o", str(blocker / "report"), command=command)
+        assert unwritable.returncode == 2
+        assert unwritable.stderr.splitlines() == [
+            f"{command} audit: cannot write the report to {blocker / 'report'}: {blocker} is not a folder; "
+            "give -o a writable folder"]
+        no_seeds = audit(str(warc), "--seeds", str(tmp_path / "nowhere"), "-o", str(tmp_path / "r"),
+                         command=command)
+        assert no_seeds.returncode == 2
+        assert no_seeds.stderr.splitlines() == [
+            f"{command} audit: --seeds {tmp_path / 'nowhere'}: no such file or folder; "
+            "give a seed file or a folder of them"]
+        assert not (tmp_path / "r").exists()
+        missing = audit(str(tmp_path / "nowhere.warc.gz"), command=command)
+        assert missing.stderr.startswith(f"{command} audit: {tmp_path / 'nowhere.warc.gz'}: no such file or folder")

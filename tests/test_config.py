@@ -206,3 +206,39 @@ def test_scrapy_audit_takes_a_bad_setting_for_a_usage_error(tmp_path) -> None:
     assert result.returncode == 2, result.stderr
     assert result.stderr.splitlines() == ["error: ARCHIVER_DATE_GRACE_DAYS must be 0 or more; got '-2'"]
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def cannot_start_cases(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
+    """Arguments of a crawl that cannot start, and the one line it must end with."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    seeds = ["-a", f"seeds={PROJECT / 'seeds'}"]
+    return {
+        "no seeds there": (["-a", f"seeds={tmp_path / 'nowhere'}"],
+                           f"error: seed path {tmp_path / 'nowhere'} does not exist: "
+                           "pass -a seeds=PATH or set ARCHIVER_SEEDS"),
+        "WARC folder not writable": (seeds + ["-s", f"ARCHIVER_WARC_DIR={blocker / 'warcs'}"],
+                                     f"error: cannot write WARC files to {blocker / 'warcs'}: Not a directory; "
+                                     "set ARCHIVER_WARC_DIR to a writable folder"),
+        "report folder not writable": (seeds + ["-s", f"ARCHIVER_REPORT_DIR={blocker / 'report'}"],
+                                       f"error: cannot write the report to {blocker / 'report'}: "
+                                       f"{blocker} is not a folder; set ARCHIVER_REPORT_DIR to a writable folder"),
+        "history database unusable": (seeds + ["-s", "ARCHIVER_HISTORY_URL=mysql://db/archiver"],
+                                      "error: bad history database URL 'mysql://db/archiver': "
+                                      "the backend must be one of sqlite, postgresql, not 'mysql'"),
+    }
+
+
+@pytest.mark.parametrize("case", ["no seeds there", "WARC folder not writable", "report folder not writable",
+                                  "history database unusable"])
+def test_a_crawl_that_cannot_start_ends_with_one_line_and_no_traceback(tmp_path, case) -> None:
+    arguments, expected = cannot_start_cases(tmp_path)[case]
+    # Every other output in the test's folder; the case's own setting comes last and wins.
+    result = scrapy_in_copy(tmp_path, "crawl", "seeds", "-s", f"ARCHIVER_WARC_DIR={tmp_path / 'warcs'}",
+                            "-s", f"ARCHIVER_REPORT_DIR={tmp_path / 'report'}",
+                            "-s", f"ARCHIVER_HISTORY_URL=sqlite:///{tmp_path / 'history.sqlite'}", *arguments)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines()[-1] == expected, result.stderr
+    for noise in ("Traceback", "Task exception was never retrieved", "Unhandled error"):
+        assert noise not in result.stderr + result.stdout, result.stderr
+    assert not list(tmp_path.rglob("*.warc.gz*"))  # nothing was fetched

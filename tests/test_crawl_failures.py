@@ -6,7 +6,7 @@ import socket
 from urllib.parse import urlsplit
 
 from tests.conftest import run_crawl
-from tests.test_crawl_guard import failure_kinds, url_list
+from tests.test_crawl_guard import assert_a_person_can_read, failure_kinds, url_list
 from tests.warc_checks import read_records
 
 
@@ -73,3 +73,16 @@ def test_fail_on_sets_the_exit_status(site, tmp_path):
     bad = run_crawl(seeds, tmp_path / "w3", base, extra_args=["--fail-on", "nonsense"])
     assert bad.returncode == 2
     assert "--fail-on takes" in bad.log
+
+
+def test_the_log_has_no_traceback_and_ends_with_the_summary(site, tmp_path):
+    unresolvable = "http://no-such-host.invalid/page"
+    seeds = url_list(tmp_path / "seeds", site.url("/status/404"), site.url("/page/ok"), unresolvable)
+    result = run_crawl(seeds, tmp_path / "warcs")
+    assert result.returncode == 0, result.log
+    assert_a_person_can_read(result.log, tmp_path / "report-warcs", hosts=["no-such-host.invalid"])
+    assert [line.split("] INFO: ", 1)[-1] for line in result.log.splitlines()[-4:-1]] == [
+        "Articles: 3, from 1 seed; their pages 1 alive, 2 dead, 0 uncertain",
+        "Links: 0; 0 alive, 0 dead, 0 uncertain",
+        "Findings: 2; 2 dead",
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import threading
@@ -113,6 +114,19 @@ def test_http_proxy_from_the_environment(site, tmp_path):
     assert site.url("/page/final") not in proxy.seen
 
 
+def assert_a_person_can_read(log: str, report_dir, hosts) -> None:
+    """No traceback or warning; robots.txt failures one WARNING line per host; the summary last."""
+    for noise in ("Traceback", "Warning:", "Task exception was never retrieved"):
+        assert noise not in log, log
+    assert "] ERROR:" not in log, log
+    robots = [line for line in log.splitlines() if "robots.txt" in line]
+    assert all("] WARNING: Could not fetch robots.txt of " in line for line in robots), robots
+    assert sorted(re.search(r"robots\.txt of (\S+) \(", line)[1] for line in robots) == sorted(hosts)
+    last = [line.split("] INFO: ", 1)[-1] for line in log.splitlines()[-4:]]
+    assert [line.split(":")[0] for line in last] == ["Articles", "Links", "Findings", "Report"], log
+    assert last[-1] == f"Report: {report_dir / 'report.html'}"
+
+
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare(1) for a network namespace")
 def test_offline_crawl_of_the_shipped_seeds(tmp_path):
     probe = subprocess.run(["unshare", "--net", "true"], capture_output=True)
@@ -122,9 +136,14 @@ def test_offline_crawl_of_the_shipped_seeds(tmp_path):
         PROJECT / "seeds", tmp_path / "warcs",
         {"ARCHIVER_ALLOW_PRIVATE": "False", "ARCHIVER_REPORT_DIR": str(tmp_path / "report")},
         prefix=["unshare", "--net"],
+        # Warnings shown as a user sees them (a deprecation is still an error):
+        # one printed in the log is a finding of this test, not a crash.
+        env={"PYTHONWARNINGS": "default,error::DeprecationWarning"},
     )
     assert result.returncode == 0, result.log
     assert "The network looked unreachable" in result.log
+    assert_a_person_can_read(result.log, tmp_path / "report",
+                             hosts=["www.themoscowtimes.com"])  # no archive lookup in the tests
     kinds = failure_kinds(result)
     article_url = ("https://www.themoscowtimes.com/2020/02/06/"
                    "us-steps-up-warnings-to-russia-over-syrias-idlib-military-de-confliction-a69185")

@@ -13,6 +13,7 @@ import ast
 import asyncio
 import datetime
 import inspect
+import logging
 import re
 import sys
 import warnings
@@ -234,6 +235,39 @@ def test_scrapy_crawl_command_creates_its_crawler_through_the_hook_we_override()
 
     assert callable(getattr(BaseRunSpiderCommand, "_create_crawler", None)), "BaseRunSpiderCommand._create_crawler"
     assert "self._create_crawler(" in inspect.getsource(Command.run), "scrapy crawl's run() calls _create_crawler"
+    # The rest of the run() that archiver/crawl/commands/crawl.py repeats.
+    source = inspect.getsource(Command.run)
+    for step in ("self.crawler_process.crawl(self._create_crawler(spname), **opts.spargs)",
+                 "self.crawler_process.start()", "if self.crawler_process.bootstrap_failed:"):
+        assert step in source, f"scrapy crawl's run(): {step}"
+
+
+def test_scrapy_logs_a_robots_txt_it_cannot_download_in_the_record_we_rewrite(caplog) -> None:
+    from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+    from scrapy.exceptions import CannotResolveHostError
+
+    from archiver.crawl.failures import ROBOTS_TXT_UNAVAILABLE
+
+    class Offline:
+        async def download_async(self, request: Request):
+            raise CannotResolveHostError("DNS lookup failed")
+
+    crawler = get_crawler(Spider, settings_dict={"ROBOTSTXT_OBEY": True})
+    crawler.engine = Offline()
+    middleware = RobotsTxtMiddleware.from_crawler(crawler)
+    robots_logger = logging.getLogger(scrapy_internals.ROBOTSTXT_LOGGER)
+    robots_logger.removeFilter(ROBOTS_TXT_UNAVAILABLE)  # Scrapy's record as Scrapy logs it
+    try:
+        with caplog.at_level(logging.ERROR, logger=scrapy_internals.ROBOTSTXT_LOGGER):
+            assert asyncio.run(middleware.robot_parser(Request("http://a.example/page"))) is None, \
+                "a robots.txt that cannot be downloaded allows everything"
+    finally:
+        robots_logger.addFilter(ROBOTS_TXT_UNAVAILABLE)
+    [record] = [r for r in caplog.records if r.name == scrapy_internals.ROBOTSTXT_LOGGER]
+    found = scrapy_internals.robotstxt_download_error(record)
+    assert found is not None, "RobotsTxtMiddleware logs {'request': ..., 'f_exception': ...} with exc_info"
+    request, error = found
+    assert (request.url, type(error)) == ("http://a.example/page", CannotResolveHostError)
 
 
 def test_scrapy_middlewares_we_subclass_answer_at_once() -> None:

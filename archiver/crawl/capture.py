@@ -28,7 +28,9 @@ from scrapy.utils.defer import deferred_from_coro
 
 from archiver import __version__
 from archiver.analysis.articles import recorded
+from archiver.audit import unwritable_folder
 from archiver.crawl import signals as archiver_signals
+from archiver.crawl.errors import FolderNotWritable
 from archiver.crawl.failures import classify_failure
 from archiver.crawl.resume import Journal
 from archiver.crawl.scrapy_internals import retries_of
@@ -81,6 +83,13 @@ class WarcCaptureMiddleware:
             "operator": self.config.contact_url,
         }
         self._check_folder(self.config.warc_dir)
+        if self.config.report_enabled:
+            # The report is written from these files when the crawl ends:
+            # a folder it cannot go to is better known before the crawl.
+            why = unwritable_folder(self.config.report_dir)
+            if why:
+                raise FolderNotWritable(f"cannot write the report to {self.config.report_dir}: {why}; "
+                                        "set ARCHIVER_REPORT_DIR to a writable folder")
         self.folder = str(self.config.warc_dir.resolve())  # where revisits may find their originals
         self._writer: WarcWriterProcess | None = None  # started when the spider opens
         self._stopping = False
@@ -118,7 +127,7 @@ class WarcCaptureMiddleware:
             with tempfile.TemporaryFile(dir=folder):
                 pass
         except OSError as error:
-            raise OSError(f"cannot write WARC files to {folder}: {error.strerror or error}; "
+            raise FolderNotWritable(f"cannot write WARC files to {folder}: {error.strerror or error}; "
                           "set ARCHIVER_WARC_DIR to a writable folder") from None
 
     def _write_failed(self, message: str) -> None:

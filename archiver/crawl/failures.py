@@ -6,14 +6,19 @@ wrapped cause, so the whole chain is examined. Scrapy raises a bare
 ``IgnoreRequest`` for both robots.txt and a redirect loop, so the add-on
 puts subclasses of those two middlewares in their place that raise typed
 exceptions (:class:`RobotsDisallowed`, :class:`TooManyRedirects`); no kind
-is read from an error's wording.
+is read from an error's wording. A robots.txt that cannot be fetched is one
+WARNING line per host (:class:`RobotsTxtUnavailable`), not an error with a
+traceback.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from scrapy import Request
+from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import (
@@ -29,6 +34,7 @@ from twisted.internet import defer
 from twisted.internet import error as txerror
 from twisted.web.client import ResponseFailed
 
+from archiver.crawl.scrapy_internals import ROBOTSTXT_LOGGER, robotstxt_download_error
 from archiver.warc.vocab import FailureKind
 
 
@@ -44,12 +50,41 @@ class TooManyRedirects(IgnoreRequest):
     """A redirect loop, or more hops than REDIRECT_MAX_TIMES."""
 
 
+class RobotsTxtUnavailable(logging.Filter):
+    """Scrapy's ERROR and traceback for a robots.txt it could not download, as one WARNING line.
+
+    Nothing went wrong with the crawl: Scrapy then fetches the host's URLs as
+    if robots.txt allowed them, and their own failures are archived and
+    reported. Offline, every host logged a 70-line traceback.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        found = robotstxt_download_error(record)
+        if found is not None:
+            request, error = found
+            record.msg = ("Could not fetch robots.txt of %(host)s (%(error)s): "
+                          "its URLs are fetched as if it allowed them")
+            record.args = {"host": urlsplit(request.url).netloc, "error": str(error) or type(error).__name__}
+            record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+# One filter for every crawler of the process: adding it again is a no-op.
+ROBOTS_TXT_UNAVAILABLE = RobotsTxtUnavailable()
+
+
 class TypedRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Scrapy's robots.txt check, raising :class:`RobotsDisallowed`.
 
     Its ``process_request`` raises IgnoreRequest only for a URL robots.txt
-    forbids: a robots.txt that cannot be fetched allows everything.
+    forbids: a robots.txt that cannot be fetched allows everything, and is
+    logged as one WARNING line (:class:`RobotsTxtUnavailable`).
     """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)  # NotConfigured unless ROBOTSTXT_OBEY
+        logging.getLogger(ROBOTSTXT_LOGGER).addFilter(ROBOTS_TXT_UNAVAILABLE)
 
     async def process_request(self, request: Request) -> None:  # type: ignore[override]
         try:

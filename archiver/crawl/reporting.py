@@ -23,6 +23,7 @@ from archiver.crawl import signals as archiver_signals
 from archiver.crawl.resume import Journal
 from archiver.crawl.settings import config_of
 from archiver.report.json import NO_HISTORY
+from archiver.summary import summary_lines
 from archiver.warc import OPEN_SUFFIX
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,9 @@ class ReportWriter:
         self.started = datetime.datetime.now(datetime.UTC)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.warcs_closed, signal=archiver_signals.warcs_closed)
+        # The last lines of the crawl's log: after Scrapy's stats, once the engine has stopped.
+        self.summary: list[str] = []
+        crawler.signals.connect(self.log_summary, signal=signals.engine_stopped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ReportWriter:
@@ -74,6 +78,7 @@ class ReportWriter:
             paths = [p for p in Journal(jobdir).warc_files() if not p.name.endswith(OPEN_SUFFIX)]
         if not paths:
             logger.warning("No WARC file was written: no report")
+            self.summary = ["No report: no WARC file was written"]
             return
         result = run_audit(paths, output=self.config.report_dir,
                            options=AnalysisOptions(self.config.date_grace_days),
@@ -82,8 +87,9 @@ class ReportWriter:
         stats = self.crawler.stats
         stats.set_value("archiver/report/findings_count", len(result.findings))
         report = result.report
-        if report is None:
+        if report is None or result.report_dir is None:
             logger.error("No report: %s", "; ".join(result.errors))
+            self.summary = [f"No report: {'; '.join(result.errors)}"]
             return
         links = [l for a in report.articles for l in ([a.original] if a.original else []) + list(a.links)]
         for verdict in Verdict:
@@ -104,3 +110,8 @@ class ReportWriter:
         for kind in FINDING_KINDS:
             stats.set_value(f"archiver/report/findings/{kind}", kinds.get(kind, 0))
         logger.info("Report written to %s: %d findings", result.report_dir, len(result.findings))
+        self.summary = summary_lines(report, result.report_dir)
+
+    def log_summary(self) -> None:
+        for line in self.summary:
+            logger.info(line)

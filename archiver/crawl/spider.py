@@ -24,6 +24,7 @@ from archiver.analysis.memento import lookup_request
 from archiver.analysis.pages import PageJob, examine
 from archiver.config import ArchiverConfig
 from archiver.crawl import signals as archiver_signals
+from archiver.crawl.errors import SeedPathMissing
 from archiver.crawl.failures import classify_failure
 from archiver.crawl.resume import Journal, ResumeState, discard_scrapy_job_state, resume_state
 from archiver.crawl.settings import config_of
@@ -83,7 +84,7 @@ class SeedsSpider(scrapy.Spider):
         spider.seeds_path = Path(spider.seeds_arg or spider.config.seeds)
         if not spider.seeds_path.exists():
             # Fail before the crawl starts: `scrapy crawl` then exits with 1.
-            raise FileNotFoundError(
+            raise SeedPathMissing(
                 f"seed path {spider.seeds_path} does not exist: "
                 "pass -a seeds=PATH or set ARCHIVER_SEEDS"
             )

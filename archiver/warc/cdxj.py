@@ -10,6 +10,7 @@ sorter (``SortingWriter``) is used for its external sort.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,16 +18,24 @@ from tempfile import NamedTemporaryFile
 
 import surt
 
+from archiver.warc.vocab import WARC_FIELDS_TYPE
+from archiver.warc.warcio_internals import iso_date_to_timestamp
+
 # cdxj-indexer documents its command line and CDXJIndexer(...).process_all();
 # the rest used here is its undocumented inside, used in this module only
 # (pyproject.toml bounds its version; tests/test_library_internals.py names
 # each piece): CDXJIndexer.DEFAULT_RECORDS (the record types it indexes),
 # CDXJIndexer.RE_SPACE (where a MIME type ends), and SortingWriter (its
 # external sort: sortedlist, write_to_temp, write_to_file, out, flush).
-from cdxj_indexer.main import CDXJIndexer, SortingWriter
-
-from archiver.warc.vocab import WARC_FIELDS_TYPE
-from archiver.warc.warcio_internals import iso_date_to_timestamp
+#
+# cdxj_indexer.main imports its AMF support, whose pyamf imports pkg_resources
+# (deprecated, gone from setuptools 81): with setuptools 80, which Scrapyd
+# needs, every crawl's writer process printed the deprecation warning. The
+# user can do nothing about it, and pyamf does without pkg_resources.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning,
+                            module="pyamf")
+    from cdxj_indexer.main import CDXJIndexer, SortingWriter
 
 INDEXED_TYPES = frozenset(CDXJIndexer.DEFAULT_RECORDS)
 _MIME_END = CDXJIndexer.RE_SPACE

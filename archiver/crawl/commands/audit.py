@@ -44,4 +44,4 @@ class Command(ScrapyCommand):
         if not args:
             raise UsageError("give at least one WARC file or folder to audit")
         opts.paths = args
-        self.exitcode = audit_from_arguments(opts, lambda: self.config, sys.stdout, sys.stderr)
+        self.exitcode = audit_from_arguments(opts, lambda: self.config, sys.stdout, sys.stderr, prog="scrapy audit")
