@@ -170,7 +170,8 @@ def test_audit_reports_each_problem_and_analyses_the_rest(damaged, tmp_path):
     later = links["http://elsewhere.example/2024/01/02/later-story"]
     assert (later["status"], later["verdict"], later["detail"]) == ("not_checked", "uncertain", "not in the archive")
     assert later["date"] == "2024-01-02" and later["date_mismatch"] is True
-    assert "date mismatch (2024-01-02 after 2021-04-02): http://elsewhere.example/2024/01/02/later-story" in result.stdout
+    assert ("date mismatch (2024-01-02 after 2021-04-02): http://elsewhere.example/2024/01/02/later-story"
+            in result.stdout)
 
 
 def test_a_clean_archive_exits_0(tmp_path):

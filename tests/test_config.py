@@ -14,11 +14,17 @@ from pathlib import Path
 import pytest
 
 from archiver.config import (
-    BY_NAME, JOB_FROM_DATE, JOB_FROM_SCRAPYD, JOB_FROM_SETTING, SETTINGS, ArchiverConfig, SettingError,
+    BY_NAME,
+    JOB_FROM_DATE,
+    JOB_FROM_SCRAPYD,
+    JOB_FROM_SETTING,
+    SETTINGS,
+    ArchiverConfig,
+    SettingError,
 )
 from tests.conftest import PROJECT, crawl_env
 
-NOW = datetime.datetime(2026, 11, 20, 6, 30, 5, tzinfo=datetime.timezone.utc)
+NOW = datetime.datetime(2026, 11, 20, 6, 30, 5, tzinfo=datetime.UTC)
 
 
 @pytest.mark.fast

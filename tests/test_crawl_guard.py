@@ -88,7 +88,7 @@ class ForwardProxy:
 
     @property
     def url(self) -> str:
-        return "http://127.0.0.1:%d" % self.httpd.server_address[1]
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
     def close(self):
         self.httpd.shutdown()

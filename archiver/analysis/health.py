@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+from archiver.analysis.model import LinkStatus, Verdict, WarcLocation
 from archiver.warc.index import ArchiveIndex, Capture, FetchFailure, url_key
 from archiver.warc.vocab import FailureKind
-from archiver.analysis.model import LinkStatus, Verdict, WarcLocation
 
 MAX_REDIRECTS = 30
 FETCHABLE = ("http", "https")
@@ -27,7 +27,7 @@ DEAD = frozenset({LinkStatus.GONE, LinkStatus.CLIENT_ERROR, LinkStatus.SOFT_404,
 DEAD_ONLY_ONLINE = frozenset({LinkStatus.DNS_ERROR})
 
 # The status of a fetch that got no response, by its failure kind.
-FAILURE_STATUS: dict[FailureKind, LinkStatus] = {
+FAILURE_STATUS: dict[str, LinkStatus] = {
     FailureKind.DNS_ERROR: LinkStatus.DNS_ERROR,
     FailureKind.CONNECTION_ERROR: LinkStatus.CONNECTION_ERROR,
     FailureKind.TIMEOUT: LinkStatus.TIMEOUT,

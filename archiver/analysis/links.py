@@ -47,6 +47,6 @@ def body_links(html: str | bytes, url: str) -> list[BodyLink]:
     # output_format="txt": the body is all we read, so trafilatura need not render its text.
     document = trafilatura.bare_extraction(html, include_links=True, include_comments=False,
                                            with_metadata=False, output_format="txt")
-    if document is None or document.body is None:
-        return []
-    return refs_of(document.body, url)
+    # bare_extraction gives a Document unless asked for a dict (as_dict=True).
+    body = getattr(document, "body", None)
+    return refs_of(body, url) if body is not None else []
