@@ -93,28 +93,24 @@ class TypedRobotsTxtMiddleware(RobotsTxtMiddleware):
             raise RobotsDisallowed(str(refused)) from None
 
 
-class TypedRedirectMiddleware(RedirectMiddleware):
+class _GivingUpTyped:
+    """A redirect middleware whose giving up raises :class:`TooManyRedirects`."""
+
+    def process_response(self, request: Request, response: Response):
+        try:
+            return super().process_response(request, response)  # type: ignore[misc]
+        except TooManyRedirects:
+            raise
+        except IgnoreRequest as gave_up:
+            raise TooManyRedirects(str(gave_up)) from None
+
+
+class TypedRedirectMiddleware(_GivingUpTyped, RedirectMiddleware):  # type: ignore[misc]
     """Scrapy's redirects, raising :class:`TooManyRedirects` when it gives up."""
 
-    def process_response(self, request: Request, response: Response):  # type: ignore[override]
-        try:
-            return super().process_response(request, response)
-        except TooManyRedirects:
-            raise
-        except IgnoreRequest as gave_up:
-            raise TooManyRedirects(str(gave_up)) from None
 
-
-class TypedMetaRefreshMiddleware(MetaRefreshMiddleware):
+class TypedMetaRefreshMiddleware(_GivingUpTyped, MetaRefreshMiddleware):  # type: ignore[misc]
     """Scrapy's meta refresh, raising :class:`TooManyRedirects` when it gives up."""
-
-    def process_response(self, request: Request, response: Response):  # type: ignore[override]
-        try:
-            return super().process_response(request, response)
-        except TooManyRedirects:
-            raise
-        except IgnoreRequest as gave_up:
-            raise TooManyRedirects(str(gave_up)) from None
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
