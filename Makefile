@@ -46,7 +46,7 @@ $(PYWB_VENV)/.installed:
 
 # Real servers the tests start: Redis and PostgreSQL (Debian packages), and
 # unshare for the offline test. Installed when missing and we may (root).
-SYSTEM_PROGRAMS := redis-server:redis-server unshare:util-linux nginx:nginx-light wget:wget
+SYSTEM_PROGRAMS := redis-server:redis-server unshare:util-linux nginx:nginx-light wget:wget chromium:chromium
 system-deps:
 	@missing=""; \
 	for pair in $(SYSTEM_PROGRAMS); do \

@@ -35,6 +35,9 @@ def add_audit_arguments(parser: argparse.ArgumentParser, *, paths: bool = True) 
                         help="days a link may be dated after its article (default 1)")
     parser.add_argument("--workers", type=int, metavar="N",
                         help="processes for reading and extraction (by default every core)")
+    parser.add_argument("--replay-url", metavar="URL",
+                        help="a pywb collection URL (e.g. http://localhost:8080/news/) that report.html "
+                             "links each finding to (by default ARCHIVER_REPLAY_URL)")
     parser.add_argument("--integrity-only", action="store_true",
                         help="only check the files (digests, lengths, gzip members), as warcio check "
                              "does; print problems and write no report")
@@ -60,6 +63,15 @@ def audit_from_arguments(opts: argparse.Namespace, config, out: TextIO, err: Tex
     if grace < 0 or (opts.workers is not None and opts.workers < 1):
         print(f"{prog}: --grace-days must be 0 or more and --workers 1 or more", file=err)
         return EXIT_UNREADABLE
+    replay_url = config().replay_url
+    if opts.replay_url is not None:
+        from archiver.config import parse_replay_url
+
+        try:
+            replay_url = parse_replay_url(opts.replay_url)
+        except ValueError as error:
+            print(f"{prog}: --replay-url {opts.replay_url}: {error}", file=err)
+            return EXIT_UNREADABLE
     try:
         fail_on = parse_fail_on(opts.fail_on)
     except ValueError as error:
@@ -76,7 +88,7 @@ def audit_from_arguments(opts: argparse.Namespace, config, out: TextIO, err: Tex
         print(f"{prog}: cannot write the report to {output}: {why}; give {where} a writable folder", file=err)
         return EXIT_UNREADABLE
     result = run_audit(opts.paths, seeds=opts.seeds, output=output,
-                       options=AnalysisOptions(grace, opts.workers), progress=True, fail_on=fail_on)
+                       options=AnalysisOptions(grace, opts.workers, replay_url), progress=True, fail_on=fail_on)
     for problem in result.errors:
         print(f"{prog}: {problem}", file=err)
     if result.report is not None and result.report_dir is not None:

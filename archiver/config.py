@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from archiver.warc import DEFAULT_GZIP_LEVEL
 
@@ -145,6 +146,26 @@ def _lookup(value: Any) -> str | None:
     return word or None
 
 
+def _replay_url(value: Any) -> str:
+    url = _text(value)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise _Rejected(REPLAY_URL.accepts)
+    # pywb's URLs are <collection URL><timestamp>/<url>: the collection URL ends in "/".
+    return url if url.endswith("/") else url + "/"
+
+
+REPLAY_URL = Kind("an http(s) URL of a replay collection, e.g. http://localhost:8080/news/", _replay_url)
+
+
+def parse_replay_url(value: str) -> str:
+    """``archiver audit --replay-url``: the collection URL ending in "/"; ValueError says what is wanted."""
+    try:
+        return _replay_url(value)
+    except _Rejected:
+        raise ValueError(f"give {REPLAY_URL.accepts}") from None
+
+
 LOOKUP = Kind("timegate, wayback or empty (ask no archive)", _lookup, blank_is_unset=False)
 
 
@@ -207,6 +228,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARCHIVER_ARCHIVE_LOOKUP", LOOKUP, "timegate", "ask a web archive for copies of failing links"),
     Setting("ARCHIVER_ARCHIVE_ENDPOINT", TEXT, None, "the TimeGate or availability API",
             shown_default="Internet Archive's"),
+    Setting("ARCHIVER_REPLAY_URL", REPLAY_URL, None, "a pywb collection: the report links each finding to its replay"),
     Setting("ARCHIVER_REDIS_URL", TEXT, None, "share one queue between crawl processes"),
     Setting("ARCHIVER_JOB", TEXT, None, "the job of this crawl: Redis keys and the history's runs",
             shown_default="Scrapyd's job, else the UTC date"),
@@ -256,6 +278,7 @@ class ArchiverConfig:
     dedup: bool
     archive_lookup: str | None  # "timegate", "wayback" or None (off)
     archive_endpoint: str  # the setting, else the lookup's default ("" when off)
+    replay_url: str | None  # ARCHIVER_REPLAY_URL, ending in "/"
     redis_url: str | None
     job: str  # ARCHIVER_JOB, else Scrapyd's SCRAPY_JOB, else the UTC date (YYYYMMDD)
     job_from: str  # JOB_FROM_SETTING, JOB_FROM_SCRAPYD or JOB_FROM_DATE

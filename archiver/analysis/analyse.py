@@ -57,6 +57,7 @@ SOFT_404_SIMILARITY = 0.9
 class AnalysisOptions:
     date_grace_days: int = 1
     workers: int | None = None  # None: every core
+    replay_url: str | None = None  # a pywb collection URL (ARCHIVER_REPLAY_URL), ending in "/"
 
 
 def seeds_from_archive(index: ArchiveIndex) -> tuple[list[SeedDocument], list[IntegrityProblem]]:
@@ -244,7 +245,7 @@ class _Analysis:
             page_date=facts.published, page_date_source=facts.published_source,
             date_mismatch=mismatch, title=title,
             title_mismatch=title_mismatch(anchor_text, titles, facts.sitename) if status in ALIVE else None,
-            warc=warc, detail=detail or page.error or (
+            warc=warc, captured=warc_datetime(resolution.first_captured), detail=detail or page.error or (
                 f"response body cannot be decoded: {page.undecodable}" if page.undecodable else None),
             archived_copy=self.archived_copy(url) if status not in ALIVE else None,
         )
@@ -342,4 +343,21 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
         integrity=tuple(index.problems + seed_problems + work.unresolved_problems()
                         + list(work.undecodable.values())),
         date_grace_days=options.date_grace_days, notes=notes,
+        skipped_seeds=skipped_seeds(index), replay_url=options.replay_url,
     )
+
+
+def skipped_seeds(index: ArchiveIndex) -> tuple[tuple[str, str], ...]:
+    """Each skipped seed once, with its reason (several crawls may have recorded it)."""
+    return tuple(dict.fromkeys((p.name, p.reason) for p in index.seed_problems))
+
+
+def warc_datetime(value: str | None) -> datetime.datetime | None:
+    """A WARC-Date as an aware datetime; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)

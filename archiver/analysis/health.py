@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urljoin, urlsplit
 
 from archiver.analysis.model import LinkStatus, Verdict, WarcLocation
@@ -56,6 +56,9 @@ class Resolution:
     capture: Capture | None = None  # the response the chain ended in
     first: WarcLocation | None = None  # the record of the first hop
     detail: str | None = None
+    # The first hop's WARC-Date when it is a response (what a replay tool shows),
+    # None when the first hop is a fetch failure or not archived.
+    first_captured: str | None = None
 
 
 def bot_challenge(capture: Capture) -> bool:
@@ -101,6 +104,14 @@ def _failure_status(failure: FetchFailure) -> LinkStatus:
 
 def resolve(url: str, index: ArchiveIndex) -> Resolution:
     """Follow ``url`` through the archive's redirects to where it ended."""
+    resolution = _follow(url, index)
+    first = _latest(index.capture(url), index.failure(url)) if resolution.first else None
+    if isinstance(first, Capture):
+        return replace(resolution, first_captured=first.date)
+    return resolution
+
+
+def _follow(url: str, index: ArchiveIndex) -> Resolution:
     if urlsplit(url).scheme.lower() not in FETCHABLE:
         return Resolution(LinkStatus.UNSUPPORTED, detail=f"{urlsplit(url).scheme or 'no'} scheme is not fetched")
     redirects: list[str] = []

@@ -146,6 +146,9 @@ class LinkReport:
     title: str | None = None  # the target page's title
     title_mismatch: bool | None = None
     warc: WarcLocation | None = None
+    # The WARC-Date of that record when it is a response: with the URL, what a
+    # replay tool (pywb) needs to show the capture. None for a fetch failure.
+    captured: datetime.datetime | None = None
     detail: str | None = None  # why: an error message, the soft-404 evidence …
     # From the history of earlier runs (None when no history is kept; the
     # summary then says why). ``verdict`` stays this run's: a dead link is
@@ -209,3 +212,8 @@ class Report:
     date_grace_days: int = 1
     notes: tuple[str, ...] = field(default=())  # run-level remarks, e.g. network unreachable
     changes: RunChanges | None = None  # None when no history is kept
+    # Seeds the crawl could not use, (name, reason), from the archive's seed-problem records.
+    skipped_seeds: tuple[tuple[str, str], ...] = ()
+    # A pywb collection URL ending in "/" (ARCHIVER_REPLAY_URL): report.html links
+    # each capture to <replay_url><14-digit timestamp>/<url>. None: no replay links.
+    replay_url: str | None = None

@@ -81,7 +81,8 @@ class ReportWriter:
             self.summary = ["No report: no WARC file was written"]
             return
         result = run_audit(paths, output=self.config.report_dir,
-                           options=AnalysisOptions(self.config.date_grace_days),
+                           options=AnalysisOptions(self.config.date_grace_days,
+                                                   replay_url=self.config.replay_url),
                            history=self._apply_history if self.config.history else None,
                            originals=self._originals if self.config.history else None)
         stats = self.crawler.stats

@@ -27,6 +27,7 @@ from archiver.warc.index import (
     ArticleRecord,
     Capture,
     FetchFailure,
+    SeedProblem,
     IntegrityProblem,
     SeedRecord,
     WarcLocation,
@@ -238,6 +239,11 @@ class _FileReader:
             return
         if uri.startswith(vocab.ARTICLE_URN):
             self._article(uri, payload, location, date)
+            return
+        if uri.startswith(vocab.SEED_URN):
+            reason = parse_warc_fields(payload).get(vocab.FIELD_SEED_PROBLEM)
+            if reason:
+                self.index.seed_problems.append(SeedProblem(vocab.seed_name(uri), reason, location))
             return
         if uri.startswith("urn:"):
             return

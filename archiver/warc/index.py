@@ -89,6 +89,15 @@ class SeedRecord:
 
 
 @dataclass(frozen=True)
+class SeedProblem:
+    """A seed the crawl skipped, and why (a ``seed-problem`` metadata record)."""
+
+    name: str
+    reason: str
+    location: WarcLocation
+
+
+@dataclass(frozen=True)
 class ArticleRecord:
     """An article as the crawl saw it (``urn:archiver:article:`` JSON metadata)."""
 
@@ -104,6 +113,7 @@ class ArchiveIndex:
     captures: dict[str, list[Capture]] = field(default_factory=dict)
     failures: dict[str, list[FetchFailure]] = field(default_factory=dict)
     seeds: list[SeedRecord] = field(default_factory=list)
+    seed_problems: list[SeedProblem] = field(default_factory=list)
     articles: list[ArticleRecord] = field(default_factory=list)
     problems: list[IntegrityProblem] = field(default_factory=list)
     paths: dict[str, Path] = field(default_factory=dict)  # file name -> path
@@ -126,6 +136,7 @@ class ArchiveIndex:
         for key, failures in part.failures.items():
             self.failures.setdefault(key, []).extend(failures)
         self.seeds.extend(part.seeds)
+        self.seed_problems.extend(part.seed_problems)
         self.articles.extend(part.articles)
         self.problems.extend(part.problems)
 
