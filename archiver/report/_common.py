@@ -7,10 +7,11 @@ import functools
 import math
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from archiver.analysis.model import LinkReport, Verdict
+from archiver.analysis.model import ArticleReport, LinkReport, Report, TextComparison, TextVerdict, Verdict
 
 # C0/C1 control characters other than tab, newline and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -70,6 +71,44 @@ def history_notes(link: LinkReport) -> list[str]:
     if link.last_alive is not None and link.verdict != Verdict.ALIVE:
         notes.append(f"last alive {iso_date(utc(link.last_alive))}")
     return notes
+
+
+def elide(text: str, limit: int = 72) -> str:
+    """``text`` whole when short, else its start and end around an ellipsis (URLs differ at both ends)."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) * 3 // 5
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head):]
+
+
+def replay_url(collection: str | None, link: LinkReport) -> str | None:
+    """pywb's URL for the capture behind a link: ``<collection><YYYYmmddHHMMSS>/<url>``."""
+    if not collection or link.captured is None or not is_web_url(link.url):
+        return None
+    return f"{collection}{utc(link.captured):%Y%m%d%H%M%S}/{link.url}"
+
+
+# Statuses that mean nothing was asked of the link's host.
+_NOT_FETCHED = frozenset({"unsupported", "excluded", "not_checked", "robots_disallowed"})
+
+
+def network_line(report: Report) -> str:
+    """What the network did during the run, in words: how many hosts answered."""
+    links = [link for a in report.articles for link in ((a.original,) if a.original else ()) + a.links]
+    asked: set[str] = set()
+    answered: set[str] = set()
+    for link in links:
+        host = (urlsplit(link.url).hostname or "") if is_web_url(link.url) else ""
+        if not host or link.status in _NOT_FETCHED:
+            continue
+        asked.add(host)
+        if link.http_status is not None:
+            answered.add(host)
+    if not asked:
+        return "nothing was fetched: no link was asked of any host"
+    if not report.network_reachable:
+        return f"network unreachable: every host failed to resolve, none of {plural(len(asked), 'host')} answered"
+    return f"network reachable: {len(answered)} of {plural(len(asked), 'host')} answered"
 
 
 def round_float(value: float | None, places: int = 4) -> float | None:
@@ -143,3 +182,24 @@ def write_atomic(path: Path, text: str) -> Path:
             pass
         raise
     return path
+
+
+@dataclass
+class Findings:
+    """What a fact-checker looks at first, each with its article's number (1-based)."""
+
+    dead: list[tuple[int, LinkReport]]  # the articles' own pages too
+    dated_after: list[tuple[int, ArticleReport, LinkReport]]
+    changed_copies: list[tuple[int, TextComparison]]  # seed copies that no longer match
+    title_mismatches: list[tuple[int, LinkReport]]
+
+
+def findings_of(report: Report) -> Findings:
+    found = Findings([], [], [], [])
+    for number, article in enumerate(report.articles, 1):
+        own = (article.original,) if article.original else ()
+        found.dead += [(number, link) for link in own + article.links if link.verdict == Verdict.DEAD]
+        found.dated_after += [(number, article, link) for link in article.links if link.date_mismatch]
+        found.changed_copies += [(number, c) for c in article.comparisons if c.verdict != TextVerdict.UNCHANGED]
+        found.title_mismatches += [(number, link) for link in article.links if link.title_mismatch]
+    return found

@@ -12,11 +12,15 @@ import functools
 import re
 from html import escape
 
-from archiver.analysis.model import SCHEMA_VERSION, ArticleReport, LinkReport, Report, RunChanges, TextComparison
+from archiver.analysis.model import SCHEMA_VERSION, VERDICTS, ArticleReport, LinkReport, Report, RunChanges, TextComparison
 from archiver.report._common import (
     CACHE_SIZE,
     clean,
     confirmation_mark,
+    elide,
+    findings_of,
+    network_line,
+    replay_url,
     format_similarity,
     history_notes,
     human_datetime,
@@ -35,7 +39,7 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'n
 STYLE = """
 :root { color-scheme: light; }
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
-       color: #222; background: #fff; margin: 0 auto; padding: 1.5rem 2rem 3rem; max-width: 1200px; }
+       color: #222; background: #fff; margin: 0 auto; padding: 1rem 1.5rem 3rem; max-width: 1360px; }
 h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
 h2 { font-size: 1.3rem; margin: 2.2rem 0 .5rem; padding-top: .8rem; border-top: 2px solid #d0d5da; }
 h3 { font-size: 1.05rem; margin: 1.4rem 0 .4rem; }
@@ -49,7 +53,25 @@ th { background: #f0f2f4; font-weight: 600; }
 tbody tr:nth-child(even) { background: #fafbfc; }
 table.summary { width: auto; }
 table.summary td.n { text-align: right; font-variant-numeric: tabular-nums; }
-td.url, span.url { word-break: break-all; }
+th { white-space: nowrap; }
+td.url { min-width: 300px; white-space: nowrap; }
+span.url { overflow-wrap: anywhere; }
+td.status, td.date, td.http { white-space: nowrap; }
+ul.counts { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; list-style: none; padding: 0; margin: .5rem 0 1rem; }
+ul.counts li { font-size: 1.05rem; }
+ul.counts strong { font-size: 1.5rem; margin-right: .3rem; font-variant-numeric: tabular-nums; }
+ul.counts li.none { color: #2d6a2d; }
+.overview { display: flex; flex-wrap: wrap; gap: 1rem 3rem; align-items: flex-start; }
+.bars { min-width: 420px; flex: 1; }
+.bar { display: flex; height: 1.1rem; border: 1px solid #d0d5da; margin: .1rem 0 .5rem; }
+.bar span { display: block; height: 100%; }
+.bar .alive { background: #6aa84f; } .bar .dead { background: #c0392b; } .bar .uncertain { background: #e0b84f; }
+del { background: #fdecea; color: #7b1d13; } ins { background: #eaf6ea; color: #1d5c1d; text-decoration: none; }
+details.links > summary { cursor: pointer; font-weight: 600; margin: .4rem 0; }
+.filter input { margin-left: .8rem; }
+.filter input[value="dead"]:checked ~ table tbody tr:not(.verdict-dead),
+.filter input[value="uncertain"]:checked ~ table tbody tr:not(.verdict-uncertain),
+.filter input[value="alive"]:checked ~ table tbody tr:not(.verdict-alive) { display: none; }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .85em; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: .5rem 0 1rem; }
 dl.facts dt { font-weight: 600; color: #444; }
@@ -95,13 +117,27 @@ def _css(value: object) -> str:
 
 
 def url_html(url: str | None, text: str | None = None) -> str:
-    """A link for an http(s) URL; any other URL (javascript:, data: …) is shown as text."""
+    """A link for an http(s) URL; any other URL (javascript:, data: …) is shown as text.
+
+    A long URL is shown elided in the middle, whole in its tooltip.
+    """
     if not url:
         return DASH
-    shown = e(text if text is not None else url)
+    shown = e(text if text is not None else elide(url))
     if is_web_url(url):
-        return f'<a class="url" href="{e(url)}" rel="noopener noreferrer nofollow">{shown}</a>'
-    return f'<span class="url" title="not a web link">{shown}</span>'
+        return f'<a class="url" href="{e(url)}" title="{e(url)}" rel="noopener noreferrer nofollow">{shown}</a>'
+    return f'<span class="url" title="not a web link: {e(url)}">{shown}</span>'
+
+
+def _record(link: LinkReport, replay: str | None) -> str:
+    """The WARC record a finding rests on, and its replay when a pywb collection is named."""
+    if link.warc is None:
+        return '<span class="muted">no record</span>'
+    text = f'<span class="mono">{e(link.warc.filename)}, offset {int(link.warc.offset)}</span>'
+    target = replay_url(replay, link)
+    if target:
+        text += f' <a class="replay" href="{e(target)}" rel="noopener noreferrer nofollow">replay</a>'
+    return text
 
 
 def _or_dash(text: object) -> str:
@@ -129,7 +165,7 @@ def _history_note(note: str) -> str:
     return f'<span class="history">{e(note)}</span>'
 
 
-def _link_row(index: int | str, link: LinkReport) -> str:
+def _link_row(index: int | str, link: LinkReport, replay: str | None = None) -> str:
     classes = [f"verdict-{_css(link.verdict)}", f"status-{_css(link.status)}"]
     if link.date_mismatch:
         classes.append("date-mismatch")
@@ -152,7 +188,7 @@ def _link_row(index: int | str, link: LinkReport) -> str:
     if link.detail:
         notes.append(e(shorten(link.detail)))
     if link.warc is not None:
-        notes.append(f'<span class="mono">{e(link.warc.filename)} @ {int(link.warc.offset)}</span>')
+        notes.append(_record(link, replay))
     notes += [_history_note(note) for note in history_notes(link)]
     if link.archived_copy is not None:
         notes.append(f"archived copy of {e(iso_date(link.archived_copy.captured.date()))}: "
@@ -164,7 +200,7 @@ def _link_row(index: int | str, link: LinkReport) -> str:
         f"<td>{e(index)}</td>"
         f'<td class="status">{e(link.status)}</td>'
         f"<td>{_verdict_badge(link)}</td>"
-        f"<td>{_or_dash(link.http_status)}</td>"
+        f'<td class="http">{_or_dash(link.http_status)}</td>'
         f'<td class="{"mismatch" if link.date_mismatch else "date"}">{date_cell}</td>'
         f"<td>{_flags(link)}</td>"
         f'<td class="url">{url_html(link.url)}</td>'
@@ -180,10 +216,12 @@ _LINK_HEADER = (
 )
 
 
-def _paragraphs(label: str, paragraphs: tuple[str, ...]) -> str:
+def _paragraphs(label: str, paragraphs: tuple[str, ...], tag: str = "span") -> str:
+    """Paragraphs of a diff: ``del`` for those missing from the other text, ``ins`` for those added."""
     if not paragraphs:
         return ""
-    items = "".join(f"<li>“{e(shorten(p, PARAGRAPH_CHARS))}”</li>" for p in paragraphs[:MAX_PARAGRAPHS])
+    items = "".join(f"<li><{tag}>“{e(shorten(p, PARAGRAPH_CHARS))}”</{tag}></li>"
+                    for p in paragraphs[:MAX_PARAGRAPHS])
     if len(paragraphs) > MAX_PARAGRAPHS:
         items += f'<li class="muted">… and {len(paragraphs) - MAX_PARAGRAPHS} more</li>'
     return f'<p>{e(label)} ({len(paragraphs)}):</p><ul class="paragraphs">{items}</ul>'
@@ -196,8 +234,8 @@ def _comparisons(comparisons: tuple[TextComparison, ...]) -> str:
         "<tr>"
         f"<td>{e(c.seed)}</td><td>{e(c.other)}</td><td>{_or_dash(c.verdict)}</td>"
         f"<td>{_or_dash(format_similarity(c.similarity))}</td>"
-        f"<td>{_paragraphs('Missing from the other text', c.missing_paragraphs)}"
-        f"{_paragraphs('Added in the other text', c.added_paragraphs) }"
+        f"<td>{_paragraphs('Missing from the other text', c.missing_paragraphs, 'del')}"
+        f"{_paragraphs('Added in the other text', c.added_paragraphs, 'ins')}"
         f"{'' if c.missing_paragraphs or c.added_paragraphs else DASH}</td>"
         "</tr>"
         for c in comparisons
@@ -208,7 +246,7 @@ def _comparisons(comparisons: tuple[TextComparison, ...]) -> str:
     )
 
 
-def _article(number: int, article: ArticleReport, grace_days: int) -> str:
+def _article(number: int, article: ArticleReport, grace_days: int, replay: str | None = None) -> str:
     out = [f'<article id="article-{number}">']
     title = e(clean(article.title)) or '<span class="muted">(untitled)</span>'
     out.append(f"<h2>{number}. {title}</h2>")
@@ -261,12 +299,26 @@ def _article(number: int, article: ArticleReport, grace_days: int) -> str:
 
     out.append(f"<h3>Links ({len(article.links)})</h3>")
     if article.links:
-        rows = "".join(_link_row(i, link) for i, link in enumerate(article.links, 1))
-        out.append(f'<table class="links">{_LINK_HEADER}<tbody>{rows}</tbody></table>')
+        rows = "".join(_link_row(i, link, replay) for i, link in enumerate(article.links, 1))
+        out.append(f'<details class="links" open><summary>All {len(article.links)} links</summary>'
+                   f'{_filter(number, article.links)}<table class="links">{_LINK_HEADER}<tbody>{rows}</tbody></table>'
+                   "</div></details>")
     else:
         out.append('<p class="muted">No links.</p>')
     out.append("</article>")
     return "".join(out)
+
+
+def _filter(number: int, links: tuple[LinkReport, ...]) -> str:
+    """Radio buttons that show one verdict's rows (plain CSS, no script); opens the div the table closes."""
+    counts = {v: sum(1 for link in links if link.verdict == v) for v in VERDICTS}
+    choices = [("all", f"all {len(links)}")] + [(str(v), f"{v} {n}") for v, n in counts.items() if n]
+    buttons = "".join(
+        f'<input type="radio" name="verdicts-{number}" id="verdicts-{number}-{value}" value="{value}"'
+        f'{" checked" if value == "all" else ""}><label for="verdicts-{number}-{value}">{e(label)}</label>'
+        for value, label in choices
+    )
+    return f'<div class="filter">Show: {buttons}'
 
 
 CHANGE_LISTS = (
@@ -298,6 +350,111 @@ def _changes(changes: RunChanges) -> str:
     return "".join(out)
 
 
+THE_ARTICLE = ' <span class="muted">(the article itself)</span>'
+
+
+def _date_read(date: object, source: object) -> str:
+    text = e(date) if date else DASH
+    return text + (f' <span class="muted">({e(source)})</span>' if source else "")
+
+
+def _findings(report: Report) -> str:
+    """The counts a fact-checker needs first, then each finding with its evidence."""
+    found = findings_of(report)
+    replay = report.replay_url
+    counts = [
+        (len(found.dead), "dead links"),
+        (len(found.dated_after), "links dated after their article"),
+        (len(found.changed_copies), "seed copies that no longer match"),
+        (len(found.title_mismatches), "title mismatches"),
+        (len(report.integrity), "integrity problems"),
+        (len(report.skipped_seeds), "skipped seeds"),
+    ]
+    items = "".join(
+        f'<li class="{"some" if n else "none"}"><strong>{n}</strong>'
+        + e(label) + "</li>"
+        for n, label in counts
+    )
+    out = [f'<section id="findings"><h2>Findings</h2><ul class="counts">{items}</ul>']
+    if found.dead:
+        rows = "".join(
+            f"<tr><td>{n}</td>"
+            f'<td class="url">{url_html(link.url)}'
+            f"{THE_ARTICLE if link is report.articles[n - 1].original else ''}</td>"
+            f'<td class="status">{e(link.status)}{f" (HTTP {int(link.http_status)})" if link.http_status else ""}'
+            f" {_verdict_badge(link)}</td>"
+            f"<td>{_or_dash(shorten(link.detail))}</td><td>{_record(link, replay)}</td></tr>"
+            for n, link in found.dead
+        )
+        out.append('<h3 id="dead">Dead links</h3><table class="findings"><thead><tr><th>Article</th>'
+                   "<th>URL</th><th>Status</th><th>Evidence</th><th>WARC record</th></tr></thead>"
+                   f"<tbody>{rows}</tbody></table>")
+    if found.dated_after:
+        rows = "".join(
+            f'<tr><td>{n}</td><td class="url">{url_html(link.url)}</td>'
+            f'<td class="date">{_date_read(iso_date(link.date), link.date_source)}</td>'
+            f'<td class="date">{_date_read(iso_date(article.published), article.published_source)}</td>'
+            f"<td>{_record(link, replay)}</td></tr>"
+            for n, article, link in found.dated_after
+        )
+        out.append('<h3 id="dated-after">Links dated after their article</h3><table class="findings"><thead><tr>'
+                   "<th>Article</th><th>URL</th><th>Link dated (read from)</th><th>Article published (read from)</th>"
+                   f"<th>WARC record</th></tr></thead><tbody>{rows}</tbody></table>")
+    if found.changed_copies:
+        rows = "".join(
+            f"<tr><td>{n}</td><td>{e(c.seed)} against {e(c.other)}</td><td>{e(c.verdict)}</td>"
+            f"<td>{_or_dash(format_similarity(c.similarity))}</td>"
+            f"<td>{_paragraphs('Missing from the other text', c.missing_paragraphs, 'del')}"
+            f"{_paragraphs('Added in the other text', c.added_paragraphs, 'ins')}"
+            f"{'' if c.missing_paragraphs or c.added_paragraphs else DASH}</td></tr>"
+            for n, c in found.changed_copies
+        )
+        out.append('<h3 id="changed-copies">Seed copies that no longer match</h3><table class="findings"><thead>'
+                   "<tr><th>Article</th><th>Copy</th><th>Verdict</th><th>Similarity</th><th>Paragraphs</th></tr>"
+                   f"</thead><tbody>{rows}</tbody></table>")
+    if found.title_mismatches:
+        rows = "".join(
+            f'<tr><td>{n}</td><td class="url">{url_html(link.url)}</td><td>“{e(clean(link.anchor_text))}”</td>'
+            f"<td>“{e(shorten(link.title))}”</td><td>{_record(link, replay)}</td></tr>"
+            for n, link in found.title_mismatches
+        )
+        out.append('<h3 id="title-mismatches">Title mismatches</h3><table class="findings"><thead><tr>'
+                   "<th>Article</th><th>URL</th><th>Anchor text</th><th>Page title</th><th>WARC record</th></tr>"
+                   f"</thead><tbody>{rows}</tbody></table>")
+    if report.integrity:
+        rows = "".join(
+            f'<tr><td class="mono">{e(p.filename)}</td><td>{_or_dash(p.offset)}</td><td>{e(p.problem)}</td></tr>'
+            for p in report.integrity
+        )
+        out.append('<h3 id="integrity">Integrity problems</h3><table class="integrity"><thead><tr><th>File</th>'
+                   f"<th>Offset</th><th>Problem</th></tr></thead><tbody>{rows}</tbody></table>")
+    if report.skipped_seeds:
+        out.append('<h3 id="skipped-seeds">Skipped seeds</h3><ul class="skipped-seeds">')
+        out.extend(f'<li><span class="mono">{e(name)}</span>: {e(clean(reason))}</li>'
+                   for name, reason in report.skipped_seeds)
+        out.append("</ul>")
+    out.append("</section>")
+    return "".join(out)
+
+
+def _verdict_bars(report: Report) -> str:
+    """Verdicts per article as stacked bars (HTML and CSS: the page's one SVG per article is its timeline)."""
+    out = ['<div class="bars"><h3>Verdicts per article</h3>']
+    for number, article in enumerate(report.articles, 1):
+        counts = [(str(v), sum(1 for link in article.links if link.verdict == v)) for v in VERDICTS]
+        total = sum(n for _, n in counts)
+        words = ", ".join(f"{n} {v}" for v, n in counts if n) or "no links"
+        title = e(shorten(clean(article.title), 60)) or "(untitled)"
+        spans = "".join(
+            f'<span class="{_css(v)}" style="width: {100 * n / total:.2f}%" title="{n} {e(v)}"></span>'
+            for v, n in counts if n
+        )
+        out.append(f"<div>{number}. {title}: {e(words)}"
+                   f'<div class="bar" role="img" aria-label="{e(words)}">{spans}</div></div>')
+    out.append("</div>")
+    return "".join(out)
+
+
 def render_html(report: Report) -> str:
     summary = summarize(report)
     generated = human_datetime(report.generated)
@@ -310,8 +467,7 @@ def render_html(report: Report) -> str:
         f"<title>News archive report — {e(generated)}</title>",
         f"<style>{STYLE}</style></head><body>",
         "<header><h1>News archive report</h1>",
-        f'<p class="meta">Generated {e(generated)}. Network: '
-        f"{'reachable' if report.network_reachable else '<strong>unreachable</strong>'}.</p>",
+        f'<p class="meta">Generated {e(generated)}. {e(network_line(report).capitalize())}.</p>',
     ]
     if not report.network_reachable:
         out.append(
@@ -319,6 +475,7 @@ def render_html(report: Report) -> str:
             "link verdicts are uncertain and do not show that a page is gone.</div>"
         )
     out.append("</header>")
+    out.append(_findings(report))
 
     if report.notes:
         out.append("<section><h2>Notes</h2><ul>")
@@ -333,41 +490,28 @@ def render_html(report: Report) -> str:
     else:
         rows += [("Dead links confirmed", dead["confirmed"]),
                  ("Dead links awaiting confirmation", dead["awaiting_confirmation"])]
-    rows += [(f"Status {s}", n) for s, n in summary["statuses"].items()]
-    rows += [
-        ("Links dated after their article", summary["date_mismatches"]),
-        ("Title mismatches", summary["title_mismatches"]),
-        ("Integrity problems", summary["integrity_problems"]),
-    ]
-    out.append('<section><h2>Summary</h2><table class="summary"><tbody>')
+    out.append('<section><h2>Summary</h2><div class="overview"><table class="summary"><tbody>')
     out.extend(f'<tr><th scope="row">{e(k)}</th><td class="n">{int(n)}</td></tr>' if isinstance(n, int)
                else f'<tr><th scope="row">{e(k)}</th><td class="muted">{e(n)}</td></tr>' for k, n in rows)
     out.append("</tbody></table>")
+    out.append(_verdict_bars(report))
+    out.append("</div>")
+    statuses = ", ".join(f"{n} {s}" for s, n in summary["statuses"].items())
+    out.append(f"<p>Links by status: {e(statuses) or 'none'}.</p>")
     if report.archives:
-        out.append("<h3>Archives read</h3><ul>")
+        out.append("<details><summary>Archives read (" + str(len(report.archives)) + ")</summary><ul>")
         out.extend(f'<li class="mono">{e(a)}</li>' for a in report.archives)
-        out.append("</ul>")
+        out.append("</ul></details>")
     out.append("</section>")
 
     if report.changes is not None:
         out.append(_changes(report.changes))
 
     for number, article in enumerate(report.articles, 1):
-        out.append(_article(number, article, report.date_grace_days))
+        out.append(_article(number, article, report.date_grace_days, report.replay_url))
 
-    out.append("<section><h2>Archive integrity</h2>")
-    if report.integrity:
-        out.append(
-            '<table class="integrity"><thead><tr><th>File</th><th>Offset</th><th>Problem</th></tr></thead><tbody>'
-        )
-        out.extend(
-            f'<tr><td class="mono">{e(p.filename)}</td><td>{_or_dash(p.offset)}</td><td>{e(p.problem)}</td></tr>'
-            for p in report.integrity
-        )
-        out.append("</tbody></table>")
-    else:
-        out.append("<p>No problems found.</p>")
-    out.append("</section>")
+    if not report.integrity:
+        out.append("<section><h2>Archive integrity</h2><p>No problems found.</p></section>")
     out.append(f"<footer>Report schema version {SCHEMA_VERSION}.</footer>")
     out.append("</body></html>\n")
     return "\n".join(out)

@@ -44,6 +44,8 @@ def link_to_dict(link: LinkReport) -> dict[str, Any]:
         "page_date_source": link.page_date_source,
         "title": link.title,
         "detail": link.detail,
+        # The WARC-Date of the record in ``warc`` when it is a response (null for a fetch failure).
+        "captured": optional_datetime(link.captured),
         # From the history of earlier runs: null when no history is kept (the
         # summary's dead_links says so); confirmed is null for a link not dead.
         "confirmed": None if link.confirmed is None else bool(link.confirmed),
@@ -172,6 +174,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "changes": changes_to_dict(report.changes),
         "articles": [article_to_dict(article) for article in report.articles],
         "integrity": [integrity_to_dict(problem) for problem in report.integrity],
+        "skipped_seeds": [{"name": name, "reason": reason} for name, reason in report.skipped_seeds],
     }
 
 
