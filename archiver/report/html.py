@@ -32,9 +32,10 @@ from archiver.report.json import summarize
 from archiver.report.timeline import render_timeline
 
 MAX_PARAGRAPHS = 10
+NOTE_CHARS = 90  # the links table's notes and anchors: the findings above quote in full
 PARAGRAPH_CHARS = 200
 
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+CSP = "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
 STYLE = """
 :root { color-scheme: light; }
@@ -48,7 +49,7 @@ h3 { font-size: 1.05rem; margin: 1.4rem 0 .4rem; }
            margin: 1rem 0; font-weight: 600; }
 .ok-banner { color: #2d6a2d; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .88rem; width: 100%; }
-th, td { border: 1px solid #d0d5da; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #d0d5da; padding: .2rem .4rem; line-height: 1.35; text-align: left; vertical-align: top; }
 th { background: #f0f2f4; font-weight: 600; }
 tbody tr:nth-child(even) { background: #fafbfc; }
 table.summary { width: auto; }
@@ -129,11 +130,18 @@ def url_html(url: str | None, text: str | None = None) -> str:
     return f'<span class="url" title="not a web link: {e(url)}">{shown}</span>'
 
 
-def _record(link: LinkReport, replay: str | None) -> str:
-    """The WARC record a finding rests on, and its replay when a pywb collection is named."""
+def _record(link: LinkReport, replay: str | None, short: bool = False) -> str:
+    """The WARC record a finding rests on, and its replay when a pywb collection is named.
+
+    ``short`` (the full links table) shows the offset, the file in its tooltip.
+    """
     if link.warc is None:
         return '<span class="muted">no record</span>'
-    text = f'<span class="mono">{e(link.warc.filename)}, offset {int(link.warc.offset)}</span>'
+    where = f"{e(link.warc.filename)}, offset {int(link.warc.offset)}"
+    if short:
+        text = f'<span class="mono" title="WARC record {where}">record @{int(link.warc.offset)}</span>'
+    else:
+        text = f'<span class="mono">{where}</span>'
     target = replay_url(replay, link)
     if target:
         text += f' <a class="replay" href="{e(target)}" rel="noopener noreferrer nofollow">replay</a>'
@@ -184,11 +192,11 @@ def _link_row(index: int | str, link: LinkReport, replay: str | None = None) -> 
     if link.redirects:
         notes.append(f"{len(link.redirects)} redirect(s)")
     if link.title:
-        notes.append(f"title “{e(shorten(link.title))}”")
+        notes.append(f"title “{e(shorten(link.title, NOTE_CHARS))}”")
     if link.detail:
-        notes.append(e(shorten(link.detail)))
+        notes.append(e(shorten(link.detail, NOTE_CHARS)))
     if link.warc is not None:
-        notes.append(_record(link, replay))
+        notes.append(_record(link, replay, short=True))
     notes += [_history_note(note) for note in history_notes(link)]
     if link.archived_copy is not None:
         notes.append(f"archived copy of {e(iso_date(link.archived_copy.captured.date()))}: "
@@ -204,8 +212,8 @@ def _link_row(index: int | str, link: LinkReport, replay: str | None = None) -> 
         f'<td class="{"mismatch" if link.date_mismatch else "date"}">{date_cell}</td>'
         f"<td>{_flags(link)}</td>"
         f'<td class="url">{url_html(link.url)}</td>'
-        f"<td>{_or_dash(clean(link.anchor_text))}</td>"
-        f"<td>{'<br>'.join(notes) or DASH}</td>"
+        f"<td>{_or_dash(shorten(link.anchor_text, NOTE_CHARS))}</td>"
+        f"<td>{'; '.join(notes) or DASH}</td>"
         "</tr>"
     )
 
