@@ -12,20 +12,28 @@ import functools
 import re
 from html import escape
 
-from archiver.analysis.model import SCHEMA_VERSION, VERDICTS, ArticleReport, LinkReport, Report, RunChanges, TextComparison
+from archiver.analysis.model import (
+    SCHEMA_VERSION,
+    VERDICTS,
+    ArticleReport,
+    LinkReport,
+    Report,
+    RunChanges,
+    TextComparison,
+)
 from archiver.report._common import (
     CACHE_SIZE,
     clean,
     confirmation_mark,
     elide,
     findings_of,
-    network_line,
-    replay_url,
     format_similarity,
     history_notes,
     human_datetime,
     is_web_url,
     iso_date,
+    network_line,
+    replay_url,
     shorten,
 )
 from archiver.report.json import summarize
@@ -35,7 +43,7 @@ MAX_PARAGRAPHS = 10
 NOTE_CHARS = 90  # the links table's notes and anchors: the findings above quote in full
 PARAGRAPH_CHARS = 200
 
-CSP = "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+NOTE_CHARS = 90  # the links table's notes and anchors: the findings above quote whole
 
 STYLE = """
 :root { color-scheme: light; }

@@ -31,6 +31,7 @@ HEIGHT = AXIS_Y + 52
 PLOT = WIDTH - LEFT - RIGHT
 DOT_RADIUS = 5
 CHAR_WIDTH = 6.2  # rough width of a character at font-size 11
+LABEL_HEIGHT = 11  # a label's text rises this far above its baseline
 NO_DATES = "No dates to show"
 
 _LABEL_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000)
@@ -204,6 +205,7 @@ def render_timeline(article: ArticleReport, grace_days: int = 1) -> str:
         cy = AXIS_Y - DOT_RADIUS - 4 - level * spacing
         _, top, members = tops.get(bucket, (lx, cy, []))
         tops[bucket] = (min(tops.get(bucket, (lx,))[0], lx), min(top, cy), members + [link])
+    dots = [(lx, AXIS_Y - DOT_RADIUS - 4 - level * spacing) for lx, level, _ in placed]
     last_right = -1e9
     for bucket in sorted(tops):
         lx, top, members = tops[bucket]
@@ -217,6 +219,11 @@ def render_timeline(article: ArticleReport, grace_days: int = 1) -> str:
         left = lx if anchor == "start" else lx - width if anchor == "end" else lx - width / 2
         if left < last_right + 10:
             continue  # no room: the tooltips still give the date
+        label_y = top - DOT_RADIUS - 4
+        if any(left - DOT_RADIUS <= dx <= left + width + DOT_RADIUS
+               and label_y - LABEL_HEIGHT - DOT_RADIUS <= dy <= label_y + DOT_RADIUS
+               for dx, dy in dots):
+            continue  # the label would cover a dot of a neighbouring stack: the tooltips say it
         last_right = left + width
         parts.append(
             f'<text class="dot-label" x="{_fmt(lx)}" y="{_fmt(top - DOT_RADIUS - 4)}" text-anchor="{anchor}" '

@@ -27,8 +27,8 @@ from archiver.warc.index import (
     ArticleRecord,
     Capture,
     FetchFailure,
-    SeedProblem,
     IntegrityProblem,
+    SeedProblem,
     SeedRecord,
     WarcLocation,
 )
