@@ -14,9 +14,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from archiver.warc.decode import UndecodableBody
+from archiver.warc.index import ArchiveIndex, Capture, url_key
+from archiver.warc.vocab import FailureKind
+from archiver.warc.reader import read_body
 from archiver.analysis.articles import choose_articles
 from archiver.analysis.compare import compare_texts, similarity, text_verdict
-from archiver.analysis.dates import date_findings_for_page, is_after, link_date
+from archiver.analysis.dates import date_findings_for_page, link_date, is_after
 from archiver.analysis.health import (
     ALIVE,
     Resolution,
@@ -25,7 +29,6 @@ from archiver.analysis.health import (
     resolve,
     verdict_for,
 )
-from archiver.analysis.memento import LookupRequest, parse_response
 from archiver.analysis.model import (
     ArchivedCopy,
     ArticleReport,
@@ -41,12 +44,9 @@ from archiver.analysis.model import (
 )
 from archiver.analysis.pages import PageJob, PageResult, examine_all
 from archiver.analysis.titles import title_mismatch
+from archiver.analysis.memento import LookupRequest, parse_response
 from archiver.seeds import Article, SeedDocument, SeedError, parse_seed
 from archiver.seeds.dates import date_from_url
-from archiver.warc.decode import UndecodableBody
-from archiver.warc.index import ArchiveIndex, Capture, url_key
-from archiver.warc.reader import read_body
-from archiver.warc.vocab import FailureKind
 
 LIVE = "live"
 # A probe page this close to a link's page means the site answers 200 to anything.
@@ -337,7 +337,7 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
         "The network looked unreachable when this archive was written: every host failed "
         "to resolve and none answered, so no link is called dead.",))
     return Report(
-        generated=generated or datetime.datetime.now(datetime.UTC),
+        generated=generated or datetime.datetime.now(datetime.timezone.utc),
         network_reachable=work.reachable, archives=tuple(index.files),
         articles=tuple(reports),
         integrity=tuple(index.problems + seed_problems + work.unresolved_problems()

@@ -21,8 +21,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archiver.analysis.compare import text_fingerprint
 from archiver.analysis.extract import html_text, page_facts_and_links
-from archiver.analysis.links import BodyLink
 from archiver.analysis.model import PageFacts
+from archiver.analysis.links import BodyLink
 from archiver.warc.decode import UndecodableBody, record_payload
 
 logger = logging.getLogger(__name__)

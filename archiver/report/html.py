@@ -43,7 +43,8 @@ MAX_PARAGRAPHS = 10
 NOTE_CHARS = 90  # the links table's notes and anchors: the findings above quote in full
 PARAGRAPH_CHARS = 200
 
-NOTE_CHARS = 90  # the links table's notes and anchors: the findings above quote whole
+CSP = ("default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+       "form-action 'none'")
 
 STYLE = """
 :root { color-scheme: light; }
