@@ -16,10 +16,12 @@ from archiver.report._common import (
     CACHE_SIZE,
     clean,
     confirmation_mark,
+    findings_of,
     format_similarity,
     history_notes,
     human_datetime,
     iso_date,
+    network_line,
     shorten,
 )
 from archiver.report.json import summarize
@@ -220,19 +222,67 @@ def dead_rows(label: str, counts: dict[str, Any]) -> list[list[str]]:
             [f"{label} awaiting confirmation", str(counts["awaiting_confirmation"])]]
 
 
+def _record(link: LinkReport) -> str:
+    return "no record" if link.warc is None else f"WARC {md(link.warc.filename)} @ {link.warc.offset}"
+
+
+def _findings(report: Report) -> list[str]:
+    """The findings first, in report.html's order, each with its evidence."""
+    found = findings_of(report)
+    lines = ["## Findings", ""]
+    lines += [
+        f"- **{len(found.dead)}** dead links",
+        f"- **{len(found.dated_after)}** links dated after their article",
+        f"- **{len(found.changed_copies)}** seed copies that no longer match",
+        f"- **{len(found.title_mismatches)}** title mismatches",
+        f"- **{len(report.integrity)}** integrity problems",
+        f"- **{len(report.skipped_seeds)}** skipped seeds",
+        "",
+    ]
+    if found.dead:
+        lines += ["### Dead links", ""]
+        lines += [f"- article {n}: {md(link.url)}: {md(link.status)}"
+                  + (f" (HTTP {link.http_status})" if link.http_status else "")
+                  + (f"; {md(shorten(link.detail))}" if link.detail else "") + f"; {_record(link)}"
+                  for n, link in found.dead]
+        lines.append("")
+    if found.dated_after:
+        lines += ["### Links dated after their article", ""]
+        lines += [f"- article {n}: {md(link.url)}: dated {iso_date(link.date)} ({md(link.date_source)}), "
+                  f"article published {iso_date(article.published)} ({md(article.published_source)}); "
+                  f"{_record(link)}" for n, article, link in found.dated_after]
+        lines.append("")
+    if found.changed_copies:
+        lines += ["### Seed copies that no longer match", ""]
+        for n, comparison in found.changed_copies:
+            lines += [f"- article {n}:"] + ["  " + line for line in _comparison(comparison)]
+        lines.append("")
+    if found.title_mismatches:
+        lines += ["### Title mismatches", ""]
+        lines += [f"- article {n}: {md(link.url)}: anchor “{md(link.anchor_text)}”, title “{md(link.title)}”; "
+                  f"{_record(link)}" for n, link in found.title_mismatches]
+        lines.append("")
+    if report.skipped_seeds:
+        lines += ["### Skipped seeds", ""]
+        lines += [f"- {md(name)}: {md(reason)}" for name, reason in report.skipped_seeds]
+        lines.append("")
+    return lines
+
+
 def render_markdown(report: Report) -> str:
     summary = summarize(report)
     lines = ["# News archive report", ""]
     lines.append(f"Generated {human_datetime(report.generated)}.")
     lines.append("")
     if report.network_reachable:
-        lines.append("Network: reachable.")
+        lines.append(f"{network_line(report).capitalize()}.")
     else:
         lines.append(
             "> **⚠ The network was unreachable during this run: link verdicts are uncertain "
             "and do not show that a page is gone.**"
         )
     lines.append("")
+    lines += _findings(report)
     if report.notes:
         lines += ["## Notes", ""]
         lines += [f"- {md(note)}" for note in report.notes]
