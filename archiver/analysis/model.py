@@ -47,7 +47,10 @@ class PageFacts:
     published: datetime.date | None = None
     # where the date came from: "json-ld", "meta", "time", "text", "url" …
     published_source: str | None = None
-    text: str = ""
+    text: str = ""  # the main text (trafilatura), one paragraph per block
+    # Everything a reader sees (no <head>, scripts, styles, templates), for
+    # comparing seeds; empty when not asked for (pages other than articles).
+    visible_text: str = ""
 
 
 @dataclass(frozen=True)
