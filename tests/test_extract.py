@@ -189,8 +189,10 @@ def test_visible_text_is_what_a_reader_sees_one_block_a_paragraph() -> None:
         "<!DOCTYPE html><html><head><title>Head title</title><style>p { color: red }</style></head>"
         "<body><nav><ul><li><a href='/'>Home</a></li><li><a href='/news'>News</a></li></ul></nav>"
         "<p class='lede'><span class='dropcap'>T</span>he port <b>reopened</b> on Monday.<br>A second line</p>"
-        "<script>var hidden = 'script text';</script>after the script"
+        "<div>before <script>var hidden = 'script text';</script>after the script</div>"
         "<template><p>template text</p></template>"
+        "<div style='display: none'><span itemprop='articleBody'>a copy for search engines</span></div>"
+        "<p hidden>hidden by the markup</p><div style='visibility:hidden'>hidden too</div>"
         "<noscript><p>Turn on JavaScript to see the map.</p></noscript>"
         "<figure><img src='a.jpg' alt='alt text'><figcaption>Ships wait\n  outside the port.</figcaption></figure>"
         "</body></html>"
@@ -200,7 +202,7 @@ def test_visible_text_is_what_a_reader_sees_one_block_a_paragraph() -> None:
         "Home", "News",  # each block its own paragraph
         "The port reopened on Monday.",  # inline elements do not split words
         "A second line",  # <br> ends a line
-        "after the script",  # the tail of what is hidden stays
+        "before after the script",  # the tail of what is hidden stays
         "Turn on JavaScript to see the map.",  # <noscript> stays: archives are read without scripts
         "Ships wait outside the port.",  # a newline of the source is a space
     ]

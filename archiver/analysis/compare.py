@@ -308,26 +308,18 @@ def compare_texts(
     its containment in either; a seed paragraph is missing only when it is
     in neither; added paragraphs still come from the main text alone.
     """
-    if not other_visible_text.strip():
-        seed, other = _prepare_pair(seed_text, other_text)
-        score = _containment(seed.tokens, other)
-        return TextComparison(
-            seed=seed_name,
-            other=other_name,
-            similarity=score,
-            verdict=text_verdict(score),
-            missing_paragraphs=_absent_paragraphs(seed, other),
-            added_paragraphs=_absent_paragraphs(other, seed),
-        )
-    seed_words = set(_words(seed_text))
-    seed = _prepare(seed_text, set(_words(other_text)) | set(_words(other_visible_text)))
-    other, visible = _prepare(other_text, seed_words), _prepare(other_visible_text, seed_words)
-    score = max(_containment(seed.tokens, other), _containment(seed.tokens, visible))
+    seed_words, other_words = set(_words(seed_text)), set(_words(other_text))
+    others = [_prepare(other_text, seed_words)]
+    if other_visible_text.strip():
+        other_words |= set(_words(other_visible_text))
+        others.append(_prepare(other_visible_text, seed_words))
+    seed = _prepare(seed_text, other_words)
+    score = max(_containment(seed.tokens, other) for other in others)
     return TextComparison(
         seed=seed_name,
         other=other_name,
         similarity=score,
         verdict=text_verdict(score),
-        missing_paragraphs=_absent_paragraphs(seed, other, visible),
-        added_paragraphs=_absent_paragraphs(other, seed),
+        missing_paragraphs=_absent_paragraphs(seed, *others),
+        added_paragraphs=_absent_paragraphs(others[0], seed),
     )
