@@ -376,6 +376,14 @@ def test_missing_paragraphs_are_those_in_neither_text() -> None:
 
 
 @pytest.mark.fast
+def test_soft_hyphens_in_the_visible_text_do_not_split_words() -> None:
+    lede = "Die Gleich\u00adzeitigkeit von Krieg und Ver\u00adhandlungen prägt die Woche in Genf."
+    seed = "Die Gleichzeitigkeit von Krieg und Verhandlungen prägt die Woche in Genf."
+    result = compare_texts("clip", seed, "live", "Ein anderer Text ohne diesen Satz.", f"Menü\n\n{lede}")
+    assert result.similarity == 1.0
+
+
+@pytest.mark.fast
 def test_without_a_visible_text_the_main_text_alone_counts() -> None:
     seed = "\n\n".join([LEDE, *article_paragraphs()])
     assert compare_texts("clip", seed, "live", live_page(article_paragraphs()), "") == \

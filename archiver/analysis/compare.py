@@ -147,11 +147,12 @@ def text_fingerprint(text: str) -> str:
 
 
 def _folded(text: str) -> str:
-    """Lowercased, in NFKC: a decomposed "é" (macOS, some PDFs) is the composed
-    one, a PDF's ligature "ﬁ" is "fi", a full-width "Ｔ" is "t"."""
+    """Lowercased, in NFKC, without soft hyphens: a decomposed "é" (macOS, some
+    PDFs) is the composed one, a PDF's ligature "ﬁ" is "fi", a full-width "Ｔ"
+    is "t", and "Gleich\u00adzeitigkeit" one word."""
     if text.isascii():
         return text.lower()
-    return unicodedata.normalize("NFKC", text).lower()
+    return unicodedata.normalize("NFKC", text.replace("\u00ad", "")).lower()
 
 
 def _words(text: str) -> list[str]:
@@ -256,6 +257,17 @@ def _prepare(text: str, known: set[str]) -> _Text:
     return _Text(tuple(paragraphs), paragraph_tokens, tokens, _shingles(tokens))
 
 
+def _prepare_visible(text: str) -> _Text:
+    """A page's visible text, only ever the other side: its tokens and shingles.
+
+    Its blocks hold no line ends (extraction normalises them), so there is no
+    split word to join, and no paragraph is listed from it: half the cost of
+    ``_prepare`` on a text that is often the longest of a comparison.
+    """
+    tokens = tuple(_words(text))
+    return _Text((), (), tokens, _shingles(tokens))
+
+
 def _prepare_pair(seed_text: str, other_text: str) -> tuple[_Text, _Text]:
     return _prepare(seed_text, set(_words(other_text))), _prepare(other_text, set(_words(seed_text)))
 
@@ -311,8 +323,9 @@ def compare_texts(
     seed_words, other_words = set(_words(seed_text)), set(_words(other_text))
     others = [_prepare(other_text, seed_words)]
     if other_visible_text.strip():
-        other_words |= set(_words(other_visible_text))
-        others.append(_prepare(other_visible_text, seed_words))
+        visible = _prepare_visible(other_visible_text)
+        other_words.update(visible.tokens)
+        others.append(visible)
     seed = _prepare(seed_text, other_words)
     score = max(_containment(seed.tokens, other) for other in others)
     return TextComparison(
