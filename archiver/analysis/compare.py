@@ -29,8 +29,9 @@ Method (field notes §5, measured on real news texts):
 - Against a live page, the seed is also measured against the page's whole
   visible text, and the higher containment counts: a clip often holds what
   the main-text extraction leaves out (ledes, captions, embedded posts, a
-  body split into many blocks). On 181 real unchanged pages the main text
-  alone called 12 (6.6%) changed, 11 of them for this reason.
+  body split into many blocks). On 693 real pages, each clipped three ways
+  and compared as it is and hard-wrapped, 97.4% read `unchanged` (79.0% with
+  the main text alone); README, "Text against the seeds".
 - An empty side scores 0.0, even against another empty text: no words is no
   evidence that the copy still matches, and a failed extraction must never
   pass as "unchanged". Callers that can say "no text" should say so.

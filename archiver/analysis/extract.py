@@ -192,16 +192,17 @@ def _metadata(tree: HtmlElement) -> Document:
 
 # Not shown by a browser: <head>, scripts, styles, templates (inert until a
 # script clones them), and what the markup itself hides (the hidden attribute,
-# an inline display:none or visibility:hidden): sites keep copies of the
-# article there for search engines (schema.org "articleBody"), and a paragraph
-# the site has since changed must not be found in one. What a stylesheet
-# hides cannot be told without it and stays. <noscript> stays: text outside
+# an inline display:none or visibility:hidden), as Readability (behind most
+# web clippers) does: sites keep copies of the article there for search
+# engines (schema.org microdata), and a paragraph the site has since changed
+# must not be found in one. What a stylesheet hides cannot be told without it
+# and stays. <noscript> stays: text outside
 # the article cannot lower a seed's score, and Blogger pages carry the whole
 # post there (1 of the 16 real pages with 20+ words of <noscript>, the rest
 # navigation or "turn on JavaScript"). Comments are gone already:
 # trafilatura's parser drops them.
-_NOT_SHOWN = frozenset({"head", "script", "style", "template"})
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_NOT_RENDERED = frozenset({"head", "script", "style", "template"})
+_HIDING_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # Elements that flow inside a line: no break around them, so that a drop cap
 # ("<span>T</span>he") stays one word. Every other element is a block.
 _INLINE = frozenset(
@@ -214,11 +215,11 @@ _INLINE = frozenset(
 _BLOCK = "\x1e"
 
 
-def _is_hidden(element: HtmlElement) -> bool:
-    if element.tag in _NOT_SHOWN or element.get("hidden") is not None:
+def _hidden_by_markup(element: HtmlElement) -> bool:
+    if element.tag in _NOT_RENDERED or element.get("hidden") is not None:
         return True
     style = element.get("style")
-    return style is not None and _HIDDEN_STYLE.search(style) is not None
+    return style is not None and _HIDING_STYLE.search(style) is not None
 
 
 def visible_text(tree: HtmlElement) -> str:
@@ -236,7 +237,7 @@ def visible_text(tree: HtmlElement) -> str:
         if event in ("comment", "pi"):
             pieces.append(element.tail or "")
         elif event == "start":
-            if _is_hidden(element):
+            if _hidden_by_markup(element):
                 walk.skip_subtree()  # its "end" still comes, with the tail
                 continue
             if tag not in _INLINE:
@@ -244,7 +245,7 @@ def visible_text(tree: HtmlElement) -> str:
             pieces.append(element.text or "")
         else:
             # A hidden element makes no box: the text around it runs on.
-            if tag not in _INLINE and not _is_hidden(element):
+            if tag not in _INLINE and not _hidden_by_markup(element):
                 pieces.append(_BLOCK)
             if element is not tree:
                 pieces.append(element.tail or "")
