@@ -61,8 +61,8 @@ class TextComparison:
     other: str  # "live" or another seed's name
     similarity: float
     verdict: str  # one of TEXT_VERDICTS
-    missing_paragraphs: tuple[str, ...] = ()  # in the seed, not in the other text
-    added_paragraphs: tuple[str, ...] = ()  # in the other text, not in the seed
+    missing_paragraphs: tuple[str, ...] = ()  # in the seed, not in the other text (nor anywhere on the live page)
+    added_paragraphs: tuple[str, ...] = ()  # in the other text (the live page's main text), not in the seed
 
 
 @dataclass(frozen=True)
