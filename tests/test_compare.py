@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -314,3 +315,192 @@ def test_the_text_fingerprint_is_the_sha1_of_the_words_as_stored_in_histories() 
         assert text_fingerprint(text) == reference(text)
     assert text_fingerprint("The cat, sat.") == text_fingerprint("the  CAT sat")
     assert text_fingerprint("the cat sat") != text_fingerprint("the sat cat")
+
+
+# --- the live page's whole visible text -------------------------------------------------------
+
+LEDE = (
+    "Washington accuses Moscow of backing an offensive that has driven hundreds of thousands"
+    " of civilians towards the Turkish border."
+)
+CAPTION = "Turkish soldiers patrol the outskirts of Idlib on Tuesday, where the fighting has moved closer."
+
+
+def visible_page(paragraphs: list[str]) -> str:
+    """What a reader sees: the boilerplate, a lede and a caption trafilatura leaves out, the article."""
+    return "\n\n".join([NAVIGATION, LEDE, *paragraphs[:5], CAPTION, *paragraphs[5:], *MOST_READ,
+                        *NEWSLETTER, FOOTER])
+
+
+@pytest.mark.fast
+def test_seed_text_outside_the_main_text_is_found_in_the_visible_text() -> None:
+    # A clip with the lede and the caption, which the main text (trafilatura) misses.
+    paragraphs = article_paragraphs()
+    seed = "\n\n".join([LEDE, *paragraphs[:5], CAPTION, *paragraphs[5:]])
+    main_only = compare_texts("clip", seed, "live", live_page(paragraphs))
+    assert main_only.verdict != "unchanged"  # the old rule's false alarm
+    result = compare_texts("clip", seed, "live", live_page(paragraphs), visible_page(paragraphs))
+    assert result.verdict == "unchanged"
+    assert result.similarity == 1.0
+    assert result.missing_paragraphs == ()
+
+
+SARAQEB = "On Wednesday, Syrian government forces entered Saraqeb"
+SARAQEB_REPLACED = (
+    "Rebel commanders said on Wednesday that they had withdrawn from two villages east of"
+    " the motorway to regroup, and that reinforcements were on their way from the north."
+)
+
+
+@pytest.mark.fast
+def test_a_replaced_paragraph_of_five_percent_is_detected() -> None:
+    paragraphs = article_paragraphs()
+    [index] = [i for i, p in enumerate(paragraphs) if p.startswith(SARAQEB)]
+    words = [len(re.findall(r"\w+", p)) for p in paragraphs]
+    assert 0.05 <= words[index] / sum(words) < 0.055  # the smallest edit the target names
+    edited = [*paragraphs[:index], SARAQEB_REPLACED, *paragraphs[index + 1 :]]
+    result = compare_texts(PDF_NAME, PDF, "live", live_page(edited), visible_page(edited))
+    assert result.verdict == "edited"
+    assert result.missing_paragraphs == (pdf_paragraph(SARAQEB),)
+    # Added paragraphs come from the main text: the new one, not the lede or the caption.
+    assert SARAQEB_REPLACED in result.added_paragraphs
+    assert not {LEDE, CAPTION} & set(result.added_paragraphs)
+
+
+@pytest.mark.fast
+def test_missing_paragraphs_are_those_in_neither_text() -> None:
+    paragraphs = article_paragraphs()
+    seed = "\n\n".join([LEDE, *paragraphs, SARAQEB_REPLACED])
+    result = compare_texts("clip", seed, "live", live_page(paragraphs), visible_page(paragraphs))
+    assert result.missing_paragraphs == (SARAQEB_REPLACED,)  # the lede is on the page
+    assert compare_texts("clip", seed, "live", live_page(paragraphs)).missing_paragraphs == (
+        LEDE, SARAQEB_REPLACED)
+
+
+@pytest.mark.fast
+def test_soft_hyphens_in_the_visible_text_do_not_split_words() -> None:
+    lede = "Die Gleich\u00adzeitigkeit von Krieg und Ver\u00adhandlungen prägt die Woche in Genf."
+    seed = "Die Gleichzeitigkeit von Krieg und Verhandlungen prägt die Woche in Genf."
+    result = compare_texts("clip", seed, "live", "Ein anderer Text ohne diesen Satz.", f"Menü\n\n{lede}")
+    assert result.similarity == 1.0
+
+
+@pytest.mark.fast
+def test_without_a_visible_text_the_main_text_alone_counts() -> None:
+    seed = "\n\n".join([LEDE, *article_paragraphs()])
+    assert compare_texts("clip", seed, "live", live_page(article_paragraphs()), "") == \
+        compare_texts("clip", seed, "live", live_page(article_paragraphs()))
+
+
+@pytest.mark.fast
+def test_unicode_forms_and_ligatures_do_not_matter() -> None:
+    page = "Le café de la société naïve ferme à Noël, a confirmé la préfecture du département."
+    assert similarity(unicodedata.normalize("NFD", page), page) == 1.0  # as macOS copies it
+    # a PDF's ligatures, copied as they are
+    assert similarity("The oﬃcial ﬁgures were ﬂawed, the ministry said.",
+                      "The official figures were flawed, the ministry said.") == 1.0
+
+
+# --- scripts written without spaces --------------------------------------------------------------
+
+JAPANESE = [
+    "北海道の港町で、老朽化した防波堤の建て替え工事が今月から始まった。町によると、工事は三年間続き、"
+    "総事業費はおよそ八十億円に上る見通しだ。",
+    "防波堤は一九六〇年代に造られたもので、近年は台風のたびに一部が崩れ、漁船の出入りに支障が出ていた。"
+    "漁業協同組合は十年以上前から改修を求めてきた。",
+    "町長は記者会見で「漁業者の安全を守るための第一歩だ」と述べ、工事中も港の利用をできるだけ妨げない"
+    "よう業者に求めたことを明らかにした。",
+    "一方、住民の一部からは、工事による騒音や大型車両の通行を心配する声も上がっている。町は説明会を開き、"
+    "作業時間を平日の日中に限る方針を示した。",
+    "新しい防波堤は従来より二メートル高く設計されており、想定される最大級の高波にも耐えられるという。"
+    "完成後は観光客向けの遊歩道も整備される予定だ。",
+    "専門家は、同様の老朽化した港湾施設が全国に数多く残っていると指摘し、国と自治体が計画的に更新を"
+    "進める必要があると話している。",
+]
+JAPANESE_OTHER = [
+    "東京都内の私立大学で、学生が開発した小型人工衛星の打ち上げに向けた最終試験が行われた。"
+    "衛星は来年春にも国際宇宙ステーションから放出される予定だ。",
+    "開発を率いた教授は「学生が設計から試験まで自分たちの手で進めたことに意味がある」と話し、"
+    "得られたデータを気象研究に役立てたいと語った。",
+]
+CHINESE = [
+    "今年夏天，南方多个城市遭遇持续高温天气，部分地区用电负荷创下历史新高。电力部门表示，"
+    "已经启动应急预案，优先保障居民生活用电。",
+    "气象专家指出，高温天气可能还将持续一周左右，提醒市民减少午后外出，注意防暑降温。",
+]
+THAI = [
+    "กรุงเทพมหานครเตรียมเปิดใช้สวนสาธารณะแห่งใหม่ริมแม่น้ำเจ้าพระยาในเดือนหน้า"
+    "โดยมีพื้นที่สีเขียวกว่าสามสิบไร่สำหรับประชาชนทั่วไป",
+]
+
+
+def pdf_copy(paragraphs: list[str], width: int, between: str = "\n") -> str:
+    """Hard-wrapped as pypdf copies a PDF: lines cut mid-run, no blank line between paragraphs."""
+    return between.join(textwrap.fill(p, width) for p in paragraphs)
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize(("paragraphs", "width"), [(JAPANESE, 23), (CHINESE, 19), (THAI, 30)],
+                         ids=["japanese", "chinese", "thai"])
+def test_text_hard_wrapped_mid_run_is_unchanged(paragraphs: list[str], width: int) -> None:
+    seed = pdf_copy(paragraphs, width)
+    assert any(line[-1].isalpha() for line in seed.splitlines())  # lines end inside a run
+    result = compare_texts("pdf", seed, "live", "\n\n".join(paragraphs))
+    assert result.similarity == 1.0
+    assert result.verdict == "unchanged"
+    assert result.missing_paragraphs == ()
+
+
+@pytest.mark.fast
+def test_japanese_with_spaces_or_paragraph_ends_elsewhere_is_unchanged() -> None:
+    # A justified PDF puts spaces between characters; a page may end a paragraph
+    # where the copy does not.
+    seed = "\n\n".join(" ".join(p[:40]) + p[40:] for p in JAPANESE)
+    page = "\n\n".join(part for p in JAPANESE for part in (p[:30], p[30:]))
+    assert similarity(seed, page) == 1.0
+
+
+@pytest.mark.fast
+def test_a_replaced_japanese_paragraph_is_detected_and_listed() -> None:
+    edited = [*JAPANESE[:3], JAPANESE_OTHER[0], *JAPANESE[4:]]
+    result = compare_texts("pdf", pdf_copy(JAPANESE, 23, "\n\n"), "live", "\n\n".join(edited))
+    assert result.verdict == "edited"
+    # listed whole, with the wraps undone (a space where a line ended)
+    [missing] = result.missing_paragraphs
+    assert missing.replace(" ", "") == JAPANESE[3]
+    assert result.added_paragraphs == (JAPANESE_OTHER[0],)
+
+
+@pytest.mark.fast
+def test_unrelated_texts_in_unspaced_scripts_are_different_pages() -> None:
+    # Bigrams of common endings (して, ます) must not make two articles alike.
+    assert text_verdict(similarity("\n\n".join(JAPANESE), "\n\n".join(JAPANESE_OTHER))) == "different_page"
+    assert similarity("\n\n".join(JAPANESE), "\n\n".join(JAPANESE_OTHER)) < 0.05
+    assert similarity("\n\n".join(CHINESE), "\n\n".join(JAPANESE)) == 0.0
+
+
+@pytest.mark.fast
+def test_latin_words_inside_japanese_stay_words() -> None:
+    assert similarity("新型のiPhone 15が発売された", "新型の iPhone 15 が発売された。") == 1.0
+    assert similarity("新型のiPhone 15が発売された", "新型のiPhone 16が発売された") < 0.5
+
+
+KOREAN = (
+    "서울시는 내년부터 한강 공원에 새로운 자전거 도로를 조성하고 시민들이 안전하게 이용할 수 있도록"
+    " 야간 조명을 확대하겠다고 밝혔다."
+)
+
+
+@pytest.mark.fast
+def test_a_korean_word_wrapped_mid_word_is_joined_when_the_other_text_has_it() -> None:
+    # Hangul keeps word tokens (it is written with spaces); Korean typesetting
+    # may still wrap inside a word, without a hyphen.
+    cut = KOREAN.index("자전거") + 1
+    seed = KOREAN[:cut] + "\n" + KOREAN[cut:]
+    assert similarity(seed, KOREAN) == 1.0
+    # one paragraph, written whole
+    knows = compare_texts("pdf", seed, "live", "자전거 타는 시민이 늘었다.")
+    assert knows.missing_paragraphs == (KOREAN,)
+    # …and the line end stays when the other text does not have the word
+    unknown = compare_texts("pdf", seed, "live", "서울시는 내년부터 예산을 늘린다고 밝혔다.")
+    assert unknown.missing_paragraphs == (KOREAN[:cut], KOREAN[cut:])

@@ -9,12 +9,17 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from string import Template
 
+import lxml.etree
+import lxml.html
 import pytest
+import trafilatura
 
 from archiver.analysis.extract import (
     extract_page,
     html_text,
     page_facts,
+    page_facts_and_links,
+    visible_text,
 )
 from archiver.analysis.model import PageFacts
 from archiver.warc.decode import UndecodableBody
@@ -175,6 +180,58 @@ def test_page_facts_never_raises_on_junk(junk: str, monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr("htmldate.utils.fetch_url", no_download)
     assert isinstance(page_facts(junk, None), PageFacts)
+
+
+# --- the whole visible text ------------------------------------------------------------------------
+
+
+@pytest.mark.fast
+def test_visible_text_is_what_a_reader_sees_one_block_a_paragraph() -> None:
+    html = (
+        "<!DOCTYPE html><html><head><title>Head title</title><style>p { color: red }</style></head>"
+        "<body><nav><ul><li><a href='/'>Home</a></li><li><a href='/news'>News</a></li></ul></nav>"
+        "<p class='lede'><span class='dropcap'>T</span>he port <b>reopened</b> on Monday.<br>A second line</p>"
+        "<div>before <script>var hidden = 'script text';</script>after the script</div>"
+        "<template><p>template text</p></template>"
+        "<div style='display: none'><span itemprop='articleBody'>a copy for search engines</span></div>"
+        "<p hidden>hidden by the markup</p><div style='visibility:hidden'>hidden too</div>"
+        "<noscript><p>Turn on JavaScript to see the map.</p></noscript>"
+        "<figure><img src='a.jpg' alt='alt text'><figcaption>Ships wait\n  outside the port.</figcaption></figure>"
+        "</body></html>"
+    )
+    tree = trafilatura.load_html(html)
+    assert visible_text(tree).split("\n\n") == [
+        "Home", "News",  # each block its own paragraph
+        "The port reopened on Monday.",  # inline elements do not split words
+        "A second line",  # <br> ends a line
+        "before after the script",  # the tail of what is hidden stays
+        "Turn on JavaScript to see the map.",  # <noscript> stays: archives are read without scripts
+        "Ships wait outside the port.",  # a newline of the source is a space
+    ]
+
+
+@pytest.mark.fast
+def test_page_facts_carry_the_visible_text_when_asked() -> None:
+    html = news_page()
+    facts = page_facts(html, UNDATED_URL)
+    # the caption and the navigation the main text leaves out; not the <head>
+    assert "Mehmet Guzel / AP / TASS" in facts.visible_text
+    assert "Mehmet Guzel" not in facts.text
+    assert "Most read" in facts.visible_text
+    assert "The Moscow Times - " not in facts.visible_text
+    for paragraph in facts.text.split("\n\n"):
+        assert paragraph in facts.visible_text
+    without, _ = page_facts_and_links(html, UNDATED_URL, with_visible_text=False)
+    assert (without.visible_text, without.text) == ("", facts.text)
+
+
+@pytest.mark.fast
+def test_visible_text_walks_nesting_deeper_than_pythons_recursion_limit() -> None:
+    tree = element = lxml.html.fromstring("<html><body></body></html>")
+    for _ in range(5000):
+        element = lxml.etree.SubElement(element, "div")
+    element.text = "deep text"
+    assert visible_text(tree) == "deep text"
 
 
 # --- the chain ------------------------------------------------------------------------------------

@@ -274,11 +274,12 @@ def _links(article: Article, live: Sequence, own_url: str | None) -> list[tuple[
     return [(u, a, tuple(f)) for u, a, f in merged.values()]
 
 
-def _comparisons(article: Article, docs: dict[str, SeedDocument], live_text: str | None) -> list[TextComparison]:
+def _comparisons(article: Article, docs: dict[str, SeedDocument], live: PageFacts | None) -> list[TextComparison]:
     texts = [(name, docs[name].text) for name in article.seeds if name in docs and docs[name].text.strip()]
     out = []
-    if live_text and live_text.strip():
-        out.extend(compare_texts(name, text, LIVE, live_text) for name, text in texts)
+    # Against the live page, a seed counts as found in its main text or anywhere on it.
+    if live and live.text.strip():
+        out.extend(compare_texts(name, text, LIVE, live.text, live.visible_text) for name, text in texts)
     for (a, text_a), (b, text_b) in itertools.combinations(texts, 2):
         out.append(compare_texts(a, text_a, b, text_b))
     return out
@@ -316,7 +317,7 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
         original = (work.link_report(article.url, article.title, article.seeds, None)
                     if article.url else None)
         links = [work.link_report(u, a, f, published) for u, a, f in link_lists[i]]
-        comparisons = _comparisons(article, by_name, live.text if live else None)
+        comparisons = _comparisons(article, by_name, live)
         against_live = [c for c in comparisons if c.other == LIVE]
         best = max((c.similarity for c in against_live), default=None)
         findings = date_findings_for_page(article.url, article.published, article.published_source,

@@ -2,8 +2,9 @@
 
 The chain is ``decode_body`` (undo Content-Encoding), ``html_text`` (bytes to
 str) and ``page_facts`` (trafilatura for the text and metadata, archiver.pubdate
-for the publication date). ``extract_page`` runs all three; it is a module-level
-function of plain arguments so that it pickles into a process pool.
+for the publication date, ``visible_text`` for everything a reader sees).
+``extract_page`` runs all three; it is a module-level function of plain
+arguments so that it pickles into a process pool.
 """
 
 from __future__ import annotations
@@ -136,22 +137,91 @@ def _titles(tree: HtmlElement, title: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for t in map(_clean, found) if t))
 
 
+# --- the whole visible text ---------------------------------------------------
+
+# Not shown by a browser: <head>, scripts, styles, templates (inert until a
+# script clones them), and what the markup itself hides (the hidden attribute,
+# an inline display:none or visibility:hidden), as Readability (behind most
+# web clippers) does: sites keep copies of the article there for search
+# engines (schema.org microdata), and a paragraph the site has since changed
+# must not be found in one. What a stylesheet hides cannot be told without it
+# and stays. <noscript> stays: text outside
+# the article cannot lower a seed's score, and Blogger pages carry the whole
+# post there (1 of the 16 real pages with 20+ words of <noscript>, the rest
+# navigation or "turn on JavaScript"). Comments are gone already:
+# trafilatura's parser drops them.
+_NOT_RENDERED = frozenset({"head", "script", "style", "template"})
+_HIDING_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# Elements that flow inside a line: no break around them, so that a drop cap
+# ("<span>T</span>he") stays one word. Every other element is a block.
+_INLINE = frozenset(
+    "a abbr b bdi bdo big cite code data del dfn em font i img ins kbd label mark nobr q rp rt"
+    " ruby s samp small span strike strong sub sup time tt u var wbr".split()
+)
+# Marks a block boundary while the pieces are gathered: a control character
+# pages do not use (one that did would only split a block). Not a newline,
+# which in the source is only a space.
+_BLOCK = "\x1e"
+
+
+def _hidden_by_markup(element: HtmlElement) -> bool:
+    if element.tag in _NOT_RENDERED or element.get("hidden") is not None:
+        return True
+    style = element.get("style")
+    return style is not None and _HIDING_STYLE.search(style) is not None
+
+
+def visible_text(tree: HtmlElement) -> str:
+    """Every text a reader of the page sees, one block per paragraph, blank lines between.
+
+    A seed copy is often more than trafilatura's main text, which leaves out
+    ledes, captions, embedded posts and bodies split into many blocks; this
+    text has them. An iterative walk, not recursion: nesting depth is the
+    page's to choose.
+    """
+    pieces: list[str] = []
+    walk = etree.iterwalk(tree, events=("start", "end", "comment", "pi"))
+    for event, element in walk:
+        tag = element.tag
+        if event in ("comment", "pi"):
+            pieces.append(element.tail or "")
+        elif event == "start":
+            if _hidden_by_markup(element):
+                walk.skip_subtree()  # its "end" still comes, with the tail
+                continue
+            if tag not in _INLINE:
+                pieces.append(_BLOCK)
+            pieces.append(element.text or "")
+        else:
+            # A hidden element makes no box: the text around it runs on.
+            if tag not in _INLINE and not _hidden_by_markup(element):
+                pieces.append(_BLOCK)
+            if element is not tree:
+                pieces.append(element.tail or "")
+    blocks = (" ".join(block.split()) for block in "".join(pieces).split(_BLOCK))
+    return "\n\n".join(block for block in blocks if block)
+
+
 def _clean(value: object) -> str | None:
     text = " ".join(value.split()) if isinstance(value, str) else ""
     return text or None
 
 
-def page_facts(html: str, url: str | None) -> PageFacts:
-    """Title, author, site name, publication date and main text of a page."""
-    return page_facts_and_links(html, url)[0]
+def page_facts(html: str, url: str | None, *, with_visible_text: bool = True) -> PageFacts:
+    """Title, author, site name, publication date, main and visible text of a page."""
+    return page_facts_and_links(html, url, with_visible_text=with_visible_text)[0]
 
 
-def page_facts_and_links(html: str, url: str | None) -> tuple[PageFacts, list[BodyLink]]:
+def page_facts_and_links(
+    html: str, url: str | None, *, with_visible_text: bool = True
+) -> tuple[PageFacts, list[BodyLink]]:
     """Page facts and the links of its article body, from one trafilatura pass.
 
     Never raises: junk yields PageFacts() holding whatever could be found.
     The text keeps one paragraph per block, separated by a blank line, since
     a single newline in a seed copy means a hard wrap, not a paragraph end.
+    ``with_visible_text=False`` leaves ``visible_text`` empty: only articles
+    are compared with seeds, and a link target's would only cost memory.
     """
     # Parse once, and never hand htmldate a str: it downloads a str that
     # looks like a URL, and an archived body can be exactly that.
@@ -163,6 +233,9 @@ def page_facts_and_links(html: str, url: str | None) -> tuple[PageFacts, list[Bo
     if tree is None:
         return PageFacts(), []
 
+    # Read before anything below touches the tree (the date code drops links
+    # from <head>; trafilatura and htmldate work on copies).
+    visible = visible_text(tree) if with_visible_text else ""
     published, source = _published(tree, html, url)
     try:
         metadata = _metadata(tree)
@@ -182,7 +255,7 @@ def page_facts_and_links(html: str, url: str | None) -> tuple[PageFacts, list[Bo
     if document is None:
         return PageFacts(title=_clean(metadata.title), author=_clean(metadata.author),
                          sitename=_clean(metadata.sitename), published=published,
-                         published_source=source, titles=titles), []
+                         published_source=source, titles=titles, visible_text=visible), []
 
     links: list[BodyLink] = []
     text = ""
@@ -199,6 +272,7 @@ def page_facts_and_links(html: str, url: str | None) -> tuple[PageFacts, list[Bo
         published_source=source,
         text="\n\n".join(p for p in paragraphs if p),
         titles=titles,
+        visible_text=visible,
     ), links
 
 

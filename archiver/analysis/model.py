@@ -101,9 +101,12 @@ class PageFacts:
     sitename: str | None = None
     published: datetime.date | None = None
     published_source: DateSource | None = None
-    text: str = ""
+    text: str = ""  # the main text (trafilatura), one paragraph per block
     # Every title the page gives (<title>, og:title, the visible h1 …), ``title`` first.
     titles: tuple[str, ...] = ()
+    # Everything a reader sees (no <head>, scripts, styles, templates), for
+    # comparing seeds; empty when not asked for (pages other than articles).
+    visible_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,8 +117,8 @@ class TextComparison:
     other: str  # "live" or another seed's name
     similarity: float
     verdict: TextVerdict
-    missing_paragraphs: tuple[str, ...] = ()  # in the seed, not in the other text
-    added_paragraphs: tuple[str, ...] = ()  # in the other text, not in the seed
+    missing_paragraphs: tuple[str, ...] = ()  # in the seed, not in the other text (nor anywhere on the live page)
+    added_paragraphs: tuple[str, ...] = ()  # in the other text (the live page's main text), not in the seed
 
 
 @dataclass(frozen=True)
