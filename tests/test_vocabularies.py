@@ -95,12 +95,13 @@ def test_every_status_has_exactly_one_verdict_in_a_run() -> None:
         assert health.verdict_for(status) == (verdicts.pop() if verdicts else Verdict.UNCERTAIN)
 
 
-def test_the_readme_lists_every_failure_kind() -> None:
-    paragraph = readme_section("# The WARC files", PROJECT / "docs" / "warc.md").split("Failure kinds:")[1].split("\n\n")[0]
+def test_the_warc_page_lists_every_failure_kind() -> None:
+    section = readme_section("# The WARC files", PROJECT / "docs" / "warc.md")
+    paragraph = section.split("Failure kinds:")[1].split("\n\n")[0]
     assert sorted(re.findall(r"`(\w+)`", paragraph)) == sorted(FailureKind)
 
 
-def test_the_readme_lists_every_finding_kind() -> None:
+def test_the_audit_page_lists_every_finding_kind() -> None:
     paragraph = readme_section("## `--fail-on`", PROJECT / "docs" / "audit.md").split("Kinds:")[1].split("\n\n")[0]
     assert sorted(set(re.findall(r"`(\w+)`", paragraph)) - {"any", "unchanged"}) == sorted(FindingKind)
 
