@@ -175,7 +175,7 @@ class Setting:
     kind: Kind
     default: Any
     help: str
-    # How the README shows the default, when the default is worked out at run time.
+    # How docs/settings.md shows the default, when the default is worked out at run time.
     shown_default: str | None = None
 
     @property
@@ -247,7 +247,7 @@ def _check_names(settings: Mapping[str, Any]) -> None:
         if isinstance(name, str) and name.startswith(PREFIX) and name not in BY_NAME:
             # Compared without the prefix, which every name shares.
             close = difflib.get_close_matches(name.removeprefix(PREFIX), [s.field.upper() for s in SETTINGS], n=1)
-            hint = f"did you mean {PREFIX}{close[0]}?" if close else "see the README's Settings table"
+            hint = f"did you mean {PREFIX}{close[0]}?" if close else "see the settings table in docs/settings.md"
             raise SettingError(f"{name} is not a setting of the archiver; {hint}")
 
 

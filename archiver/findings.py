@@ -9,7 +9,7 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
 
 class FindingKind(StrEnum):
-    """What ``--fail-on`` names (README, "--fail-on: findings as an exit status")."""
+    """What ``--fail-on`` names (docs/audit.md, "--fail-on: findings as an exit status")."""
 
     INTEGRITY = "integrity"
     DEAD = "dead"

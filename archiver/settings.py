@@ -1,4 +1,4 @@
-"""Settings of the archiver project. Ours start with ``ARCHIVER_``; see the README."""
+"""Settings of the archiver project. Ours start with ``ARCHIVER_``; see docs/settings.md."""
 
 BOT_NAME = "archiver"
 SPIDER_MODULES = ["archiver.crawl.spider"]

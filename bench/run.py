@@ -5,7 +5,7 @@
 
 Each figure is the median of several runs, with the ratio to its peer
 measured in the same run. Peers not installed are reported as skipped; see
-the README for how to install them (make bench does).
+docs/benchmarks.md for how to install them (make bench does).
 """
 
 from __future__ import annotations

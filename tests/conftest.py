@@ -89,3 +89,35 @@ def pywb(tmp_path_factory):
     server = Pywb(bindir, tmp_path_factory.mktemp("pywb"))
     yield server
     server.close()
+
+
+# --- every report.json the suite writes matches docs/report.schema.json --------------
+#
+# Two places, because reports land in two kinds of folder: a test's own tmp_path
+# is checked when that test ends, so a bad report fails the test that wrote it;
+# the folders of module-scoped fixtures (tmp_path_factory) are caught by a walk
+# of this session's whole base folder when the session ends, which fails the
+# run at the last test's teardown. Each file is validated once.
+_CHECKED_REPORTS: set[Path] = set()
+
+
+@pytest.fixture(autouse=True)
+def _reports_match_the_schema(request):
+    tmp_path = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
+    yield
+    if tmp_path is not None:
+        from tests.report_schema import invalid_reports
+
+        failures = invalid_reports(tmp_path, _CHECKED_REPORTS)
+        if failures:
+            pytest.fail("\n".join(failures), pytrace=False)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _every_report_of_the_session_matches_the_schema(tmp_path_factory):
+    yield
+    from tests.report_schema import invalid_reports
+
+    failures = invalid_reports(tmp_path_factory.getbasetemp(), _CHECKED_REPORTS)
+    if failures:
+        pytest.fail("\n".join(failures), pytrace=False)

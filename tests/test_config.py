@@ -109,7 +109,7 @@ def test_a_misspelt_setting_is_not_ignored() -> None:
     with pytest.raises(SettingError, match=r"^ARCHIVER_DEPHT is not a setting of the archiver; "
                                            r"did you mean ARCHIVER_DEPTH\?$"):
         ArchiverConfig.from_settings({"ARCHIVER_DEPHT": "2"})
-    with pytest.raises(SettingError, match="see the README's Settings table"):
+    with pytest.raises(SettingError, match="see the settings table in docs/settings.md"):
         ArchiverConfig.from_settings({"ARCHIVER_XYZZY": "2"})
     # Scrapy's own and other projects' settings are not ours to judge.
     ArchiverConfig.from_settings({"DEPTH_LIMIT": "x", "MY_ARCHIVER_THING": 1})
@@ -164,9 +164,9 @@ def test_one_config_per_crawler() -> None:
 
 
 def readme_settings() -> dict[str, str]:
-    """The README's Settings table: name -> default, as written (backticks dropped)."""
-    text = (PROJECT / "README.md").read_text(encoding="utf-8")
-    section = text.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    """docs/settings.md's table: name -> default, as written (backticks dropped)."""
+    text = (PROJECT / "docs" / "settings.md").read_text(encoding="utf-8")
+    section = text.split("# Settings\n", 1)[1].split("\n## ", 1)[0]
     rows = re.findall(r"^\| `(ARCHIVER_[A-Z0-9_]+)` \| ([^|]+) \|", section, flags=re.MULTILINE)
     return {name: default.strip().strip("`") for name, default in rows}
 

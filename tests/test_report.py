@@ -79,6 +79,8 @@ def reference_report() -> Report:
         original=original,
         text_similarity=None,
         text_verdict=None,
+        # As the analysis writes it: a null text verdict says why (docs/report.schema.json).
+        text_unavailable="text unavailable: the page was not archived (dns_error)",
         comparisons=(
             TextComparison(
                 seed="moscow.md",

@@ -38,13 +38,15 @@ from archiver.warc.vocab import FailureKind
 
 pytestmark = pytest.mark.fast
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+PROJECT = Path(__file__).resolve().parent.parent
+README = PROJECT / "README.md"
 UTC = datetime.UTC
 VOCABULARIES = (LinkStatus, Verdict, TextVerdict, DateSource, FindingKind, FailureKind)
 
 
-def readme_section(title: str) -> str:
-    text = README.read_text(encoding="utf-8")
+def readme_section(title: str, page: Path = README) -> str:
+    """A section of the README, or of a docs/ page: from its heading to the next heading."""
+    text = page.read_text(encoding="utf-8")
     start = text.index(title)
     end = text.find("\n#", start + len(title))
     return text[start:] if end < 0 else text[start:end]
@@ -93,13 +95,14 @@ def test_every_status_has_exactly_one_verdict_in_a_run() -> None:
         assert health.verdict_for(status) == (verdicts.pop() if verdicts else Verdict.UNCERTAIN)
 
 
-def test_the_readme_lists_every_failure_kind() -> None:
-    paragraph = readme_section("## The WARC files").split("Failure kinds:")[1].split("\n\n")[0]
+def test_the_warc_page_lists_every_failure_kind() -> None:
+    section = readme_section("# The WARC files", PROJECT / "docs" / "warc.md")
+    paragraph = section.split("Failure kinds:")[1].split("\n\n")[0]
     assert sorted(re.findall(r"`(\w+)`", paragraph)) == sorted(FailureKind)
 
 
-def test_the_readme_lists_every_finding_kind() -> None:
-    paragraph = readme_section("### `--fail-on`").split("Kinds:")[1].split("\n\n")[0]
+def test_the_audit_page_lists_every_finding_kind() -> None:
+    paragraph = readme_section("## `--fail-on`", PROJECT / "docs" / "audit.md").split("Kinds:")[1].split("\n\n")[0]
     assert sorted(set(re.findall(r"`(\w+)`", paragraph)) - {"any", "unchanged"}) == sorted(FindingKind)
 
 
