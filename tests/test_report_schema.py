@@ -42,6 +42,7 @@ def full_link(url: str, *, dead: bool) -> LinkReport:
         url_date=datetime.date(2026, 11, 1), page_date=datetime.date(2026, 11, 2),
         page_date_source=DateSource.JSON_LD, date_mismatch=True, title="The story",
         title_mismatch=False, warc=WarcLocation("archiver-1.warc.gz", 1234), detail="404 Not Found",
+        captured=NOW,
         confirmed=False if dead else None,
         confirmation="awaiting confirmation: failing 1 of 3 checks needed since 2026-11-20" if dead else None,
         first_seen=NOW - datetime.timedelta(days=10), last_alive=NOW - datetime.timedelta(days=9),
@@ -64,7 +65,7 @@ def full_report() -> dict:
     report = Report(
         generated=NOW, network_reachable=True, archives=("archiver-1.warc.gz",), articles=(article,),
         integrity=(IntegrityProblem("archiver-1.warc.gz", 99, "digest mismatch"),), date_grace_days=1,
-        notes=("a note",),
+        notes=("a note",), skipped_seeds=(("photo.txt", "binary content, not a seed"),),
         changes=RunChanges(NOW - datetime.timedelta(days=7), ("https://other.example/a",), ("https://other.example/b",),
                            (article.url,), ("https://other.example/a",), series="job 'weekly'"),
     )
@@ -76,7 +77,7 @@ def test_a_report_with_every_field_filled_matches_the_schema() -> None:
     link = document["articles"][0]["links"][0]
     # Filled means filled: no field of the sample is null, so each one's type is checked.
     assert all(value is not None for value in link.values())
-    assert document["changes"] is not None and document["integrity"]
+    assert document["changes"] is not None and document["integrity"] and document["skipped_seeds"]
     assert schema_errors(document) == []
 
 

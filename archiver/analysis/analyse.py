@@ -14,13 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from archiver.warc.decode import UndecodableBody
-from archiver.warc.index import ArchiveIndex, Capture, url_key
-from archiver.warc.vocab import FailureKind
-from archiver.warc.reader import read_body
 from archiver.analysis.articles import choose_articles
 from archiver.analysis.compare import compare_texts, similarity, text_verdict
-from archiver.analysis.dates import date_findings_for_page, link_date, is_after
+from archiver.analysis.dates import date_findings_for_page, is_after, link_date
 from archiver.analysis.health import (
     ALIVE,
     Resolution,
@@ -29,6 +25,7 @@ from archiver.analysis.health import (
     resolve,
     verdict_for,
 )
+from archiver.analysis.memento import LookupRequest, parse_response
 from archiver.analysis.model import (
     ArchivedCopy,
     ArticleReport,
@@ -44,9 +41,12 @@ from archiver.analysis.model import (
 )
 from archiver.analysis.pages import PageJob, PageResult, examine_all
 from archiver.analysis.titles import title_mismatch
-from archiver.analysis.memento import LookupRequest, parse_response
 from archiver.seeds import Article, SeedDocument, SeedError, parse_seed
 from archiver.seeds.dates import date_from_url
+from archiver.warc.decode import UndecodableBody
+from archiver.warc.index import ArchiveIndex, Capture, url_key
+from archiver.warc.reader import read_body
+from archiver.warc.vocab import FailureKind
 
 LIVE = "live"
 # A probe page this close to a link's page means the site answers 200 to anything.
@@ -174,13 +174,15 @@ class _Analysis:
             if facts and probe_facts and facts.text.strip():
                 score = similarity(facts.text, probe_facts.text)
                 if score >= SOFT_404_SIMILARITY:
-                    return (f"a random URL beside it ({probe.capture.url}) answers "
+                    asked = probe.capture.url if probe.capture else probe.final_url
+                    return (f"a random URL beside it ({asked}) answers "
                             f"{probe.http_status} with the same text (similarity {score:.2f})")
         return None
 
     def archived_copy(self, url: str) -> ArchivedCopy | None:
         """The web archive's answer the crawl archived for this link, if any."""
         for capture in reversed(self.lookups.get(url_key(url), [])):
+            assert capture.lookup is not None  # only lookups are listed here
             target, kind, before = capture.lookup
             request = LookupRequest(url=capture.url, headers={}, kind=kind, target=target,
                                     before=datetime.date.fromisoformat(before) if before else None)
@@ -188,6 +190,7 @@ class _Analysis:
             try:
                 body = read_body(*payload) if payload and kind == "wayback" else b""
             except UndecodableBody as error:
+                assert payload is not None  # read_body was called
                 self.note_undecodable(payload[0], payload[1], capture.url, str(error))
                 body = b""
             except Exception:  # noqa: BLE001 - a damaged answer is no answer
@@ -211,7 +214,7 @@ class _Analysis:
             reason = self.unresolved.get(resolution.capture.location,
                                          "the archived page's body is not in the archive")
         elif page.undecodable or page.error:
-            reason = page.undecodable or page.error
+            reason = page.undecodable or page.error or ""
         elif page.facts is None:
             reason = "the page is not HTML"
         elif not page.facts.text.strip():
@@ -276,7 +279,7 @@ def _links(article: Article, live: Sequence, own_url: str | None) -> list[tuple[
 
 def _comparisons(article: Article, docs: dict[str, SeedDocument], live: PageFacts | None) -> list[TextComparison]:
     texts = [(name, docs[name].text) for name in article.seeds if name in docs and docs[name].text.strip()]
-    out = []
+    out: list[TextComparison] = []
     # Against the live page, a seed counts as found in its main text or anywhere on it.
     if live and live.text.strip():
         out.extend(compare_texts(name, text, LIVE, live.text, live.visible_text) for name, text in texts)
@@ -299,7 +302,7 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
     originals = {a.url: work.resolve(a.url) for a in articles if a.url}
     work.examine(work.job(r, want_links=True) for r in originals.values())
     live_links = {url: work.page(r).links for url, r in originals.items()}
-    link_lists = {i: _links(a, live_links.get(a.url, ()), a.url) for i, a in enumerate(articles)}
+    link_lists = {i: _links(a, live_links.get(a.url, ()) if a.url else (), a.url) for i, a in enumerate(articles)}
     targets = [work.resolve(u) for links in link_lists.values() for u, _, _ in links]
     probes = [p for r in [*originals.values(), *targets] if r.capture
               for p in work.probe_resolutions(r.capture.url)]
@@ -338,7 +341,7 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
         "The network looked unreachable when this archive was written: every host failed "
         "to resolve and none answered, so no link is called dead.",))
     return Report(
-        generated=generated or datetime.datetime.now(datetime.timezone.utc),
+        generated=generated or datetime.datetime.now(datetime.UTC),
         network_reachable=work.reachable, archives=tuple(index.files),
         articles=tuple(reports),
         integrity=tuple(index.problems + seed_problems + work.unresolved_problems()

@@ -259,10 +259,11 @@ def page_facts_and_links(
 
     links: list[BodyLink] = []
     text = ""
-    if document.body is not None:
-        links = refs_of(document.body, url)
-        etree.strip_tags(document.body, "ref")
-        text = xmltotxt(document.body, False) or ""
+    body = getattr(document, "body", None)  # a Document, since as_dict is not asked for
+    if body is not None:
+        links = refs_of(body, url)
+        etree.strip_tags(body, "ref")
+        text = xmltotxt(body, False) or ""
     paragraphs = (line.strip() for line in text.splitlines())
     return PageFacts(
         title=_clean(metadata.title),
