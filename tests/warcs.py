@@ -100,6 +100,10 @@ class WarcBuilder:
         self.writer.write([records.resource_record(self.writer.builder, seed_uri(name), data, media_type,
                                                    self.moment)])
 
+    def seed_problem(self, name: str, reason: str) -> None:
+        """The metadata record a crawl writes for a seed it could not use."""
+        self.writer.write([records.seed_problem_record(self.writer.builder, seed_uri(name), reason, self.moment)])
+
     def article(self, article: Article) -> None:
         """The article record a crawl writes for an article of its seeds."""
         self.writer.write(records.json_metadata_records(
