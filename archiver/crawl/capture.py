@@ -31,7 +31,7 @@ from archiver.analysis.articles import recorded
 from archiver.audit import unwritable_folder
 from archiver.crawl import signals as archiver_signals
 from archiver.crawl.errors import FolderNotWritable
-from archiver.crawl.failures import classify_failure
+from archiver.crawl.failures import classify_failure, failure_message
 from archiver.crawl.resume import Journal
 from archiver.crawl.scrapy_internals import retries_of
 from archiver.crawl.settings import config_of
@@ -232,7 +232,7 @@ class WarcCaptureMiddleware:
             request.url,
             kind,
             error=type(exception).__name__,
-            message=str(exception),
+            message=failure_message(exception),
             attempt=retries_of(request) + 1,
             moment=_now(),
         )

@@ -134,6 +134,34 @@ def _is_tls(exc: BaseException) -> bool:
     return module.startswith(("OpenSSL", "ssl", "service_identity"))
 
 
+def _tls_reason(exc: BaseException) -> str:
+    # pyOpenSSL's Error carries [(library, function, reason), ...].
+    args = exc.args[0] if exc.args and isinstance(exc.args[0], list) else None
+    if args and all(isinstance(a, tuple) for a in args):
+        return "; ".join(": ".join(str(p) for p in a if p) for a in args)
+    return str(exc) or type(exc).__name__
+
+
+def failure_message(exc: BaseException) -> str:
+    """The reason a fetch failed, in one line a person can read.
+
+    Twisted's ResponseFailed prints as a list of Failure reprs
+    ("[<twisted.python.failure.Failure OpenSSL.SSL.Error: …>]"): the
+    reason inside is what the report shows.
+    """
+    chain = list(_chain(exc))
+    tls = next((e for e in chain if _is_tls(e)), None)
+    if tls is not None:
+        return f"TLS handshake failed: {_tls_reason(tls)}"
+    text = " ".join(str(exc).split())
+    if "<twisted.python.failure.Failure" in text or not text:
+        inner = [e for e in chain[1:] if " ".join(str(e).split())]
+        if inner:
+            return f"{type(inner[-1]).__name__}: {' '.join(str(inner[-1]).split())}"
+        return type(exc).__name__
+    return text
+
+
 def classify_failure(exc: BaseException) -> FailureKind:
     """The failure kind of an exception raised while fetching a URL."""
     if isinstance(exc, RobotsDisallowed):
