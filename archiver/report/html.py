@@ -375,6 +375,13 @@ def _date_read(date: object, source: object) -> str:
     return text + (f' <span class="muted">({e(source)})</span>' if source else "")
 
 
+
+def _findings_table(section_id: str, title: str, rows: str, *headers: str, css: str = "findings") -> str:
+    """One kind of finding: its heading (a link target) and its table."""
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    return (f'<h3 id="{section_id}">{title}</h3><table class="{css}"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table>")
+
 def _findings(report: Report) -> str:
     """The counts a fact-checker needs first, then each finding with its evidence."""
     found = findings_of(report)
@@ -403,9 +410,8 @@ def _findings(report: Report) -> str:
             f"<td>{_or_dash(shorten(link.detail))}</td><td>{_record(link, replay)}</td></tr>"
             for n, link in found.dead
         )
-        out.append('<h3 id="dead">Dead links</h3><table class="findings"><thead><tr><th>Article</th>'
-                   "<th>URL</th><th>Status</th><th>Evidence</th><th>WARC record</th></tr></thead>"
-                   f"<tbody>{rows}</tbody></table>")
+        out.append(_findings_table("dead", "Dead links", rows,
+                                   "Article", "URL", "Status", "Evidence", "WARC record"))
     if found.dated_after:
         rows = "".join(
             f'<tr><td>{n}</td><td class="url">{url_html(link.url)}</td>'
@@ -414,9 +420,8 @@ def _findings(report: Report) -> str:
             f"<td>{_record(link, replay)}</td></tr>"
             for n, article, link in found.dated_after
         )
-        out.append('<h3 id="dated-after">Links dated after their article</h3><table class="findings"><thead><tr>'
-                   "<th>Article</th><th>URL</th><th>Link dated (read from)</th><th>Article published (read from)</th>"
-                   f"<th>WARC record</th></tr></thead><tbody>{rows}</tbody></table>")
+        out.append(_findings_table("dated-after", "Links dated after their article", rows, "Article", "URL",
+                                   "Link dated (read from)", "Article published (read from)", "WARC record"))
     if found.changed_copies:
         rows = "".join(
             f"<tr><td>{n}</td><td>{e(c.seed)} against {e(c.other)}</td><td>{e(c.verdict)}</td>"
@@ -426,25 +431,23 @@ def _findings(report: Report) -> str:
             f"{'' if c.missing_paragraphs or c.added_paragraphs else DASH}</td></tr>"
             for n, c in found.changed_copies
         )
-        out.append('<h3 id="changed-copies">Seed copies that no longer match</h3><table class="findings"><thead>'
-                   "<tr><th>Article</th><th>Copy</th><th>Verdict</th><th>Similarity</th><th>Paragraphs</th></tr>"
-                   f"</thead><tbody>{rows}</tbody></table>")
+        out.append(_findings_table("changed-copies", "Seed copies that no longer match", rows,
+                                   "Article", "Copy", "Verdict", "Similarity", "Paragraphs"))
     if found.title_mismatches:
         rows = "".join(
             f'<tr><td>{n}</td><td class="url">{url_html(link.url)}</td><td>“{e(clean(link.anchor_text))}”</td>'
             f"<td>“{e(shorten(link.title))}”</td><td>{_record(link, replay)}</td></tr>"
             for n, link in found.title_mismatches
         )
-        out.append('<h3 id="title-mismatches">Title mismatches</h3><table class="findings"><thead><tr>'
-                   "<th>Article</th><th>URL</th><th>Anchor text</th><th>Page title</th><th>WARC record</th></tr>"
-                   f"</thead><tbody>{rows}</tbody></table>")
+        out.append(_findings_table("title-mismatches", "Title mismatches", rows,
+                                   "Article", "URL", "Anchor text", "Page title", "WARC record"))
     if report.integrity:
         rows = "".join(
             f'<tr><td class="mono">{e(p.filename)}</td><td>{_or_dash(p.offset)}</td><td>{e(p.problem)}</td></tr>'
             for p in report.integrity
         )
-        out.append('<h3 id="integrity">Integrity problems</h3><table class="integrity"><thead><tr><th>File</th>'
-                   f"<th>Offset</th><th>Problem</th></tr></thead><tbody>{rows}</tbody></table>")
+        out.append(_findings_table("integrity", "Integrity problems", rows, "File", "Offset", "Problem",
+                                   css="integrity"))
     if report.skipped_seeds:
         out.append('<h3 id="skipped-seeds">Skipped seeds</h3><ul class="skipped-seeds">')
         out.extend(f'<li><span class="mono">{e(name)}</span>: {e(clean(reason))}</li>'
