@@ -382,7 +382,10 @@ def check_self_contained(html: str, report: Report) -> None:
         for name, value in attrs.items():
             assert not name.startswith("on"), (tag, name)
             assert name not in ("src", "srcset", "xlink:href", "action", "formaction"), (tag, name)
-            if name == "href":
+            if name == "href" and (value or "").startswith("#"):
+                # a link within the page (a finding's count to its table): its target must exist
+                assert tag == "a" and f'id="{value[1:]}"' in html, value
+            elif name == "href":
                 assert tag == "a", tag
                 parts = urlsplit(value or "")
                 assert parts.scheme in ("http", "https"), value
@@ -409,7 +412,7 @@ def test_html_escapes_hostile_text(tmp_path: Path) -> None:
     # the only links are the http(s) ones, escaped
     hrefs = [attrs["href"] for tag, attrs in parse(html) if tag == "a"]
     assert 'https://example.org/a"onmouseover="alert(2)' in hrefs
-    assert all(h.startswith(("http://", "https://")) for h in hrefs)
+    assert all(h.startswith(("http://", "https://", "#")) for h in hrefs)
 
 
 def test_html_reference_case(tmp_path: Path) -> None:
@@ -425,7 +428,9 @@ def test_html_reference_case(tmp_path: Path) -> None:
     assert html.count("DATE AFTER ARTICLE") == 2
     hrefs = [attrs["href"] for tag, attrs in elements if tag == "a"]
     assert LINK_1 in hrefs and LINK_2 in hrefs and ARTICLE_URL in hrefs
-    assert sum(tag == "svg" for tag, _ in elements) == 1
+    # one timeline per article, beside the summary's verdict bars
+    assert sum(tag == "svg" and "timeline" in (attrs.get("class") or "") for tag, attrs in elements) == 1
+    assert sum(tag == "svg" for tag, _ in elements) == 2
 
 
 def test_html_marks_dead_links(tmp_path: Path) -> None:

@@ -75,3 +75,17 @@ def test_the_network_line_says_what_happened(tmp_path: Path) -> None:
     line = "network reachable: 2 of 3 hosts answered"
     assert line in (out / "report.html").read_text().lower()
     assert line in (out / "report.md").read_text().lower()
+
+
+def test_the_summary_draws_verdicts_per_article_and_counts_link_to_their_findings(tmp_path: Path) -> None:
+    report, out = written(tmp_path)
+    page = (out / "report.html").read_text()
+    bars = page[page.index('<svg xmlns="http://www.w3.org/2000/svg" class="verdicts"'):]
+    bars = bars[:bars.index("</svg>")]
+    article = report.articles[0]
+    dead = sum(link.verdict == "dead" for link in article.links)
+    assert dead and f"<title>{dead} dead</title>" in bars
+    assert f"<title>{sum(link.verdict == 'alive' for link in article.links)} alive</title>" in bars
+    # A count with findings links to its table; a count of nothing links nowhere.
+    assert '<a href="#dead">dead links</a>' in page and 'id="dead"' in page
+    assert 'href="#title-mismatches"' not in page

@@ -387,17 +387,18 @@ def _findings(report: Report) -> str:
     found = findings_of(report)
     replay = report.replay_url
     counts = [
-        (len(found.dead), "dead links"),
-        (len(found.dated_after), "links dated after their article"),
-        (len(found.changed_copies), "seed copies that no longer match"),
-        (len(found.title_mismatches), "title mismatches"),
-        (len(report.integrity), "integrity problems"),
-        (len(report.skipped_seeds), "skipped seeds"),
+        (len(found.dead), "dead links", "dead"),
+        (len(found.dated_after), "links dated after their article", "dated-after"),
+        (len(found.changed_copies), "seed copies that no longer match", "changed-copies"),
+        (len(found.title_mismatches), "title mismatches", "title-mismatches"),
+        (len(report.integrity), "integrity problems", "integrity"),
+        (len(report.skipped_seeds), "skipped seeds", "skipped-seeds"),
     ]
+    # A count with findings links down to their table (a fragment: nothing is fetched).
     items = "".join(
         f'<li class="{"some" if n else "none"}"><strong>{n}</strong>'
-        + e(label) + "</li>"
-        for n, label in counts
+        + (f'<a href="#{section}">{e(label)}</a>' if n else e(label)) + "</li>"
+        for n, label, section in counts
     )
     out = [f'<section id="findings"><h2>Findings</h2><ul class="counts">{items}</ul>']
     if found.dead:
@@ -457,22 +458,35 @@ def _findings(report: Report) -> str:
     return "".join(out)
 
 
+BAR_COLOURS = {"alive": "#6aa84f", "dead": "#c0392b", "uncertain": "#e0b84f"}
+BAR_WIDTH, BAR_HEIGHT, BAR_ROW = 520, 14, 40
+
+
 def _verdict_bars(report: Report) -> str:
-    """Verdicts per article as stacked bars (HTML and CSS: the page's one SVG per article is its timeline)."""
-    out = ['<div class="bars"><h3>Verdicts per article</h3>']
+    """Verdicts per article: one inline SVG, a stacked bar per article, a title on each part."""
+    rows = []
     for number, article in enumerate(report.articles, 1):
         counts = [(str(v), sum(1 for link in article.links if link.verdict == v)) for v in VERDICTS]
         total = sum(n for _, n in counts)
         words = ", ".join(f"{n} {v}" for v, n in counts if n) or "no links"
-        title = e(shorten(clean(article.title), 60)) or "(untitled)"
-        spans = "".join(
-            f'<span class="{_css(v)}" style="width: {100 * n / total:.2f}%" title="{n} {e(v)}"></span>'
-            for v, n in counts if n
-        )
-        out.append(f"<div>{number}. {title}: {e(words)}"
-                   f'<div class="bar" role="img" aria-label="{e(words)}">{spans}</div></div>')
-    out.append("</div>")
-    return "".join(out)
+        title = shorten(clean(article.title), 60) or "(untitled)"
+        top = (number - 1) * BAR_ROW
+        parts = [f'<text x="0" y="{top + 12}" font-size="12" fill="#222222">{number}. {e(title)}: {e(words)}</text>',
+                 f'<rect x="0" y="{top + 17}" width="{BAR_WIDTH}" height="{BAR_HEIGHT}" fill="none" '
+                 'stroke="#d0d5da"/>']
+        x = 0.0
+        for verdict, n in counts:
+            if not n:
+                continue
+            width = BAR_WIDTH * n / total
+            parts.append(f'<rect class="{_css(verdict)}" x="{x:.2f}" y="{top + 17}" width="{width:.2f}" '
+                         f'height="{BAR_HEIGHT}" fill="{BAR_COLOURS[verdict]}"><title>{n} {e(verdict)}</title></rect>')
+            x += width
+        rows.append(f'<g role="img" aria-label="{e(title)}: {e(words)}">{"".join(parts)}</g>')
+    height = max(len(report.articles), 1) * BAR_ROW
+    return ('<div class="bars"><h3>Verdicts per article</h3>'
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="verdicts" width="{BAR_WIDTH + 2}" height="{height}" '
+            f'viewBox="-1 0 {BAR_WIDTH + 2} {height}">{"".join(rows)}</svg></div>')
 
 
 def render_html(report: Report) -> str:
