@@ -7,9 +7,11 @@ it is the report ``scrapy audit`` gives over the same files.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -25,6 +27,9 @@ from archiver.crawl.settings import config_of
 from archiver.report.json import NO_HISTORY
 from archiver.summary import summary_lines
 from archiver.warc import OPEN_SUFFIX
+
+if TYPE_CHECKING:  # SQLAlchemy is imported only when a history is kept
+    from archiver.history import History
 
 logger = logging.getLogger(__name__)
 
@@ -50,23 +55,18 @@ class ReportWriter:
     def from_crawler(cls, crawler: Crawler) -> ReportWriter:
         return cls(crawler)
 
-    def _apply_history(self, report: Report) -> Report:
-        from archiver.history import History
-
+    def _apply_history(self, history: History, report: Report) -> Report:
         # The run is recorded under the job the Redis keys are named after. Its
         # series is that job only when ARCHIVER_JOB names it: a job named by
         # Scrapyd or the date is one crawl, and its series is the same seeds.
-        with History.open(self.config.history_url) as history:
-            return history.apply(report, checked_at=self.started, policy=self.policy,
-                                 job=self.config.job, job_is_series=self.config.job_from == JOB_FROM_SETTING)
+        return history.apply(report, checked_at=self.started, policy=self.policy,
+                             job=self.config.job, job_is_series=self.config.job_from == JOB_FROM_SETTING)
 
-    def _originals(self, url: str, digest: str) -> list[tuple[Path, int]]:
+    @staticmethod
+    def _originals(history: History, url: str, digest: str) -> list[tuple[Path, int]]:
         """Where the history saw this payload archived: a revisit's original, in any folder."""
-        from archiver.history import History
-
-        with History.open(self.config.history_url) as history:
-            return [(Path(ref.folder) / ref.filename, ref.offset)
-                    for ref in history.capture_locations(url, digest) if ref.folder]
+        return [(Path(ref.folder) / ref.filename, ref.offset)
+                for ref in history.capture_locations(url, digest) if ref.folder]
 
     def spider_opened(self) -> None:
         self.started = datetime.datetime.now(datetime.UTC)
@@ -80,11 +80,17 @@ class ReportWriter:
             logger.warning("No WARC file was written: no report")
             self.summary = ["No report: no WARC file was written"]
             return
-        result = run_audit(paths, output=self.config.report_dir,
-                           options=AnalysisOptions(self.config.date_grace_days,
-                                                   replay_url=self.config.replay_url),
-                           history=self._apply_history if self.config.history else None,
-                           originals=self._originals if self.config.history else None)
+        options = AnalysisOptions(self.config.date_grace_days, replay_url=self.config.replay_url)
+        if self.config.history:
+            from archiver.history import History
+
+            # One connection for the whole report: revisits may ask it once each.
+            with History.open(self.config.history) as history:
+                result = run_audit(paths, output=self.config.report_dir, options=options,
+                                   history=functools.partial(self._apply_history, history),
+                                   originals=functools.partial(self._originals, history))
+        else:
+            result = run_audit(paths, output=self.config.report_dir, options=options)
         stats = self.crawler.stats
         stats.set_value("archiver/report/findings_count", len(result.findings))
         report = result.report
