@@ -89,3 +89,16 @@ def test_the_summary_draws_verdicts_per_article_and_counts_link_to_their_finding
     # A count with findings links to its table; a count of nothing links nowhere.
     assert '<a href="#dead">dead links</a>' in page and 'id="dead"' in page
     assert 'href="#title-mismatches"' not in page
+
+
+def test_an_undated_link_says_why(tmp_path: Path) -> None:
+    report, out = written(tmp_path)
+    links = {link.url: link for link in report.articles[0].links}
+    assert links[GONE].date is None
+    assert links[GONE].date_unavailable == "no date in its URL, and no page to read one from (gone)"
+    assert links[NOWHERE].date_unavailable == "no date in its URL, and no page to read one from (dns_error)"
+    # ALIVE has a date in its URL: no reason needed.
+    assert links[ALIVE].date is not None and links[ALIVE].date_unavailable is None
+    document = json.loads((out / "report.json").read_text())
+    by_url = {link["url"]: link for link in document["articles"][0]["links"]}
+    assert by_url[GONE]["date_unavailable"] == links[GONE].date_unavailable

@@ -42,7 +42,7 @@ def full_link(url: str, *, dead: bool) -> LinkReport:
         url_date=datetime.date(2026, 11, 1), page_date=datetime.date(2026, 11, 2),
         page_date_source=DateSource.JSON_LD, date_mismatch=True, title="The story",
         title_mismatch=False, warc=WarcLocation("archiver-1.warc.gz", 1234), detail="404 Not Found",
-        captured=NOW,
+        captured=NOW, date_unavailable="(filled so that its type is checked too)",
         confirmed=False if dead else None,
         confirmation="awaiting confirmation: failing 1 of 3 checks needed since 2026-11-20" if dead else None,
         first_seen=NOW - datetime.timedelta(days=10), last_alive=NOW - datetime.timedelta(days=9),

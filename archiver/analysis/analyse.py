@@ -236,6 +236,7 @@ class _Analysis:
         facts = page.facts or PageFacts()
         url_date = date_from_url(url)
         date, date_source = link_date(url_date, facts.published, facts.published_source)
+        undated = None if date is not None else _why_undated(status, page)
         mismatch = bool(date and article_date and is_after(date, article_date, self.options.date_grace_days))
         title = facts.title
         titles = facts.titles or (title,)
@@ -244,7 +245,7 @@ class _Analysis:
             url=url, anchor_text=anchor_text, found_in=found_in, status=status,
             verdict=verdict_for(status, self.reachable), http_status=resolution.http_status,
             final_url=resolution.final_url, redirects=resolution.redirects,
-            date=date, date_source=date_source, url_date=url_date,
+            date=date, date_source=date_source, date_unavailable=undated, url_date=url_date,
             page_date=facts.published, page_date_source=facts.published_source,
             date_mismatch=mismatch, title=title,
             title_mismatch=title_mismatch(anchor_text, titles, facts.sitename) if status in ALIVE else None,
@@ -252,6 +253,17 @@ class _Analysis:
                 f"response body cannot be decoded: {page.undecodable}" if page.undecodable else None),
             archived_copy=self.archived_copy(url) if status not in ALIVE else None,
         )
+
+
+def _why_undated(status: LinkStatus, page: PageResult) -> str:
+    """Why a link has no date: its URL names none, and its page could not give one."""
+    if status not in ALIVE:
+        return f"no date in its URL, and no page to read one from ({status})"
+    if page.undecodable or page.error:
+        return f"no date in its URL, and its page could not be read: {page.undecodable or page.error}"
+    if page.facts is None:
+        return "no date in its URL, and its page is not HTML"
+    return "no date in its URL, and none found on its page"
 
 
 def _links(article: Article, live: Sequence, own_url: str | None) -> list[tuple[str, str | None, tuple[str, ...]]]:

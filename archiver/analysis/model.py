@@ -142,6 +142,7 @@ class LinkReport:
     redirects: tuple[str, ...] = ()  # every URL after the first, in order
     date: datetime.date | None = None
     date_source: DateSource | None = None  # PAGE or URL
+    date_unavailable: str | None = None  # why ``date`` is null
     url_date: datetime.date | None = None
     page_date: datetime.date | None = None
     page_date_source: DateSource | None = None

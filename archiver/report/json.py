@@ -46,6 +46,7 @@ def link_to_dict(link: LinkReport) -> dict[str, Any]:
         "detail": link.detail,
         # The WARC-Date of the record in ``warc`` when it is a response (null for a fetch failure).
         "captured": optional_datetime(link.captured),
+        "date_unavailable": link.date_unavailable,  # why "date" is null
         # From the history of earlier runs: null when no history is kept (the
         # summary's dead_links says so); confirmed is null for a link not dead.
         "confirmed": None if link.confirmed is None else bool(link.confirmed),
