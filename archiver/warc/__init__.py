@@ -1,4 +1,7 @@
-"""Writing WARC files: record builders and rolling files, free of Scrapy."""
+"""The archive's contract, both directions: what we write into WARC files and how we read them back.
+
+Free of Scrapy, Twisted and the analysis (tests/test_layout.py holds it so).
+"""
 
 OPEN_SUFFIX = ".open"  # a file still being written: NAME.warc.gz.open
 # Levels 1-3 compress with ISA-L, 4-9 with zlib. ISA-L's level 3 is 4.5 to 6.7

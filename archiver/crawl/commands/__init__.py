@@ -1,1 +1,1 @@
-"""Our scrapy commands (``scrapy audit`` arrives with the analysis)."""
+"""Our Scrapy commands: ``scrapy crawl`` with ``--fail-on``, and ``scrapy audit``."""
