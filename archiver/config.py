@@ -168,6 +168,20 @@ def parse_replay_url(value: str) -> str:
 
 LOOKUP = Kind("timegate, wayback or empty (ask no archive)", _lookup, blank_is_unset=False)
 
+# Whose page requisites are fetched: the articles' pages, every page, or none.
+REQUISITE_SCOPES = ("articles", "all", "none")
+
+
+def _requisites(value: Any) -> str:
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word not in REQUISITE_SCOPES:
+        raise _Rejected(REQUISITES.accepts)
+    return word
+
+
+REQUISITES = Kind("articles, all or none", _requisites)
+DEFAULT_REQUISITE_MAXSIZE = 20 * 1024 * 1024  # bytes: a photo or a font fits, a video does not
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -232,6 +246,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARCHIVER_REDIS_URL", TEXT, None, "share one queue between crawl processes"),
     Setting("ARCHIVER_JOB", TEXT, None, "the job of this crawl: Redis keys and the history's runs",
             shown_default="Scrapyd's job, else the UTC date"),
+    Setting("ARCHIVER_REQUISITES", REQUISITES, "articles",
+            "fetch what pages need to be displayed (images, CSS, fonts, scripts, frames): "
+            "of articles, of all pages, or none"),
+    Setting("ARCHIVER_REQUISITE_MAXSIZE", whole(0), DEFAULT_REQUISITE_MAXSIZE,
+            "bytes: a larger requisite is skipped, and recorded as skipped (0: no limit)"),
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
@@ -282,6 +301,8 @@ class ArchiverConfig:
     redis_url: str | None
     job: str  # ARCHIVER_JOB, else Scrapyd's SCRAPY_JOB, else the UTC date (YYYYMMDD)
     job_from: str  # JOB_FROM_SETTING, JOB_FROM_SCRAPYD or JOB_FROM_DATE
+    requisites: str  # "articles", "all" or "none"
+    requisite_maxsize: int  # bytes, 0 for no limit
 
     @property
     def history(self) -> str | None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from archiver.analysis.articles import choose_articles
 from archiver.analysis.compare import compare_texts, similarity, text_verdict
+from archiver.analysis.completeness import CompletenessJudge
 from archiver.analysis.dates import date_findings_for_page, is_after, link_date
 from archiver.analysis.health import (
     ALIVE,
@@ -29,6 +30,7 @@ from archiver.analysis.memento import LookupRequest, parse_response
 from archiver.analysis.model import (
     ArchivedCopy,
     ArticleReport,
+    Completeness,
     DateSource,
     IntegrityProblem,
     LinkReport,
@@ -84,7 +86,8 @@ def network_reachable(index: ArchiveIndex) -> bool:
 def _is_page(capture: Capture) -> bool:
     content_type = (capture.header("Content-Type") or "").lower()
     return (200 <= capture.status < 300 and "html" in content_type and not capture.probe
-            and capture.lookup is None and not capture.url.endswith("/robots.txt")
+            and capture.lookup is None and capture.requisite_of is None
+            and not capture.url.endswith("/robots.txt")
             and capture.revisit_of is None)
 
 
@@ -106,6 +109,7 @@ class _Analysis:
         self.lookups: dict[str, list[Capture]] = {}
         # Bodies that could not be decoded, by record: integrity problems of the report.
         self.undecodable: dict[tuple[str, int], IntegrityProblem] = {}
+        self.judge = CompletenessJudge(index, self.resolve)
         for capture in index.all_captures():
             if capture.probe:
                 self.probes.setdefault(directory_of(capture.url), []).append(capture.url)
@@ -225,6 +229,24 @@ class _Analysis:
             reason = "the page's text could not be compared with the seeds"
         return f"text unavailable: {reason}"
 
+    def completeness(self, resolution: Resolution | None) -> tuple[Completeness | None, str | None]:
+        """An article page's requisites in the archive; else None and why that cannot be told."""
+        if resolution is None:
+            return None, "requisites unknown: the article has no URL"
+        capture = resolution.capture
+        page = self.page(resolution)
+        if capture is None:
+            reason = f"the page was not archived ({resolution.status})"
+        elif not 200 <= capture.status < 300:
+            reason = f"the page answered HTTP {capture.status} ({resolution.status})"
+        elif page.undecodable or page.error:
+            reason = page.undecodable or page.error or ""
+        elif page.facts is None:
+            reason = "the page is not HTML"
+        else:
+            return self.judge.completeness(page.requisites), None
+        return None, f"requisites unknown: {reason}"
+
     def link_report(self, url: str, anchor_text: str | None, found_in: tuple[str, ...],
                     article_date: datetime.date | None) -> LinkReport:
         resolution = self.resolve(url)
@@ -341,6 +363,7 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
             findings += date_findings_for_page(link.url, None, None, PageFacts(
                 published=link.page_date, published_source=link.page_date_source), options.date_grace_days)
         fingerprint = work.page(original_res).fingerprint if original_res else None
+        requisites, requisites_unavailable = work.completeness(original_res)
         reports.append(ArticleReport(
             url=article.url, seeds=article.seeds, title=article.title or (live.title if live else None),
             published=published, published_source=source, original=original,
@@ -348,6 +371,7 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
             comparisons=tuple(comparisons), date_findings=tuple(findings), links=tuple(links),
             live_text_fingerprint=fingerprint,
             text_unavailable=work.why_no_text(article, original_res, by_name) if best is None else None,
+            requisites=requisites, requisites_unavailable=requisites_unavailable,
         ))
     notes = article_notes + (() if work.reachable else (
         "The network looked unreachable when this archive was written: every host failed "

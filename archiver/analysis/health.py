@@ -39,6 +39,8 @@ FAILURE_STATUS: dict[str, LinkStatus] = {
     # A body over DOWNLOAD_MAXSIZE: the server answered, but no response was
     # kept, so nothing says whether the page is still there.
     FailureKind.TOO_LARGE: LinkStatus.CONNECTION_ERROR,
+    # A requisite over ARCHIVER_REQUISITE_MAXSIZE, skipped: the same, for a link to it.
+    FailureKind.OVER_SIZE_LIMIT: LinkStatus.CONNECTION_ERROR,
 }
 
 BLOCKING_CODES = {401, 403, 451, 999}

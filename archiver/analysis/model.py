@@ -86,10 +86,20 @@ def page_date_source(source: str | None) -> str:
     return f"{DateSource.PAGE}:{source}"
 
 
+class RequisiteState(StrEnum):
+    """What became of a page requisite (archiver.analysis.completeness)."""
+
+    ARCHIVED = "archived"  # a 2xx response is in the archive, after any redirects
+    FAILED = "failed"  # an HTTP error, or a fetch that got no response
+    SKIPPED = "skipped"  # over ARCHIVER_REQUISITE_MAXSIZE: not downloaded, on purpose
+    MISSING = "missing"  # not in the archive at all: never fetched (ARCHIVER_REQUISITES, another tool)
+
+
 # The vocabularies in order, for counts and checks.
 LINK_STATUSES = tuple(LinkStatus)
 VERDICTS = tuple(Verdict)
 TEXT_VERDICTS = tuple(TextVerdict)
+REQUISITE_STATES = tuple(RequisiteState)
 
 
 @dataclass(frozen=True)
@@ -168,6 +178,33 @@ class LinkReport:
 
 
 @dataclass(frozen=True)
+class RequisiteProblem:
+    """A requisite of an article's page that is not in the archive as a 2xx response, and why."""
+
+    url: str
+    state: RequisiteState  # FAILED, SKIPPED or MISSING
+    reason: str
+    warc: WarcLocation | None = None  # the failure record or error response, when there is one
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """How much of what an article's page needs to be displayed is in the archive.
+
+    ``found`` counts every requisite of the page, of its stylesheets (what they
+    import, in turn) and of its frames (one level deep), each URL once; the
+    others split it: found = archived + failed + skipped + missing.
+    """
+
+    found: int
+    archived: int
+    failed: int
+    skipped: int
+    missing: int
+    problems: tuple[RequisiteProblem, ...] = ()  # every one not archived, in order of discovery
+
+
+@dataclass(frozen=True)
 class ArticleReport:
     url: str | None
     seeds: tuple[str, ...]
@@ -186,6 +223,10 @@ class ArticleReport:
     # Why text_verdict is null ("text unavailable: <reason>"): the page was not
     # archived, could not be decoded, is not HTML, or no seed has text.
     text_unavailable: str | None = None
+    # What the article's page needs to be displayed, and how much of it is archived;
+    # None when that cannot be told, requisites_unavailable saying why.
+    requisites: Completeness | None = None
+    requisites_unavailable: str | None = None
 
 
 @dataclass(frozen=True)

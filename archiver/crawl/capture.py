@@ -39,7 +39,7 @@ from archiver.seeds.model import Article, SeedDocument, SeedProblem
 from archiver.warc import OPEN_SUFFIX, WRITE_FAILED, records
 from archiver.warc.articles import to_json
 from archiver.warc.process import WarcWriterProcess, WriterSettings
-from archiver.warc.vocab import META_KEY, CrawlRole, article_uri, seed_uri
+from archiver.warc.vocab import META_KEY, CrawlRole, FailureKind, article_uri, seed_uri
 
 if TYPE_CHECKING:  # SQLAlchemy costs a crawl 0.4 s to start: imported only when a history is kept
     from archiver.history import CaptureRef, History
@@ -226,13 +226,18 @@ class WarcCaptureMiddleware:
             return
         setattr(exception, RECORDED, True)
         kind = classify_failure(exception)
+        message = failure_message(exception)
+        if kind == FailureKind.TOO_LARGE and CrawlRole.from_meta(request.meta.get(META_KEY)).requisite:
+            # The spider set the requisite's download_maxsize: a skip by our rule, not a failure.
+            kind = FailureKind.OVER_SIZE_LIMIT
+            message = f"skipped, larger than ARCHIVER_REQUISITE_MAXSIZE: {message}"
         self.crawler.stats.inc_value(f"archiver/fetch/failure_count/{kind}")
         self._write(
             records.failure_record,
             request.url,
             kind,
             error=type(exception).__name__,
-            message=failure_message(exception),
+            message=message,
             attempt=retries_of(request) + 1,
             moment=_now(),
         )

@@ -16,12 +16,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 from twisted.python.failure import Failure
+from w3lib.encoding import http_content_type_encoding
 
 from archiver.analysis.links import body_links
 from archiver.analysis.memento import lookup_request
 from archiver.analysis.pages import PageJob, examine
+from archiver.analysis.requisites import Requisite, RequisiteKind, css_requisites, css_text, html_requisites
 from archiver.config import ArchiverConfig
 from archiver.crawl import signals as archiver_signals
 from archiver.crawl.errors import SeedPathMissing
@@ -33,6 +35,9 @@ from archiver.warc.index import url_key
 from archiver.warc.vocab import META_KEY, CrawlRole, FailureKind
 
 FETCHABLE_SCHEMES = ("http", "https")
+# Requisites are fetched before other pages in the queue: close in time to
+# the page they serve, so that the archived page looks as it did.
+REQUISITE_PRIORITY = 1
 # Failures worth an archived copy; robots and exclusions are our own choice.
 LOOKUP_FAILURES = {FailureKind.DNS_ERROR, FailureKind.CONNECTION_ERROR, FailureKind.TIMEOUT,
                    FailureKind.TLS_ERROR, FailureKind.TOO_MANY_REDIRECTS}
@@ -166,6 +171,8 @@ class SeedsSpider(scrapy.Spider):
         """
         if self.resumed and self.resumed.is_done(url):
             return None
+        if role.requisite:
+            return self._requisite_request(url, role)
         if not (role.probe or role.lookup_for):
             key = url_key(url)
             if key in self.articles_by_key:
@@ -175,6 +182,44 @@ class SeedsSpider(scrapy.Spider):
                 self.least_depth[key] = role.depth
         return scrapy.Request(url, callback=self.parse, errback=self.failed,
                               meta={META_KEY: role}, dont_filter=role.probe)
+
+    def _requisite_request(self, url: str, role: CrawlRole) -> scrapy.Request:
+        """A requisite, within ARCHIVER_REQUISITE_MAXSIZE: a larger one fails as over_size_limit.
+
+        Scrapy cancels a download whose Content-Length (or, without one, whose
+        bytes received so far) exceeds ``download_maxsize``: the body is not
+        downloaded, and the capture middleware archives the skip.
+        """
+        meta: dict[str, object] = {META_KEY: role}
+        if self.config.requisite_maxsize:
+            meta["download_maxsize"] = self.config.requisite_maxsize
+        return scrapy.Request(url, callback=self.parse, errback=self.failed, meta=meta,
+                              priority=REQUISITE_PRIORITY)
+
+    def _wants_requisites(self, role: CrawlRole) -> bool:
+        scope = self.config.requisites
+        return scope == "all" or (scope == "articles" and role.depth == 0)
+
+    def _requisite_requests(self, found: list[Requisite], role: CrawlRole, page: str):
+        for requisite in found:
+            request = self._request(requisite.url, CrawlRole(
+                role.depth, role.article, requisite=requisite.kind, requisite_of=page))
+            if request is not None:
+                yield request
+
+    def _requisites_within(self, response: Response, role: CrawlRole):
+        """A fetched requisite's own: a stylesheet's url() and @import, a frame's page requisites."""
+        if not 200 <= response.status < 300 or role.requisite == RequisiteKind.RESOURCE:
+            return
+        page = role.requisite_of or role.article or response.url
+        if role.requisite == RequisiteKind.STYLESHEET:
+            charset = http_content_type_encoding((response.headers.get("Content-Type") or b"").decode("latin-1"))
+            found = css_requisites(css_text(response.body, charset), response.url)
+        elif role.requisite == RequisiteKind.FRAME and isinstance(response, HtmlResponse):
+            found = html_requisites(response.text, response.url, frames=False)  # one level deep
+        else:
+            return
+        yield from self._requisite_requests(found, role, page)
 
     async def _links_of_archived_pages(self):
         """Links of pages archived before the kill, which their parse may not have scheduled."""
@@ -198,6 +243,11 @@ class SeedsSpider(scrapy.Spider):
     async def parse(self, response: Response):
         assert response.request is not None  # a downloaded response knows its request
         role = role_of(response.request)
+        if role.requisite:
+            # Not a link: no probe, no archive lookup, no links followed.
+            for request in self._requisites_within(response, role):
+                yield request
+            return
         if role.probe or role.lookup_for:
             return
         if response.status >= 400:
@@ -206,6 +256,12 @@ class SeedsSpider(scrapy.Spider):
                 yield lookup
         if response.status >= 300:
             return
+        if isinstance(response, HtmlResponse) and self._wants_requisites(role):
+            found = html_requisites(response.text, response.url)
+            # The page they serve: the article (as its seeds name it), or a linked page.
+            page = role.article if role.depth == 0 and role.article else response.url
+            for request in self._requisite_requests(found, role, page):
+                yield request
         if self.config.soft404_probes:
             probe = self._probe(response)
             if probe is not None:
@@ -252,7 +308,7 @@ class SeedsSpider(scrapy.Spider):
         self._send(archiver_signals.request_failed, request=request, exception=error)
         self.logger.info("Could not fetch %s: %s", request.url, failure.getErrorMessage())
         role = role_of(request)
-        if classify_failure(error) in LOOKUP_FAILURES and not role.probe and not role.lookup_for:
+        if classify_failure(error) in LOOKUP_FAILURES and not (role.probe or role.lookup_for or role.requisite):
             lookup = self._archive_lookup(request, role)
             if lookup is not None:
                 yield lookup

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from archiver.analysis.model import ArticleReport, LinkReport, Report, TextComparison, TextVerdict, Verdict
+from archiver.analysis.model import (
+    ArticleReport,
+    Completeness,
+    LinkReport,
+    Report,
+    TextComparison,
+    TextVerdict,
+    Verdict,
+)
 
 # C0/C1 control characters other than tab, newline and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -48,6 +56,12 @@ def human_datetime(value: datetime.datetime) -> str:
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def completeness_line(completeness: Completeness) -> str:
+    """An article's page requisites in a line: "12 found: 11 archived, 0 failed, 1 skipped, 0 missing"."""
+    return (f"{completeness.found} found: {completeness.archived} archived, {completeness.failed} failed, "
+            f"{completeness.skipped} skipped, {completeness.missing} missing")
 
 
 def confirmation_mark(link: LinkReport) -> str | None:

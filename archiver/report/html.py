@@ -24,6 +24,7 @@ from archiver.analysis.model import (
 from archiver.report._common import (
     CACHE_SIZE,
     clean,
+    completeness_line,
     confirmation_mark,
     elide,
     findings_of,
@@ -293,7 +294,12 @@ def _article(number: int, article: ArticleReport, grace_days: int, replay: str |
         ))
     elif article.text_unavailable:
         facts.append(("Text", f'<span class="muted">{e(clean(article.text_unavailable))}</span>'))
+    if article.requisites is not None:
+        facts.append(("Page requisites", e(completeness_line(article.requisites))))
+    elif article.requisites_unavailable:
+        facts.append(("Page requisites", f'<span class="muted">{e(clean(article.requisites_unavailable))}</span>'))
     out.append('<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
+    out.append(_requisite_problems(article))
 
     dated = [link for link in article.links if link.date is not None]
     mismatches = sum(1 for link in article.links if link.date_mismatch)
@@ -324,6 +330,19 @@ def _article(number: int, article: ArticleReport, grace_days: int, replay: str |
         out.append('<p class="muted">No links.</p>')
     out.append("</article>")
     return "".join(out)
+
+
+def _requisite_problems(article: ArticleReport) -> str:
+    """The requisites of the article's page that are not archived, each with why and its record."""
+    if article.requisites is None or not article.requisites.problems:
+        return ""
+    rows = "".join(
+        f'<tr><td>{e(p.state)}</td><td class="url">{url_html(p.url)}</td><td>{e(shorten(clean(p.reason)))}</td>'
+        f'<td class="mono">{DASH if p.warc is None else f"{e(p.warc.filename)} @ {int(p.warc.offset)}"}</td></tr>'
+        for p in article.requisites.problems)
+    return (f"<h3>Page requisites not archived ({len(article.requisites.problems)})</h3>"
+            '<table class="requisites"><thead><tr><th>State</th><th>URL</th><th>Reason</th><th>Record</th>'
+            f"</tr></thead><tbody>{rows}</tbody></table>")
 
 
 def _filter(number: int, links: tuple[LinkReport, ...]) -> str:
@@ -524,6 +543,7 @@ def render_html(report: Report) -> str:
     else:
         rows += [("Dead links confirmed", dead["confirmed"]),
                  ("Dead links awaiting confirmation", dead["awaiting_confirmation"])]
+    rows += [(f"Page requisites {k}", n) for k, n in summary["requisites"].items()]
     out.append('<section><h2>Summary</h2><div class="overview"><table class="summary"><tbody>')
     out.extend(f'<tr><th scope="row">{e(k)}</th><td class="n">{int(n)}</td></tr>' if isinstance(n, int)
                else f'<tr><th scope="row">{e(k)}</th><td class="muted">{e(n)}</td></tr>' for k, n in rows)

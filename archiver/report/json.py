@@ -11,6 +11,7 @@ from archiver.analysis.model import (
     TEXT_VERDICTS,
     VERDICTS,
     ArticleReport,
+    Completeness,
     IntegrityProblem,
     LinkReport,
     Report,
@@ -75,6 +76,32 @@ def comparison_to_dict(comparison: TextComparison) -> dict[str, Any]:
     }
 
 
+def completeness_to_dict(completeness: Completeness | None) -> dict[str, Any] | None:
+    if completeness is None:
+        return None
+    return {
+        **requisite_counts([completeness]),
+        "problems": [{
+            "url": problem.url,
+            "state": problem.state,
+            "reason": problem.reason,
+            "warc": None if problem.warc is None else {
+                "filename": problem.warc.filename, "offset": int(problem.warc.offset)},
+        } for problem in completeness.problems],
+    }
+
+
+def requisite_counts(figures: list[Completeness]) -> dict[str, int]:
+    """Requisites found, archived, failed, skipped and missing, added up."""
+    return {
+        "found": sum(c.found for c in figures),
+        "archived": sum(c.archived for c in figures),
+        "failed": sum(c.failed for c in figures),
+        "skipped": sum(c.skipped for c in figures),
+        "missing": sum(c.missing for c in figures),
+    }
+
+
 def article_to_dict(article: ArticleReport) -> dict[str, Any]:
     return {
         "url": article.url,
@@ -90,6 +117,8 @@ def article_to_dict(article: ArticleReport) -> dict[str, Any]:
         "comparisons": [comparison_to_dict(c) for c in article.comparisons],
         "date_findings": list(article.date_findings),
         "live_text_fingerprint": article.live_text_fingerprint,
+        "requisites": completeness_to_dict(article.requisites),
+        "requisites_unavailable": article.requisites_unavailable,  # why requisites is null
     }
 
 
@@ -160,6 +189,7 @@ def summarize(report: Report) -> dict[str, Any]:
         "date_mismatches": sum(1 for link in links if link.date_mismatch),
         "title_mismatches": sum(1 for link in links if link.title_mismatch),
         "integrity_problems": len(report.integrity),
+        "requisites": requisite_counts([a.requisites for a in report.articles if a.requisites is not None]),
     }
 
 

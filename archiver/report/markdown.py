@@ -15,6 +15,7 @@ from archiver.analysis.model import ArticleReport, LinkReport, Report, RunChange
 from archiver.report._common import (
     CACHE_SIZE,
     clean,
+    completeness_line,
     confirmation_mark,
     findings_of,
     format_similarity,
@@ -156,7 +157,18 @@ def _article(number: int, article: ArticleReport, grace_days: int) -> list[str]:
         )
     elif article.text_unavailable:
         lines.append(f"- **Text:** {md(article.text_unavailable)}")
+    if article.requisites is not None:
+        lines.append(f"- **Page requisites:** {completeness_line(article.requisites)}")
+    elif article.requisites_unavailable:
+        lines.append(f"- **Page requisites:** {md(article.requisites_unavailable)}")
     lines.append("")
+    if article.requisites is not None and article.requisites.problems:
+        lines += [f"### Page requisites not archived ({len(article.requisites.problems)})", ""]
+        lines += _table(["State", "URL", "Reason", "Record"], [
+            [_cell(p.state), _cell(p.url), _cell(shorten(p.reason)),
+             "—" if p.warc is None else f"{md(p.warc.filename)} @ {p.warc.offset}"]
+            for p in article.requisites.problems])
+        lines.append("")
 
     if article.comparisons:
         lines += ["### Text comparisons", ""]
@@ -305,6 +317,7 @@ def render_markdown(report: Report) -> str:
         ["Title mismatches", str(summary["title_mismatches"])],
         ["Integrity problems", str(summary["integrity_problems"])],
     ]
+    rows += [[f"Page requisites {name}", str(count)] for name, count in summary["requisites"].items()]
     lines += _table(["Count", "Number"], rows)
     lines.append("")
 

@@ -228,6 +228,7 @@ class _FileReader:
             revisit_of=rec.get_header("WARC-Refers-To-Target-URI") if record.rec_type == "revisit" else None,
             revisit_date=rec.get_header("WARC-Refers-To-Date") if record.rec_type == "revisit" else None,
             lookup=_lookup(rec),
+            requisite_of=rec.get_header(vocab.REQUISITE_OF_HEADER) or None,
         ))
 
     def _small_record(self, rec_type: str, uri: str, payload: bytes, location: WarcLocation,

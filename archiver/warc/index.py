@@ -60,6 +60,7 @@ class Capture:
     revisit_of: str | None = None  # WARC-Refers-To-Target-URI of a revisit
     revisit_date: str | None = None  # WARC-Refers-To-Date of a revisit
     lookup: tuple[str, str, str] | None = None  # (link, kind, before) of an archive lookup
+    requisite_of: str | None = None  # a page requisite of ours: the page it serves
 
     def header(self, name: str) -> str | None:
         lname = name.lower()

@@ -25,6 +25,10 @@ PROBE_SOFT_404 = "soft-404"
 LOOKUP_FOR_HEADER = "WARC-Archiver-Lookup-For"
 LOOKUP_KIND_HEADER = "WARC-Archiver-Lookup-Kind"
 LOOKUP_BEFORE_HEADER = "WARC-Archiver-Lookup-Before"
+# A page requisite (image, stylesheet, font, script, frame…): the page it serves,
+# and what was done with its body (archiver.analysis.requisites.RequisiteKind).
+REQUISITE_OF_HEADER = "WARC-Archiver-Requisite-Of"
+REQUISITE_KIND_HEADER = "WARC-Archiver-Requisite-Kind"
 
 # application/warc-fields names of our metadata records.
 WARC_FIELDS_TYPE = "application/warc-fields"
@@ -51,6 +55,8 @@ class FailureKind(StrEnum):
     EXCLUDED = "excluded"
     UNSUPPORTED = "unsupported"
     TOO_LARGE = "too_large"
+    # A page requisite larger than ARCHIVER_REQUISITE_MAXSIZE: skipped, on purpose.
+    OVER_SIZE_LIMIT = "over_size_limit"
 
 
 def seed_uri(name: str) -> str:
@@ -72,7 +78,9 @@ class CrawlRole:
 
     ``depth`` 0 is an article's own page, 1 a page it links to. A probe is a
     random sibling URL fetched to detect soft 404s; a lookup asks a web
-    archive about ``lookup_for``, a link that failed.
+    archive about ``lookup_for``, a link that failed. A requisite is what
+    the page ``requisite_of`` needs to be displayed (an image, a stylesheet,
+    a frame…), ``requisite`` saying what kind; it is no link.
     """
 
     depth: int = 0
@@ -81,6 +89,8 @@ class CrawlRole:
     lookup_for: str | None = None
     lookup_kind: str | None = None  # "timegate" or "wayback"
     lookup_before: datetime.date | None = None
+    requisite: str | None = None  # a RequisiteKind: "resource", "stylesheet" or "frame"
+    requisite_of: str | None = None  # the page it serves: an article's, or (with "all") a linked one
 
     def to_meta(self) -> dict[str, object]:
         """Plain JSON-able fields, for request.meta and the resume journal."""
@@ -90,6 +100,8 @@ class CrawlRole:
         if self.lookup_for:
             meta.update(lookup_for=self.lookup_for, lookup_kind=self.lookup_kind,
                         lookup_before=self.lookup_before.isoformat() if self.lookup_before else None)
+        if self.requisite:
+            meta.update(requisite=self.requisite, requisite_of=self.requisite_of)
         return meta
 
     @classmethod
@@ -103,6 +115,8 @@ class CrawlRole:
         article = meta.get("article")
         lookup_for = meta.get("lookup_for")
         lookup_kind = meta.get("lookup_kind")
+        requisite = meta.get("requisite")
+        requisite_of = meta.get("requisite_of")
         return cls(
             depth=depth if isinstance(depth, int) else 0,
             article=article if isinstance(article, str) else None,
@@ -110,13 +124,18 @@ class CrawlRole:
             lookup_for=lookup_for if isinstance(lookup_for, str) else None,
             lookup_kind=lookup_kind if isinstance(lookup_kind, str) else None,
             lookup_before=datetime.date.fromisoformat(before) if isinstance(before, str) and before else None,
+            requisite=requisite if isinstance(requisite, str) and requisite else None,
+            requisite_of=requisite_of if isinstance(requisite_of, str) else None,
         )
 
     def warc_headers(self) -> tuple[tuple[str, str], ...]:
-        """The WARC headers that say why a URL no seed links to was fetched."""
+        """The WARC headers that say why a URL no seed links to was fetched (a probe, a lookup, a requisite)."""
         if self.probe:
             return ((PROBE_HEADER, PROBE_SOFT_404),)
         if self.lookup_for:
             return ((LOOKUP_FOR_HEADER, self.lookup_for), (LOOKUP_KIND_HEADER, self.lookup_kind or ""),
                     (LOOKUP_BEFORE_HEADER, self.lookup_before.isoformat() if self.lookup_before else ""))
+        if self.requisite:
+            return ((REQUISITE_OF_HEADER, self.requisite_of or self.article or ""),
+                    (REQUISITE_KIND_HEADER, self.requisite))
         return ()
