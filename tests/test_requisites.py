@@ -1,0 +1,152 @@
+"""Page requisites (issue 13): a real `scrapy crawl` of the fixture article, checked in its WARC.
+
+Every resource the article needs is archived as a request/response pair with the
+bytes the server sent, but the 30 MB video, which is over
+ARCHIVER_REQUISITE_MAXSIZE: it is recorded as skipped, and the article's
+completeness figure says so, in the crawl's report as in `archiver audit`'s.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archiver.warc.vocab import REQUISITE_KIND_HEADER, REQUISITE_OF_HEADER, FailureKind
+from tests.conftest import run_crawl
+from tests.requisites_site import (
+    ARTICLE_PATH,
+    REQUISITE_PATHS,
+    VIDEO_PATH,
+    RequisitesSite,
+    fixture_bytes,
+)
+from tests.warc_checks import read_records, warcio_check
+
+
+@pytest.fixture(scope="module")
+def requisites_site():
+    with RequisitesSite() as server:
+        yield server
+
+
+def write_seed(folder: Path, site: RequisitesSite) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "harbour.md").write_text(
+        "# Harbour reopens after the storm\n\nBy A. Reporter\n\n2 November 2026\n\n"
+        "The harbour reopened on Monday, three days after the storm closed it to every ship.\n\n"
+        f"Original url:\n\n<{site.url(ARTICLE_PATH)}>\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def crawl(requisites_site, tmp_path_factory):
+    root = tmp_path_factory.mktemp("requisites")
+    result = run_crawl(write_seed(root / "seeds", requisites_site), root / "warcs")
+    assert result.returncode == 0, result.log
+    return result
+
+
+@pytest.fixture(scope="module")
+def records(crawl):
+    return [record for path in crawl.warcs for record in read_records(path)]
+
+
+def report_of(folder: Path) -> dict:
+    return json.loads((folder / "report.json").read_text(encoding="utf-8"))
+
+
+def crawl_report(crawl) -> dict:
+    return report_of(crawl.warc_dir.parent / f"report-{crawl.warc_dir.name}")
+
+
+def test_every_requisite_but_the_video_is_archived_with_the_bytes_sent(crawl, records, requisites_site):
+    article = requisites_site.url(ARTICLE_PATH)
+    for path in REQUISITE_PATHS:
+        url = requisites_site.url(path)
+        requests = [r for r in records if r["type"] == "request" and r["uri"] == url]
+        responses = [r for r in records if r["type"] == "response" and r["uri"] == url]
+        assert len(requests) == 1 and len(responses) == 1, path
+        response = responses[0]
+        assert response["http_headers"].get_statuscode() == "200"
+        assert response["payload"] == fixture_bytes(path), path
+        # The record says which article it serves, and what was done with its body.
+        assert response["rec_headers"].get_header(REQUISITE_OF_HEADER) == article
+        kind = response["rec_headers"].get_header(REQUISITE_KIND_HEADER)
+        assert kind == ("stylesheet" if path.endswith(".css") else "frame" if path.endswith(".html")
+                        else "resource"), path
+    for path in crawl.warcs:
+        assert warcio_check(path).returncode == 0
+
+
+def test_the_video_is_not_downloaded_and_its_skip_is_recorded(crawl, records, requisites_site):
+    video = requisites_site.url(VIDEO_PATH)
+    assert not [r for r in records if r["type"] in ("response", "request") and r["uri"] == video]
+    skips = [r["payload"].decode() for r in records if r["type"] == "metadata" and r["uri"] == video]
+    assert len(skips) == 1, skips  # not retried: a skip is our rule, not the server's failure
+    assert f"fetch-failure: {FailureKind.OVER_SIZE_LIMIT}" in skips[0]
+    assert "ARCHIVER_REQUISITE_MAXSIZE" in skips[0]
+    assert requisites_site.hits[VIDEO_PATH] == 1
+
+
+def test_the_report_gives_the_completeness_figure(crawl, requisites_site):
+    article = crawl_report(crawl)["articles"][0]
+    figure = article["requisites"]
+    found = len(REQUISITE_PATHS) + 1  # and the video
+    assert figure["found"] == found, figure
+    assert (figure["archived"], figure["failed"], figure["skipped"], figure["missing"]) == (found - 1, 0, 1, 0)
+    [skip] = figure["problems"]
+    assert skip["url"] == requisites_site.url(VIDEO_PATH)
+    assert skip["state"] == "skipped" and "ARCHIVER_REQUISITE_MAXSIZE" in skip["reason"]
+    assert skip["warc"] is not None
+    assert article["requisites_unavailable"] is None
+    assert crawl_report(crawl)["summary"]["requisites"]["skipped"] == 1
+
+
+def test_requisites_are_not_links(crawl, records, requisites_site):
+    report = crawl_report(crawl)
+    urls = {link["url"] for a in report["articles"] for link in a["links"]}
+    assert not any("/assets/" in url for url in urls)
+    # No soft-404 probe and no archive lookup for them: only the resources themselves were asked for.
+    asked = {r["uri"] for r in records if r["type"] == "request" and "/assets/" in r["uri"]}
+    assert asked == {requisites_site.url(p) for p in REQUISITE_PATHS}
+    assert all(requisites_site.hits[p] == 1 for p in REQUISITE_PATHS)
+
+
+def test_the_markdown_and_html_reports_show_the_figure(crawl, requisites_site):
+    folder = crawl.warc_dir.parent / f"report-{crawl.warc_dir.name}"
+    found = len(REQUISITE_PATHS) + 1
+    line = f"{found} found: {found - 1} archived, 0 failed, 1 skipped, 0 missing"
+    markdown = (folder / "report.md").read_text(encoding="utf-8")
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert f"**Page requisites:** {line}" in markdown
+    assert "video.mp4" in markdown.split("Page requisites not archived")[1]
+    assert line in html and "Page requisites not archived (1)" in html
+
+
+def test_an_audit_of_the_warcs_gives_the_same_figure(crawl, tmp_path):
+    out = tmp_path / "audit"
+    result = subprocess.run([sys.executable, "-m", "archiver.cli", "audit", *map(str, crawl.warcs),
+                             "-o", str(out)], capture_output=True, text=True, timeout=300)
+    assert result.returncode in (0, 1), result.stderr
+    assert report_of(out)["articles"][0]["requisites"] == crawl_report(crawl)["articles"][0]["requisites"]
+
+
+def test_no_requisites_when_turned_off(requisites_site, tmp_path):
+    result = run_crawl(write_seed(tmp_path / "seeds", requisites_site), tmp_path / "warcs",
+                       {"ARCHIVER_REQUISITES": "none"})
+    assert result.returncode == 0, result.log
+    records = [r for path in result.warcs for r in read_records(path)]
+    assert not [r for r in records if r["type"] == "request" and "/assets/" in r["uri"]]
+    figure = report_of(tmp_path / "report-warcs")["articles"][0]["requisites"]
+    # Nothing fetched, and the report says so: missing, not failed. What the
+    # stylesheets and the frame need in turn cannot be known without them.
+    within = {"/assets/second.css", "/assets/font.woff2", "/assets/background.png", "/assets/frame-image.png"}
+    assert figure["found"] == len(set(REQUISITE_PATHS) - within) + 1
+    assert figure["missing"] == figure["found"]
+    assert figure["archived"] == figure["failed"] == figure["skipped"] == 0
