@@ -67,10 +67,12 @@ class WarcBuilder:
         self.close()
 
     def response(self, url: str, body: bytes = b"", *, status: int = 200, content_type: str | None = HTML,
-                 headers: Sequence[tuple[str, str]] = (), probe: bool = False) -> None:
+                 headers: Sequence[tuple[str, str]] = (), probe: bool = False,
+                 role: CrawlRole | None = None) -> None:
         """A request and its response, as the capture middleware archives them.
 
-        ``probe``: a soft-404 probe (a random URL beside a link's), marked as the crawl marks it.
+        ``probe``: a soft-404 probe (a random URL beside a link's), marked as the crawl marks it;
+        ``role``: another role's marks (a page requisite's).
         """
         response_headers = ([("Content-Type", content_type)] if content_type else []) + list(headers)
         response_headers.append(("Content-Length", str(len(body))))
@@ -79,7 +81,7 @@ class WarcBuilder:
             protocol="HTTP/1.1", status=status,
             response_headers=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in response_headers],
             body=body, fetched_at=self.moment, ip_address="192.0.2.1",
-            extra_warc_headers=CrawlRole(depth=1, probe=probe).warc_headers(),
+            extra_warc_headers=(role or CrawlRole(depth=1, probe=probe)).warc_headers(),
         )
         self.writer.write(records.exchange_records(self.writer.builder, exchange))
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from w3lib.encoding import http_content_type_encoding
-
 from archiver.analysis.extract import html_text
 from archiver.analysis.health import ALIVE, Resolution
 from archiver.analysis.model import Completeness, RequisiteProblem, RequisiteState
@@ -51,7 +49,7 @@ class _Bodies:
             return f"its body cannot be read: {type(error).__name__}: {error}"
         content_type = capture.header("Content-Type")
         if kind == RequisiteKind.STYLESHEET:
-            return css_requisites(css_text(body, http_content_type_encoding(content_type or "")), capture.url)
+            return css_requisites(css_text(body, content_type), capture.url)
         if not is_html(content_type, body):
             return []
         return html_requisites(html_text(body, content_type), capture.url, frames=False)  # one level deep

@@ -18,6 +18,7 @@ HTML is read once more (one level deep: a frame's own frames are not).
 
 from __future__ import annotations
 
+import email.message
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -166,9 +167,12 @@ def css_requisites(css: str, base: str) -> list[Requisite]:
                    if (url := absolute(raw, base)) is not None)
 
 
-def css_text(body: bytes, charset: str | None = None) -> str:
+def css_text(body: bytes, content_type: str | None = None) -> str:
     """A stylesheet's bytes as text: its BOM, the HTTP charset, its @charset, else UTF-8 (CSS Syntax 3)."""
-    text, _encoding = decode_stylesheet_bytes(body, protocol_encoding=charset)
+    header = email.message.Message()
+    header["Content-Type"] = content_type or ""
+    # The label as sent (WHATWG's names, which tinycss2 looks up), not a Python codec's name.
+    text, _encoding = decode_stylesheet_bytes(body, protocol_encoding=header.get_content_charset())
     return text
 
 

@@ -18,7 +18,6 @@ import scrapy
 from scrapy import signals
 from scrapy.http import HtmlResponse, Response, TextResponse
 from twisted.python.failure import Failure
-from w3lib.encoding import http_content_type_encoding
 
 from archiver.analysis.links import body_links
 from archiver.analysis.memento import lookup_request
@@ -213,8 +212,8 @@ class SeedsSpider(scrapy.Spider):
             return
         page = role.requisite_of or role.article or response.url
         if role.requisite == RequisiteKind.STYLESHEET:
-            charset = http_content_type_encoding((response.headers.get("Content-Type") or b"").decode("latin-1"))
-            found = css_requisites(css_text(response.body, charset), response.url)
+            content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
+            found = css_requisites(css_text(response.body, content_type), response.url)
         elif role.requisite == RequisiteKind.FRAME and isinstance(response, HtmlResponse):
             found = html_requisites(response.text, response.url, frames=False)  # one level deep
         else:
