@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.workload import Nginx, generate, url_list
+from bench.workload import PAGE_IMAGES, SHARED_ASSETS, Nginx, generate, generate_requisites, url_list
 
 PROJECT = Path(__file__).resolve().parent.parent
 PEERS = Path(os.environ.get("BENCH_PEERS", PROJECT / "bench" / ".peers"))
@@ -154,6 +154,7 @@ class Bench:
         self.capture_pages = 40 if smoke else 5_000
         self.check_urls = 30 if smoke else 2_000
         self.memory_urls = (40, 400) if smoke else (5_000, 50_000)
+        self.requisite_pages = 20 if smoke else 1_000
         self.figures: list[Figure] = []
         self.notes: list[str] = []
         generate(work / "site", self.capture_pages)
@@ -200,6 +201,53 @@ class Bench:
             bare_times = median_runs(self.runs, lambda: bare, lambda: fresh(out))
             self.figures.append(Figure(f"Reference: wget's own WARC cost, {len(urls)} pages", times,
                                        "wget -i urls.txt, no WARC", bare_times, target="reference"))
+
+    # 1b. Page requisites
+    def requisites(self) -> None:
+        """Articles with their requisites (the default), against wget --page-requisites on the same pages."""
+        generate_requisites(self.nginx.root, self.requisite_pages)
+        urls = [f"{self.nginx.base}/req/pages/{n}.html" for n in range(self.requisite_pages)]
+        seeds = write_urls(self.work / "requisites" / "seeds" / "urls.txt", urls).parent
+        warcs = self.work / "requisites" / "warcs"
+        expected = len(urls) * (1 + len(PAGE_IMAGES)) + len(SHARED_ASSETS) + 3  # and the 2 CSS, the script
+        ours = median_runs(self.runs, lambda: crawl_command(seeds, warcs), lambda: fresh(warcs))
+        ours_count, ours_distinct = self.responses_200(sorted(warcs.glob("*.warc.gz")))
+        if ours_distinct < expected:
+            raise RuntimeError(f"only {ours_distinct} of {expected} pages and requisites archived with 200")
+        name = f"Capture with requisites: {len(urls)} pages, {expected - len(urls)} requisites"
+        off = median_runs(self.runs, lambda: crawl_command(seeds, warcs, ARCHIVER_REQUISITES="none"),
+                          lambda: fresh(warcs))
+        self.figures.append(Figure(name, ours, "ours, ARCHIVER_REQUISITES=none (pages only)", off,
+                                   target="reported", note=f"{ours_count} responses archived with requisites"))
+        # wget fetches a requisite again for each page that needs it, and reads
+        # no data-src: what each archived is said beside the times.
+        wget = self.peer("wget")
+        if not wget:
+            self.notes.append("wget is not installed: the page requisites comparison was skipped.")
+            return
+        out = self.work / "requisites" / "wget"
+        command = [wget, "-q", "--page-requisites", "--warc-file", str(out / "wget"), "-i",
+                   str(seeds / "urls.txt"), "--delete-after", "-P", str(out / "files")]
+        times = median_runs(self.runs, lambda: command, lambda: fresh(out))
+        wget_count, wget_distinct = self.responses_200(sorted(out.glob("*.warc.gz")))
+        self.figures.append(Figure(name, ours, "wget --page-requisites --warc-file -i urls.txt", times,
+                                   target="reported",
+                                   note=f"responses archived with status 200: ours {ours_count} "
+                                        f"({ours_distinct} distinct URLs), wget {wget_count} "
+                                        f"({wget_distinct} distinct URLs)"))
+
+    @staticmethod
+    def responses_200(warcs: list[Path]) -> tuple[int, int]:
+        """Responses with status 200 archived (robots.txt aside), and their distinct URLs."""
+        from warcio.archiveiterator import ArchiveIterator
+
+        urls: list[str] = []
+        for path in warcs:
+            with open(path, "rb") as stream:
+                urls += [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(stream)
+                         if r.rec_type == "response" and r.http_headers.get_statuscode() == "200"]
+        urls = [url for url in urls if not url.endswith("/robots.txt")]
+        return len(urls), len(set(urls))
 
     def check_served(self, warcs: list[Path], expected: int) -> None:
         """Refuse figures measured on error pages (nginx unable to read the files, say)."""
@@ -414,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="where to write the results (default bench/RESULTS.md; "
                                                     "bench/RESULTS-smoke.md with --smoke)")
     parser.add_argument("--work", type=Path, help="work folder (default: a temporary one)")
-    parser.add_argument("--only", help="comma-separated steps to run: capture, linkcheck, analysis, "
+    parser.add_argument("--only", help="comma-separated steps to run: capture, requisites, linkcheck, analysis, "
                                        "memory, integrity (analysis needs linkcheck; integrity needs memory)")
     opts = parser.parse_args(argv)
     out = opts.out or PROJECT / "bench" / ("RESULTS-smoke.md" if opts.smoke else "RESULTS.md")
@@ -425,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
     work.chmod(0o755)
     bench = Bench(work, opts.smoke)
     try:
-        steps = (bench.capture, bench.linkcheck, bench.analysis, bench.memory, bench.integrity)
+        steps = (bench.capture, bench.requisites, bench.linkcheck, bench.analysis, bench.memory, bench.integrity)
         wanted = set(opts.only.split(",")) if opts.only else {s.__name__ for s in steps}
         for step in (s for s in steps if s.__name__ in wanted):
             print(f"bench: {step.__name__} …", file=sys.stderr, flush=True)

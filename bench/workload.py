@@ -77,6 +77,53 @@ def generate(root: Path, pages: int, seed: int = 7) -> Path:
     return folder
 
 
+# Page requisites (python -m bench.run --only requisites): every page needs a
+# stylesheet importing a second one, a web font, a masthead and an icon sprite
+# through CSS url(), a favicon and a script (shared by all pages), and three
+# images of its own: one with a 2x srcset candidate, one lazy (data-src, with a
+# <noscript> fallback). Images and the font are random bytes: incompressible,
+# as JPEG and WOFF2 are.
+SHARED_ASSETS = {"favicon.ico": 2_000, "font.woff2": 30_000, "masthead.png": 20_000, "icons.png": 5_000}
+PAGE_IMAGES = {"a.jpg": 25_000, "a-2x.jpg": 50_000, "lazy.jpg": 25_000}
+REQUISITES_HEAD = ("<link rel='icon' href='/req/assets/favicon.ico'>"
+                   "<link rel='stylesheet' href='/req/assets/site.css'>"
+                   "<script src='/req/assets/app.js' defer></script></head>")
+
+
+def requisites_html(n: int, total: int, rng: random.Random) -> str:
+    images = (f"<figure><img src='/req/img/{n}-a.jpg' srcset='/req/img/{n}-a.jpg 1x, /req/img/{n}-a-2x.jpg 2x' "
+              f"alt='photo'></figure><img class='lazy' data-src='/req/img/{n}-lazy.jpg' alt='photo'>"
+              f"<noscript><img src='/req/img/{n}-lazy.jpg' alt='photo'></noscript>")
+    page = article_html(n, total, rng)
+    return page.replace("</head>", REQUISITES_HEAD, 1).replace("<article>", "<article>" + images, 1)
+
+
+def generate_requisites(root: Path, pages: int, seed: int = 23) -> Path:
+    """Pages with requisites under root/req (pages/, assets/, img/), once; the folder."""
+    folder = root / "req"
+    marker = root / f"generated-req-{pages}"
+    if marker.exists():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    for sub in ("pages", "assets", "img"):
+        (folder / sub).mkdir(parents=True)
+    rng = random.Random(seed)
+    assets = folder / "assets"
+    for name, size in SHARED_ASSETS.items():
+        (assets / name).write_bytes(rng.randbytes(size))
+    (assets / "site.css").write_text(
+        "@import url(base.css);\n@font-face { font-family: Gazette; src: url(font.woff2) format('woff2'); }\n"
+        "body { font-family: Gazette, serif } header { background: url(masthead.png) no-repeat }\n")
+    (assets / "base.css").write_text(".icon { background: url('icons.png') } nav a { margin: 0 .5em }\n")
+    (assets / "app.js").write_text("// lazy images\n" + "var x = 1;\n" * 3_000)
+    for n in range(pages):
+        (folder / "pages" / f"{n}.html").write_text(requisites_html(n, pages, rng), encoding="utf-8")
+        for name, size in PAGE_IMAGES.items():
+            (folder / "img" / f"{n}-{name}").write_bytes(rng.randbytes(size))
+    marker.touch()
+    return folder
+
+
 def url_list(base: str, count: int, pages: int, seed: int = 11) -> list[str]:
     """``count`` distinct URLs: 90% pages, 5% 404s, 5% redirects."""
     rng = random.Random(seed)
@@ -107,7 +154,8 @@ http {{
     access_log off;
     sendfile on;
     keepalive_requests 100000;
-    types {{ text/html html; }}
+    types {{ text/html html; text/css css; text/javascript js; image/png png; image/jpeg jpg;
+             font/woff2 woff2; image/x-icon ico; }}
     default_type text/html;
     server {{
         listen 127.0.0.1:{port};

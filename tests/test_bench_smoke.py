@@ -18,6 +18,6 @@ def test_bench_smoke(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     text = out.read_text()
-    for comparison in ("Capture:", "Link check:", "Analysis:", "Memory:", "Integrity pass"):
+    for comparison in ("Capture:", "Capture with requisites:", "Link check:", "Analysis:", "Memory:", "Integrity pass"):
         assert comparison in text
     assert "| comparison | ours |" in text
