@@ -209,3 +209,16 @@ def test_requisite_kind_reaches_the_role_and_back() -> None:
     assert dict(role.warc_headers()) == {"WARC-Archiver-Requisite-Of": ARTICLE,
                                          "WARC-Archiver-Requisite-Kind": "frame"}
     assert Requisite("http://a/", R) == Requisite("http://a/", RequisiteKind("resource"))
+
+
+def test_the_settings_read_and_say_what_they_accept() -> None:
+    from archiver.config import ArchiverConfig, SettingError
+
+    config = ArchiverConfig.from_settings({})
+    assert (config.requisites, config.requisite_maxsize) == ("articles", 20 * 1024 * 1024)
+    config = ArchiverConfig.from_settings({"ARCHIVER_REQUISITES": " All ", "ARCHIVER_REQUISITE_MAXSIZE": "0"})
+    assert (config.requisites, config.requisite_maxsize) == ("all", 0)
+    with pytest.raises(SettingError, match=r"^ARCHIVER_REQUISITES must be articles, all or none; got 'some'$"):
+        ArchiverConfig.from_settings({"ARCHIVER_REQUISITES": "some"})
+    with pytest.raises(SettingError, match=r"^ARCHIVER_REQUISITE_MAXSIZE must be a whole number"):
+        ArchiverConfig.from_settings({"ARCHIVER_REQUISITE_MAXSIZE": "20MB"})

@@ -1,4 +1,4 @@
-"""``scrapy crawl seeds``: fetch every article of the seeds and every page it links to."""
+"""``scrapy crawl seeds``: every article of the seeds, what its page needs to be displayed, and its links."""
 
 from __future__ import annotations
 
@@ -221,19 +221,24 @@ class SeedsSpider(scrapy.Spider):
         yield from self._requisite_requests(found, role, page)
 
     async def _links_of_archived_pages(self):
-        """Links of pages archived before the kill, which their parse may not have scheduled."""
+        """Links and requisites of pages archived before the kill, which their parse may not have scheduled."""
         assert self.resumed is not None and self.resumed.index is not None and self.journal is not None
         index = self.resumed.index
         scheduled = self.journal.scheduled_requests()
         for url, role in scheduled.items():
             capture = index.capture(url)
-            if role.probe or role.depth >= self.config.depth or capture is None:
+            if role.probe or role.lookup_for or role.requisite or capture is None:
                 continue
-            if not 200 <= capture.status < 300 or capture.revisit_of:
+            follow, requisites = role.depth < self.config.depth, self._wants_requisites(role)
+            if not (follow or requisites) or not 200 <= capture.status < 300 or capture.revisit_of:
                 continue
             result = examine(PageJob(str(index.path_of(capture.location)), capture.location.offset,
                                      capture.url, want_links=True))
-            for link in result.links:
+            if requisites:
+                page = role.article if role.depth == 0 and role.article else capture.url
+                for request in self._requisite_requests(list(result.requisites), role, page):
+                    yield request
+            for link in result.links if follow else ():
                 if fetchable(link.url):
                     request = self._request(link.url, CrawlRole(role.depth + 1, role.article))
                     if request is not None:
