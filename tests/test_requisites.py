@@ -150,3 +150,20 @@ def test_no_requisites_when_turned_off(requisites_site, tmp_path):
     assert figure["found"] == len(set(REQUISITE_PATHS) - within) + 1
     assert figure["missing"] == figure["found"]
     assert figure["archived"] == figure["failed"] == figure["skipped"] == 0
+
+
+@pytest.mark.parametrize(("scope", "linked_page_requisites"), [("articles", False), ("all", True)])
+def test_linked_pages_get_their_requisites_only_with_all(requisites_site, tmp_path, scope, linked_page_requisites):
+    # The article is the frame's page; the fixture article is one of its links.
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "map.md").write_text(
+        "# Map of the harbour\n\nThe map of the harbour after the storm, with the quays that reopened.\n\n"
+        f"[Harbour reopens after the storm]({requisites_site.url(ARTICLE_PATH)})\n\n"
+        f"Original url:\n\n<{requisites_site.url('/assets/frame.html')}>\n", encoding="utf-8")
+    result = run_crawl(seeds, tmp_path / "warcs", {"ARCHIVER_REQUISITES": scope})
+    assert result.returncode == 0, result.log
+    asked = {r["uri"] for path in result.warcs for r in read_records(path) if r["type"] == "request"}
+    assert requisites_site.url("/assets/frame-image.png") in asked  # the article's own, either way
+    assert requisites_site.url(ARTICLE_PATH) in asked  # the link
+    assert (requisites_site.url("/assets/style.css") in asked) is linked_page_requisites
