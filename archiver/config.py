@@ -250,7 +250,7 @@ SETTINGS: tuple[Setting, ...] = (
             "fetch what pages need to be displayed (images, CSS, fonts, scripts, frames): "
             "of articles, of all pages, or none"),
     Setting("ARCHIVER_REQUISITE_MAXSIZE", whole(0), DEFAULT_REQUISITE_MAXSIZE,
-            "bytes: a larger requisite is skipped, and recorded as skipped (0: no limit)"),
+            "bytes: a larger requisite is not downloaded, and recorded as skipped (0: only DOWNLOAD_MAXSIZE)"),
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 

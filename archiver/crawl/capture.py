@@ -227,7 +227,8 @@ class WarcCaptureMiddleware:
         setattr(exception, RECORDED, True)
         kind = classify_failure(exception)
         message = failure_message(exception)
-        if kind == FailureKind.TOO_LARGE and CrawlRole.from_meta(request.meta.get(META_KEY)).requisite:
+        if kind == FailureKind.TOO_LARGE and self.config.requisite_maxsize \
+                and CrawlRole.from_meta(request.meta.get(META_KEY)).requisite:
             # The spider set the requisite's download_maxsize: a skip by our rule, not a failure.
             kind = FailureKind.OVER_SIZE_LIMIT
             message = f"skipped, larger than ARCHIVER_REQUISITE_MAXSIZE: {message}"
