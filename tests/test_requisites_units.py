@@ -11,9 +11,9 @@ from archiver.analysis.requisites import (
     Requisite,
     RequisiteKind,
     css_requisites,
-    css_text,
     html_requisites,
     srcset_urls,
+    stylesheet_requisites,
 )
 from archiver.report.json import render_json
 from archiver.seeds import Article
@@ -126,10 +126,24 @@ def test_css_imports_urls_and_fonts_resolve_against_the_stylesheet() -> None:
         ("i.png", R), ("i@2x.png", R)]
 
 
-def test_css_text_follows_bom_http_charset_and_at_charset() -> None:
-    assert css_text('a{content:"é"}'.encode()) == 'a{content:"é"}'
-    assert css_text('a{content:"é"}'.encode("latin-1"), "text/css; charset=ISO-8859-1") == 'a{content:"é"}'
-    assert css_text('@charset "windows-1252"; a{content:"é"}'.encode("cp1252")).endswith('"é"}')
+def test_a_fetched_stylesheet_is_read_as_a_css_file_is() -> None:
+    css = """@import "base.css"; @font-face { src: url(f.woff2) } @media print { p { background: url(p.png) } }"""
+    expected = [("base.css", S), ("f.woff2", R), ("p.png", R)]
+    found = stylesheet_requisites(css.encode(), "text/css", "http://news.example/css/site.css")
+    assert [(r.url.removeprefix("http://news.example/css/"), r.kind) for r in found] == expected
+    # The same rules as CSS text (a <style>), and as a browser decodes the bytes.
+    assert found == css_requisites(css, "http://news.example/css/site.css")
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    ('a{background:url("café.png")}'.encode(), "text/css"),  # UTF-8, the default
+    ('a{background:url("café.png")}'.encode("latin-1"), "text/css; charset=ISO-8859-1"),  # the HTTP charset
+    ('@charset "windows-1252"; a{background:url("café.png")}'.encode("cp1252"), None),  # its @charset
+    ('\ufeffa{background:url("café.png")}'.encode("utf-16-le"), "text/css; charset=latin1"),  # a BOM wins
+])
+def test_a_stylesheets_charset_comes_from_its_bom_the_http_header_or_its_charset_rule(body, content_type) -> None:
+    [found] = stylesheet_requisites(body, content_type, "http://news.example/")
+    assert found.url == "http://news.example/café.png"
 
 
 # --- completeness, from a WARC --------------------------------------------------

@@ -16,7 +16,7 @@ from archiver.analysis.extract import html_text
 from archiver.analysis.health import ALIVE, Resolution
 from archiver.analysis.model import Completeness, RequisiteProblem, RequisiteState
 from archiver.analysis.pages import is_html
-from archiver.analysis.requisites import Requisite, RequisiteKind, css_requisites, css_text, html_requisites
+from archiver.analysis.requisites import Requisite, RequisiteKind, html_requisites, stylesheet_requisites
 from archiver.warc.index import ArchiveIndex, Capture, url_key
 from archiver.warc.reader import read_body
 from archiver.warc.vocab import FailureKind
@@ -49,7 +49,7 @@ class _Bodies:
             return f"its body cannot be read: {type(error).__name__}: {error}"
         content_type = capture.header("Content-Type")
         if kind == RequisiteKind.STYLESHEET:
-            return css_requisites(css_text(body, content_type), capture.url)
+            return stylesheet_requisites(body, content_type, capture.url)
         if not is_html(content_type, body):
             return []
         return html_requisites(html_text(body, content_type), capture.url, frames=False)  # one level deep

@@ -28,7 +28,6 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import lxml.html
 import tinycss2
 from lxml import etree
-from tinycss2.bytes import decode_stylesheet_bytes
 
 FETCHABLE = ("http", "https")
 
@@ -135,45 +134,63 @@ def srcset_urls(value: str) -> list[str]:
 # --- CSS ----------------------------------------------------------------------
 
 
-def _css_urls(tokens: Iterable) -> Iterator[tuple[str, RequisiteKind]]:
-    """Every URL in a list of tinycss2 component values, at any depth of nesting."""
-    after_import = False
-    for token in tokens:
+def _css_urls(nodes: Iterable, importing: bool = False) -> Iterator[tuple[str, RequisiteKind]]:
+    """Every URL in tinycss2's rules or component values, at any depth of nesting.
+
+    ``importing``: the values are an ``@import`` rule's prelude, whose first URL
+    (a ``url()`` or a bare string) is a stylesheet.
+    """
+    after_import = importing
+    for node in nodes:
         kind = RequisiteKind.STYLESHEET if after_import else RequisiteKind.RESOURCE
-        if token.type in ("whitespace", "comment"):
+        if node.type in ("whitespace", "comment"):
             continue
-        if token.type == "at-keyword":
-            after_import = token.lower_value == "import"
+        if node.type == "at-rule":  # from parse_stylesheet_bytes: @import, @font-face, @media…
+            yield from _css_urls(node.prelude, importing=node.lower_at_keyword == "import")
+            yield from _css_urls(node.content or ())
+        elif node.type == "qualified-rule":
+            yield from _css_urls(node.prelude)
+            yield from _css_urls(node.content)
+        elif node.type == "at-keyword":  # from parse_component_value_list: the rule is not built
+            after_import = node.lower_value == "import"
             continue
-        if token.type == "url":
-            yield token.value, kind
-        elif token.type == "string" and after_import:
-            yield token.value, kind
-        elif token.type == "function":
-            if token.lower_name in CSS_URL_FUNCTIONS:
-                for argument in token.arguments:
+        elif node.type == "url":
+            yield node.value, kind
+        elif node.type == "string" and after_import:
+            yield node.value, kind
+        elif node.type == "function":
+            if node.lower_name in CSS_URL_FUNCTIONS:
+                for argument in node.arguments:
                     if argument.type in ("string", "url"):
                         yield argument.value, kind
-            yield from _css_urls(token.arguments)
-        elif token.type in ("{} block", "[] block", "() block"):
-            yield from _css_urls(token.content)
+            yield from _css_urls(node.arguments)
+        elif node.type in ("{} block", "[] block", "() block"):
+            yield from _css_urls(node.content)
         after_import = False
 
 
-def css_requisites(css: str, base: str) -> list[Requisite]:
-    """What a stylesheet (or a style attribute) loads: url(), @import, @font-face sources."""
-    tokens = tinycss2.parse_component_value_list(css, skip_comments=True)
-    return _unique(Requisite(url, kind) for raw, kind in _css_urls(tokens)
+def _requisites_of(nodes: Iterable, base: str) -> list[Requisite]:
+    return _unique(Requisite(url, kind) for raw, kind in _css_urls(nodes)
                    if (url := absolute(raw, base)) is not None)
 
 
-def css_text(body: bytes, content_type: str | None = None) -> str:
-    """A stylesheet's bytes as text: its BOM, the HTTP charset, its @charset, else UTF-8 (CSS Syntax 3)."""
+def css_requisites(css: str, base: str) -> list[Requisite]:
+    """What CSS text (a ``<style>`` or a ``style`` attribute) loads: url(), @import, @font-face sources."""
+    return _requisites_of(tinycss2.parse_component_value_list(css, skip_comments=True), base)
+
+
+def stylesheet_requisites(body: bytes, content_type: str | None, url: str) -> list[Requisite]:
+    """What a fetched stylesheet loads, its bytes decoded as a browser does.
+
+    Its BOM, else the HTTP charset, else its ``@charset``, else UTF-8 (CSS
+    Syntax 3, which tinycss2 follows). The charset label is passed as sent
+    (WHATWG's names), not as a Python codec's name.
+    """
     header = email.message.Message()
     header["Content-Type"] = content_type or ""
-    # The label as sent (WHATWG's names, which tinycss2 looks up), not a Python codec's name.
-    text, _encoding = decode_stylesheet_bytes(body, protocol_encoding=header.get_content_charset())
-    return text
+    rules, _encoding = tinycss2.parse_stylesheet_bytes(
+        body, protocol_encoding=header.get_content_charset(), skip_comments=True)
+    return _requisites_of(rules, url)
 
 
 # --- HTML ---------------------------------------------------------------------

@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 from archiver.analysis.links import body_links
 from archiver.analysis.memento import lookup_request
 from archiver.analysis.pages import PageJob, examine
-from archiver.analysis.requisites import Requisite, RequisiteKind, css_requisites, css_text, html_requisites
+from archiver.analysis.requisites import Requisite, RequisiteKind, html_requisites, stylesheet_requisites
 from archiver.config import ArchiverConfig
 from archiver.crawl import signals as archiver_signals
 from archiver.crawl.errors import SeedPathMissing
@@ -213,7 +213,7 @@ class SeedsSpider(scrapy.Spider):
         page = role.requisite_of or role.article or response.url
         if role.requisite == RequisiteKind.STYLESHEET:
             content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
-            found = css_requisites(css_text(response.body, content_type), response.url)
+            found = stylesheet_requisites(response.body, content_type, response.url)
         elif role.requisite == RequisiteKind.FRAME and isinstance(response, HtmlResponse):
             found = html_requisites(response.text, response.url, frames=False)  # one level deep
         else:
