@@ -167,3 +167,24 @@ def test_linked_pages_get_their_requisites_only_with_all(requisites_site, tmp_pa
     assert requisites_site.url("/assets/frame-image.png") in asked  # the article's own, either way
     assert requisites_site.url(ARTICLE_PATH) in asked  # the link
     assert (requisites_site.url("/assets/style.css") in asked) is linked_page_requisites
+
+
+def test_a_recrawl_deduplicates_requisites_and_keeps_the_figure(requisites_site, tmp_path):
+    seeds = write_seed(tmp_path / "seeds", requisites_site)
+    settings = {"ARCHIVER_HISTORY_ENABLED": "True",
+                "ARCHIVER_HISTORY_URL": f"sqlite:///{tmp_path / 'history.sqlite'}"}
+    figures = []
+    for run in ("first", "second"):
+        result = run_crawl(seeds, tmp_path / "warcs", {**settings, "ARCHIVER_REPORT_DIR": str(tmp_path / run)})
+        assert result.returncode == 0, result.log
+        figures.append(report_of(tmp_path / run)["articles"][0]["requisites"])
+    records = [r for path in sorted((tmp_path / "warcs").glob("*.warc.gz")) for r in read_records(path)]
+    revisits = {r["uri"] for r in records if r["type"] == "revisit"}
+    # The second crawl archived the unchanged requisites as revisits of the first's records...
+    assert {requisites_site.url(p) for p in REQUISITE_PATHS} <= revisits
+    # ...and the stylesheets' and the frame's own requisites are still found through them.
+    counts = [{k: v for k, v in figure.items() if k != "problems"} for figure in figures]
+    assert counts[1] == counts[0] and counts[1]["archived"] == len(REQUISITE_PATHS)
+    # The skip is this run's: the second crawl's record of it.
+    [skip] = figures[1]["problems"]
+    assert skip["state"] == "skipped" and skip["warc"] != figures[0]["problems"][0]["warc"]
