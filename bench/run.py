@@ -1,6 +1,6 @@
 """Run every benchmark comparison and write bench/RESULTS.md.
 
-    python -m bench.run            # the full run (about 40 minutes on 2 cores)
+    python -m bench.run            # the full run (about 45 minutes on 2 cores)
     python -m bench.run --smoke    # a few pages, to check that it still works
 
 Each figure is the median of several runs, with the ratio to its peer
