@@ -46,7 +46,7 @@ class Requisite:
     kind: RequisiteKind
 
 
-# Attributes that hold one URL, by element; "*" applies to every element.
+# Attributes that hold one URL, by element.
 URL_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "img": ("src", "data-src", "data-lazy-src", "data-original"),
     "source": ("src", "data-src"),
