@@ -47,6 +47,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path == VIDEO_PATH:
             self._video()
             return
+        if path == "/robots.txt" and self.server.robots is not None:
+            self._send(200, self.server.robots.encode(), "text/plain")
+            return
         file = (FIXTURE / path.lstrip("/")).resolve()
         if path == "/" or not file.is_file() or FIXTURE not in file.parents or file.suffix == ".md":
             self._send(404, b"not found", "text/plain")
@@ -78,15 +81,20 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     hits: collections.Counter[str]
     lock: threading.Lock
+    robots: str | None
 
 
 class RequisitesSite:
-    """``with RequisitesSite() as site:`` serves the fixture; ``site.hits`` counts requests by path."""
+    """``with RequisitesSite() as site:`` serves the fixture; ``site.hits`` counts requests by path.
 
-    def __init__(self) -> None:
+    ``robots``: the robots.txt to serve (none by default: a 404, which allows everything).
+    """
+
+    def __init__(self, robots: str | None = None) -> None:
         self.httpd = _Server(("127.0.0.1", 0), _Handler)
         self.httpd.hits = collections.Counter()
         self.httpd.lock = threading.Lock()
+        self.httpd.robots = robots
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property

@@ -188,3 +188,16 @@ def test_a_recrawl_deduplicates_requisites_and_keeps_the_figure(requisites_site,
     # The skip is this run's: the second crawl's record of it.
     [skip] = figures[1]["problems"]
     assert skip["state"] == "skipped" and skip["warc"] != figures[0]["problems"][0]["warc"]
+
+
+def test_robots_txt_applies_to_requisites(tmp_path):
+    with RequisitesSite(robots="User-agent: *\nDisallow: /assets/frame-image.png\n") as site:
+        result = run_crawl(write_seed(tmp_path / "seeds", site), tmp_path / "warcs")
+        assert result.returncode == 0, result.log
+        assert site.hits["/assets/frame-image.png"] == 0
+        assert site.hits["/assets/photo-400.png"] == 1
+    figure = report_of(tmp_path / "report-warcs")["articles"][0]["requisites"]
+    assert (figure["archived"], figure["failed"], figure["skipped"]) == (len(REQUISITE_PATHS) - 1, 1, 1)
+    [refused] = [p for p in figure["problems"] if p["state"] == "failed"]
+    assert refused["url"] == site.url("/assets/frame-image.png")
+    assert refused["reason"].startswith("robots_disallowed")
