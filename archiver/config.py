@@ -232,6 +232,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARCHIVER_REDIS_URL", TEXT, None, "share one queue between crawl processes"),
     Setting("ARCHIVER_JOB", TEXT, None, "the job of this crawl: Redis keys and the history's runs",
             shown_default="Scrapyd's job, else the UTC date"),
+    Setting("ARCHIVER_WACZ", FLAG, False, "package the crawl's WARC files into a WACZ beside them at its end"),
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
@@ -282,6 +283,7 @@ class ArchiverConfig:
     redis_url: str | None
     job: str  # ARCHIVER_JOB, else Scrapyd's SCRAPY_JOB, else the UTC date (YYYYMMDD)
     job_from: str  # JOB_FROM_SETTING, JOB_FROM_SCRAPYD or JOB_FROM_DATE
+    wacz: bool
 
     @property
     def history(self) -> str | None:
