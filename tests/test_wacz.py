@@ -19,7 +19,15 @@ from archiver.seeds import Article
 from archiver.warc import records
 from archiver.warc.reader import read_archives
 from archiver.warc.vocab import FailureKind
-from archiver.warc.wacz_package import PAGES_HEADER, Page, WaczError, article_pages, check_files, pages_jsonl
+from archiver.warc.wacz_package import (
+    PAGES_HEADER,
+    Page,
+    WaczError,
+    article_pages,
+    check_files,
+    damage,
+    pages_jsonl,
+)
 from tests.conftest import PROJECT, crawl_env, run_crawl
 from tests.site import ARTICLE_PATH
 from tests.test_crawl import write_seed
@@ -119,6 +127,25 @@ def test_a_truncated_warc_is_refused_in_one_line_before_py_wacz_runs(tmp_path: P
     assert line.startswith(f"archiver wacz: {damaged}: ") and "truncated" in line, line
     assert "leave the file out" in line
     assert not list(tmp_path.glob("*.wacz*")) and not list(tmp_path.glob(".*partial"))
+
+
+@pytest.mark.fast
+def test_a_response_the_crawl_got_cut_short_is_no_damage_but_a_bad_digest_is(tmp_path: Path) -> None:
+    with WarcBuilder(tmp_path) as warc:
+        # As the crawl archives a response Scrapy flagged "dataloss": what came, marked WARC-Truncated.
+        warc.writer.write(records.exchange_records(warc.writer.builder, records.HttpExchange(
+            url=STORY, method="GET", request_headers=[], request_body=b"", protocol="HTTP/1.1", status=200,
+            response_headers=[(b"Content-Type", b"text/html"), (b"Content-Length", b"1000")],
+            body=b"x" * 500, fetched_at=MOMENT, truncated="length")))
+    assert warc.path is not None
+    index = read_archives([warc.path])
+    assert [p.problem for p in index.problems] == ["record marked WARC-Truncated: length"]
+    assert damage(index) == []
+    # The same file with one payload byte changed: its digest no longer matches.
+    altered = tmp_path / "altered" / "altered.warc"
+    altered.parent.mkdir()
+    altered.write_bytes(gzip.decompress(warc.path.read_bytes()).replace(b"x" * 500, b"y" + b"x" * 499))
+    assert {p.problem.split(":")[0] for p in damage(read_archives([altered]))} == {"digest mismatch"}
 
 
 @pytest.mark.fast

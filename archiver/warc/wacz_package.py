@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archiver.warc import OPEN_SUFFIX
-from archiver.warc.index import ArchiveIndex, url_key
+from archiver.warc.filereader import MARKED_TRUNCATED
+from archiver.warc.index import ArchiveIndex, IntegrityProblem, url_key
 from archiver.warc.reader import read_archives
 
 logger = logging.getLogger(__name__)
@@ -133,11 +134,21 @@ def check_files(files: list[Path]) -> None:
         by_name[path.name] = path
 
 
+def damage(index: ArchiveIndex) -> list[IntegrityProblem]:
+    """The integrity problems that make a file unfit for a WACZ: all but records that declare a cut payload.
+
+    A response the crawl got cut short is archived whole, marked
+    WARC-Truncated; it replays as what was received.
+    """
+    return [p for p in index.problems if not p.problem.startswith(MARKED_TRUNCATED)]
+
+
 def _refuse_damaged(index: ArchiveIndex) -> None:
-    if index.problems:
-        first = index.problems[0]
+    problems = damage(index)
+    if problems:
+        first = problems[0]
         where = f" at offset {first.offset}" if first.offset is not None else ""
-        others = len(index.problems) - 1
+        others = len(problems) - 1
         more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
         raise WaczError(f"{index.paths.get(first.filename, first.filename)}: {first.problem}{where}{more}; "
                         "a WACZ of a damaged file would not replay it: leave the file out "
