@@ -167,7 +167,8 @@ def test_a_bad_output_name_is_a_usage_error(tmp_path: Path, capsys, output: str,
 def test_archiver_wacz_writes_a_wacz_that_py_wacz_validates(tmp_path: Path) -> None:
     warc = story_archive(tmp_path / "warcs")
     output = tmp_path / "story.wacz"
-    done = archiver_wacz(str(tmp_path / "warcs"), "-o", str(output))
+    # The folder and its file: one file, packaged once.
+    done = archiver_wacz(str(tmp_path / "warcs"), str(warc), "-o", str(output))
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"WACZ written to {output}: 1 WARC file, 1 article in pages/pages.jsonl\n"
     assert done.stderr == ("archiver wacz: not in pages/pages.jsonl: http://gone.invalid/story: "

@@ -44,6 +44,8 @@ class WaczPackager:
         if not config.wacz:
             raise NotConfigured("ARCHIVER_WACZ is off")
         if not config.warc_enabled:
+            # Said, not only raised: Scrapy does not log why an extension is off.
+            logger.warning("No WACZ: ARCHIVER_WACZ is on but ARCHIVER_WARC_ENABLED is off, so no WARC file is written")
             raise NotConfigured("ARCHIVER_WARC_ENABLED is off: no WARC file to package")
         self.crawler = crawler
         self.lines: list[str] = []

@@ -175,6 +175,11 @@ def package(files: list[Path], output: Path, *, workers: int = 1) -> Packaged:
     """Write ``output`` (a .wacz) from ``files``; WaczError says why it could not."""
     if output.suffix != WACZ_SUFFIX:
         raise WaczError(f"{output}: a WACZ's name ends in .wacz (ReplayWeb.page and pywb know it by it)")
+    # A file named twice (a folder and a file in it) is packaged once.
+    unique: dict[Path, Path] = {}
+    for path in files:
+        unique.setdefault(path.resolve(), path)
+    files = list(unique.values())
     if not files:
         raise WaczError("no WARC file to package")
     check_files(files)
