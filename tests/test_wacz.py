@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from archiver.cli import main
+from archiver.crawl.wacz_packaging import wacz_name
 from archiver.seeds import Article
 from archiver.warc import records
 from archiver.warc.reader import read_archives
@@ -206,7 +207,7 @@ def test_a_damaged_warc_gives_exit_2_and_one_line_without_traceback(tmp_path: Pa
     assert not (tmp_path / "out.wacz").exists()
 
 
-def test_a_revisit_brings_the_file_of_its_original_along(tmp_path: Path) -> None:
+def test_a_revisit_brings_the_file_of_its_original_along(tmp_path: Path, pywb) -> None:
     first = story_archive(tmp_path / "warcs")
     later = MOMENT + datetime.timedelta(days=7)
     with WarcBuilder(tmp_path / "warcs", prefix="again", moment=later) as again:
@@ -225,6 +226,16 @@ def test_a_revisit_brings_the_file_of_its_original_along(tmp_path: Path) -> None
         assert {f"archive/{first.name}", f"archive/{again.path.name}"} <= set(wacz.namelist())
     assert [p["ts"] for p in listed_pages(output)[1]] == [records.warc_date(later)]
     assert wacz_validate(output).returncode == 0
+    # The WACZ alone replays the revisit: its body from the original in the file brought along.
+    status, _, body = pywb.collection("revisit", [output]).original(STORY)
+    assert (status, body) == (200, STORY_PAGE)
+
+
+@pytest.mark.fast
+def test_the_crawl_s_wacz_is_named_after_its_first_warc_file(tmp_path: Path) -> None:
+    warcs = [tmp_path / "archiver-20261201190421905-00002-vm.warc.gz",
+             tmp_path / "archiver-20261201190421905-00001-vm.warc.gz"]
+    assert wacz_name(warcs) == tmp_path / "archiver-20261201190421905-00001-vm.wacz"
 
 
 # --- ARCHIVER_WACZ: a crawl packaged, and replayed from the WACZ by pywb ------------
