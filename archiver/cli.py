@@ -167,6 +167,8 @@ def wacz_from_arguments(paths: list[str], output: str, out: TextIO, err: TextIO,
         print(f"{prog}: {error}", file=err)
     if errors:
         return EXIT_UNREADABLE
+    for path in skipped:
+        print(f"{prog}: left out {path}: still being written, or left by a killed crawl", file=err)
     if not files:
         print(f"{prog}: no WARC file (.warc, .warc.gz) in {', '.join(paths)}", file=err)
         return EXIT_UNREADABLE
@@ -178,8 +180,6 @@ def wacz_from_arguments(paths: list[str], output: str, out: TextIO, err: TextIO,
     except WaczError as error:
         print(f"{prog}: {error}", file=err)
         return EXIT_UNREADABLE
-    for path in skipped:
-        print(f"{prog}: left out {path}: still being written, or left by a killed crawl", file=err)
     for why in packaged.unlisted:
         print(f"{prog}: not in {PAGES_PATH}: {why}", file=err)
     for why in packaged.unresolved:

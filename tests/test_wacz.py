@@ -168,11 +168,15 @@ def test_a_bad_output_name_is_a_usage_error(tmp_path: Path, capsys, output: str,
 def test_archiver_wacz_writes_a_wacz_that_py_wacz_validates(tmp_path: Path) -> None:
     warc = story_archive(tmp_path / "warcs")
     output = tmp_path / "story.wacz"
+    # A file a crawl is still writing, in the folder: left out, and said.
+    still_open = tmp_path / "warcs" / "next.warc.gz.open"
+    still_open.write_bytes(warc.read_bytes()[:300])
     # The folder and its file: one file, packaged once.
     done = archiver_wacz(str(tmp_path / "warcs"), str(warc), "-o", str(output))
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"WACZ written to {output}: 1 WARC file, 1 article in pages/pages.jsonl\n"
-    assert done.stderr == ("archiver wacz: not in pages/pages.jsonl: http://gone.invalid/story: "
+    assert done.stderr == (f"archiver wacz: left out {still_open}: still being written, or left by a killed crawl\n"
+                           "archiver wacz: not in pages/pages.jsonl: http://gone.invalid/story: "
                            "not captured (dns_error: no such host)\n")
     validated = wacz_validate(output)
     assert validated.returncode == 0 and "Validation succeeded" in validated.stdout, validated.stdout
