@@ -22,6 +22,7 @@ from archiver.warc.reader import read_archives
 from archiver.warc.vocab import FailureKind
 from archiver.warc.wacz_package import (
     PAGES_HEADER,
+    Packaged,
     Page,
     WaczError,
     article_pages,
@@ -103,6 +104,17 @@ def test_pages_jsonl_is_a_header_and_one_json_line_a_page() -> None:
     assert lines == [PAGES_HEADER, {"url": STORY, "ts": "2026-11-22T10:30:15Z", "title": "Talks — go on"},
                      {"url": STORY + "/2", "ts": "2026-11-22T10:30:16Z"}]
     assert text.endswith("\n")
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize(("pages", "unlisted", "ending"), [
+    ([Page(STORY, "2026-11-22T10:30:15Z", None)], [], "1 article in pages/pages.jsonl"),
+    ([], ["http://gone.invalid/story: not captured"], "no pages/pages.jsonl: no article's page was captured"),
+    ([], [], "no pages/pages.jsonl: the files hold no article records (another tool wrote them?)"),
+])
+def test_the_summary_says_what_the_page_list_holds(pages: list[Page], unlisted: list[str], ending: str) -> None:
+    packaged = Packaged(Path("out.wacz"), [Path("a.warc.gz"), Path("b.warc.gz")], pages, unlisted)
+    assert packaged.summary() == f"WACZ written to out.wacz: 2 WARC files, {ending}"
 
 
 @pytest.mark.fast

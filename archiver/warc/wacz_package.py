@@ -80,8 +80,13 @@ class Packaged:
 
     def summary(self) -> str:
         added = f" ({len(self.originals)} holding originals of revisits)" if self.originals else ""
-        return (f"WACZ written to {self.path}: {_count(len(self.files), 'WARC file')}{added}, "
-                f"{_count(len(self.pages), 'article')} in {PAGES_PATH}")
+        if self.pages:
+            listed = f"{_count(len(self.pages), 'article')} in {PAGES_PATH}"
+        elif self.unlisted:  # py-wacz writes no page list without a page
+            listed = f"no {PAGES_PATH}: no article's page was captured"
+        else:
+            listed = f"no {PAGES_PATH}: the files hold no article records (another tool wrote them?)"
+        return f"WACZ written to {self.path}: {_count(len(self.files), 'WARC file')}{added}, {listed}"
 
 
 def _count(number: int, noun: str) -> str:
