@@ -31,7 +31,7 @@ from archiver.warc.wacz_package import (
     pages_jsonl,
 )
 from tests.conftest import PROJECT, crawl_env, run_crawl
-from tests.site import ARTICLE_PATH
+from tests.site import ARTICLE_PATH, STATUS_ARTICLE_PATH
 from tests.test_crawl import write_seed
 from tests.warc_checks import read_records
 from tests.warcs import MOMENT, WarcBuilder, html_page
@@ -313,3 +313,26 @@ def test_a_wacz_that_cannot_be_written_fails_the_crawl_in_one_line(site, tmp_pat
     assert "Traceback" not in result.log
     assert result.warcs and not list((tmp_path / "warcs").glob("*.wacz*"))
     assert not list((tmp_path / "warcs").glob(".*partial"))
+
+
+def test_a_job_s_second_run_packages_both_runs_files_under_one_name(site, tmp_path: Path) -> None:
+    seeds = write_seed(tmp_path / "seeds", site)
+    settings = {"ARCHIVER_WACZ": "True", "ARCHIVER_DEPTH": "0", "JOBDIR": str(tmp_path / "job")}
+    first = run_crawl(seeds, tmp_path / "warcs", settings)
+    assert first.returncode == 0, first.log
+    [first_warc] = first.warcs
+    # The job goes on with one more article: its second run writes a file of its own.
+    (seeds / "statuses.md").write_text(f"# Statuses of everything\n\nMarch 01, 2020\n\n"
+                                       f"Original url: {site.url(STATUS_ARTICLE_PATH)}\n", encoding="utf-8")
+    second = run_crawl(seeds, tmp_path / "warcs", settings)
+    assert second.returncode == 0, second.log
+    assert len(second.warcs) == 2
+    [wacz] = (tmp_path / "warcs").glob("*.wacz")
+    assert wacz.name == first_warc.name.removesuffix(".warc.gz") + ".wacz"
+    with zipfile.ZipFile(wacz) as package:
+        assert sorted(n for n in package.namelist() if n.startswith("archive/")) == [
+            f"archive/{path.name}" for path in second.warcs]
+    # (The article a seed added to a job brings is crawled, but the job's
+    # article records are those of its first run: only the first is a page.)
+    assert site.url(ARTICLE_PATH) in [p["url"] for p in listed_pages(wacz)[1]]
+
