@@ -19,6 +19,8 @@ from archiver import __version__
 from archiver.findings import EXIT_UNREADABLE, FINDING_KINDS
 from archiver.warc.reader import read_archives, warc_files
 
+EXIT_NOT_WRITTEN = 1  # archiver wacz: the input was fine, the WACZ could not be written
+
 
 def add_audit_arguments(parser: argparse.ArgumentParser, *, paths: bool = True) -> None:
     # No ": " in a help text: Scrapy's help formatter (scrapy audit) takes a
@@ -142,12 +144,79 @@ class AuditCommand:
         return audit_from_arguments(opts, config, sys.stdout, sys.stderr)
 
 
+def wacz_from_arguments(paths: list[str], output: str, out: TextIO, err: TextIO, workers: int | None = None,
+                        prog: str = "archiver wacz") -> int:
+    """Package WARC files into one WACZ: 0 written, 2 usage or unusable input, 1 not written (py-wacz, disk)."""
+    from archiver.warc import OPEN_SUFFIX
+    from archiver.warc.wacz_package import PAGES_PATH, WACZ_SUFFIX, WaczError, WaczNotWritten, package
+
+    target = Path(output)
+    if target.suffix != WACZ_SUFFIX:
+        print(f"{prog}: -o {output}: give a file name ending in .wacz", file=err)
+        return EXIT_UNREADABLE
+    if target.exists():
+        print(f"{prog}: -o {output}: the file exists; remove it or give another name", file=err)
+        return EXIT_UNREADABLE
+    files, errors = warc_files(paths)
+    # A folder's .open files are being written, or were left by a killed
+    # crawl: not part of a finished archive. Named one by one, they are refused.
+    named = {Path(p) for p in paths}
+    skipped = [f for f in files if f.name.endswith(OPEN_SUFFIX) and f not in named]
+    files = [f for f in files if f not in skipped]
+    for error in errors:
+        print(f"{prog}: {error}", file=err)
+    if errors:
+        return EXIT_UNREADABLE
+    for path in skipped:
+        print(f"{prog}: left out {path}: still being written, or left by a killed crawl", file=err)
+    if not files:
+        print(f"{prog}: no WARC file (.warc, .warc.gz) in {', '.join(paths)}", file=err)
+        return EXIT_UNREADABLE
+    try:
+        packaged = package(files, target, workers=workers or os.cpu_count() or 1)
+    except WaczNotWritten as error:
+        print(f"{prog}: {error}", file=err)
+        return EXIT_NOT_WRITTEN
+    except WaczError as error:
+        print(f"{prog}: {error}", file=err)
+        return EXIT_UNREADABLE
+    for why in packaged.unlisted:
+        print(f"{prog}: not in {PAGES_PATH}: {why}", file=err)
+    for why in packaged.unresolved:
+        print(f"{prog}: will not replay: {why}", file=err)
+    print(packaged.summary(), file=out)
+    return 0
+
+
+
+class WaczCommand:
+    name = "wacz"
+    help = ("package WARC files into one WACZ whose pages are the articles "
+            "(exit 0 written, 1 not written, 2 usage error or unusable input)")
+
+    def __init__(self, subparsers) -> None:
+        parser = subparsers.add_parser(self.name, help=self.help, description=self.help)
+        parser.add_argument("paths", nargs="+", metavar="PATH",
+                            help="WARC files (.warc, .warc.gz) or folders holding them")
+        parser.add_argument("-o", "--output", metavar="FILE.wacz", required=True, help="the WACZ to write")
+        parser.add_argument("--workers", type=int, metavar="N",
+                            help="processes for reading and checking the files (by default every core)")
+        parser.set_defaults(command=self)
+
+    def run(self, opts: argparse.Namespace) -> int:
+        if opts.workers is not None and opts.workers < 1:
+            print("archiver wacz: --workers must be 1 or more", file=sys.stderr)
+            return EXIT_UNREADABLE
+        return wacz_from_arguments(opts.paths, opts.output, sys.stdout, sys.stderr, opts.workers)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="archiver", description="news-archiver tools")
     parser.add_argument("--version", action="version", version=f"news-archiver {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
     subparsers = parser.add_subparsers(metavar="COMMAND")
     AuditCommand(subparsers)
+    WaczCommand(subparsers)
     opts = parser.parse_args(argv)
     if not hasattr(opts, "command"):
         parser.print_usage(sys.stderr)

@@ -251,6 +251,7 @@ SETTINGS: tuple[Setting, ...] = (
             "of articles, of all pages, or none"),
     Setting("ARCHIVER_REQUISITE_MAXSIZE", whole(0), DEFAULT_REQUISITE_MAXSIZE,
             "bytes: a larger requisite is not downloaded, and recorded as skipped (0: only DOWNLOAD_MAXSIZE)"),
+    Setting("ARCHIVER_WACZ", FLAG, False, "package the crawl's WARC files into a WACZ beside them at its end"),
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
@@ -303,6 +304,7 @@ class ArchiverConfig:
     job_from: str  # JOB_FROM_SETTING, JOB_FROM_SCRAPYD or JOB_FROM_DATE
     requisites: str  # "articles", "all" or "none"
     requisite_maxsize: int  # bytes, 0 for no limit
+    wacz: bool
 
     @property
     def history(self) -> str | None:

@@ -62,11 +62,13 @@ class Pywb:
         self.procs: list[subprocess.Popen] = []
 
     def collection(self, name: str, warcs: list[Path]) -> Collection:
+        """A collection of WARC files, or of WACZ files (their WARCs and index taken out, ``--unpack-wacz``)."""
         run = lambda *args: subprocess.run(  # noqa: E731
             [str(self.bindir / "wb-manager"), *args], cwd=self.root,
             capture_output=True, text=True, check=True)
         run("init", name)
-        run("add", name, *map(str, warcs))
+        unpack = ["--unpack-wacz"] if any(path.suffix == ".wacz" for path in warcs) else []
+        run("add", *unpack, name, *map(str, warcs))
         port = free_port()
         log = self.root / f"wayback-{name}.log"
         with open(log, "wb") as log_file:

@@ -27,6 +27,7 @@ from archiver.crawl.network import NetworkReachability
 from archiver.crawl.reporting import ReportWriter
 from archiver.crawl.retry import BackoffRetryMiddleware
 from archiver.crawl.settings import config_of
+from archiver.crawl.wacz_packaging import WaczPackager
 
 # Downloader side of every Scrapy middleware that changes a response or
 # hides an attempt (HttpCompression 590, Redirect 600, Retry 550), and of
@@ -80,6 +81,7 @@ class Archiver:
             settings.setdefault_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", ours, order)
         settings.setdefault_in_component_priority_dict("EXTENSIONS", NetworkReachability, 0)
         settings.setdefault_in_component_priority_dict("EXTENSIONS", ReportWriter, 0)
+        settings.setdefault_in_component_priority_dict("EXTENSIONS", WaczPackager, 0)
         settings.set(
             "DUPEFILTER_CLASS", "archiver.crawl.dupefilters.RedirectHopDupeFilter", priority="addon"
         )

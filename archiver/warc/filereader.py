@@ -40,6 +40,9 @@ CHUNK = 1 << 20
 # bigger than this is another tool's (a crawl log) and is only checked.
 SMALL_RECORD_BYTES = 16 << 20
 GZIP_MAGIC = b"\x1f\x8b\x08"
+# A whole record that says its payload was cut (WARC-Truncated: length…): a
+# problem for the report, but no damage to the file.
+MARKED_TRUNCATED = "record marked WARC-Truncated"
 
 
 def parse_warc_fields(payload: bytes) -> dict[str, str]:
@@ -197,7 +200,7 @@ class _FileReader:
             self.problem(offset, f"truncated record: {read + http_length} of {declared} bytes")
         truncated = record.rec_headers.get_header("WARC-Truncated")
         if truncated:
-            self.problem(offset, f"record marked WARC-Truncated: {truncated}")
+            self.problem(offset, f"{MARKED_TRUNCATED}: {truncated}")
 
     def _capture(self, record, uri: str, http: StatusAndHeaders, body_length: int,
                  location: WarcLocation) -> None:

@@ -2,7 +2,8 @@
 
 The crawl's own exit status says whether it ran: 1, with one line naming the
 setting or path and the fix, when it cannot start (a bad setting, no seeds
-there, a folder it cannot write). ``--fail-on dead,date_mismatch,new`` makes
+there, a folder it cannot write), or when the WACZ asked for could not be
+written. ``--fail-on dead,date_mismatch,new`` makes
 it 1 when the report has findings of those kinds, as ``scrapy audit`` does.
 """
 
@@ -23,6 +24,7 @@ from archiver.audit import parse_fail_on
 from archiver.config import SettingError
 from archiver.crawl.errors import is_startup_error
 from archiver.crawl.settings import config_of, config_or_exit
+from archiver.crawl.wacz_packaging import FAILED_STAT as WACZ_FAILED_STAT
 from archiver.findings import EXIT_FINDINGS, FINDING_KINDS
 from archiver.warc import WRITE_FAILED
 
@@ -108,6 +110,12 @@ class Command(ScrapyCrawlCommand):
             # Fetched but not archived: not a run to take for a clean one.
             print("scrapy crawl: stopped, WARC records could not be written: "
                   f"{stats.get_value('archiver/warc/write_failed')}", file=sys.stderr)
+            self.exitcode = 1
+            return
+        if stats.get_value(WACZ_FAILED_STAT):
+            # Asked for and not written: a scheduled job must not take the run for a whole one.
+            print(f"scrapy crawl: the WACZ could not be written: {stats.get_value(WACZ_FAILED_STAT)}",
+                  file=sys.stderr)
             self.exitcode = 1
             return
         if not self.fail_on:
