@@ -21,6 +21,7 @@ from warcio.warcwriter import WARCWriter
 from archiver.cli import main
 from archiver.seeds import Article
 from archiver.warc.reader import read_archives
+from tests.conftest import run_crawl
 from tests.pywb import pywb_bin
 from tests.warcs import WarcBuilder, html_page
 
@@ -45,11 +46,13 @@ class CountingServer:
 
     def __init__(self, host: str, pages: dict[str, tuple[str, bytes]]) -> None:
         self.pages, self.hits = pages, []
+        self.agents: list[str] = []  # the User-Agent of each hit
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 owner.hits.append(self.path)
+                owner.agents.append(self.headers.get("User-Agent", ""))
                 content_type, body = owner.pages.get(self.path, ("text/plain", b"not here"))
                 self.send_response(200 if self.path in owner.pages else 404)
                 self.send_header("Content-Type", content_type)
@@ -235,3 +238,50 @@ def test_a_wacz_is_checked_from_its_warcs(archive, servers, tmp_path, capsys) ->
     status, articles, _ = replay_check([str(wacz), "--max-pages", "1"], tmp_path, capsys)
     assert articles[site.base + "/story"]["missing"] == [] and len(articles[site.base + "/story"]["archived"]) == 4
     assert status == 1  # the second page was not checked (--max-pages 1)
+
+
+def crawl_with_replay_check(site: CountingServer, root: Path, settings: dict[str, str]):
+    seeds = root / "seeds"
+    seeds.mkdir()
+    # The resources are the seed's links too: archived at depth 1 whether or not
+    # the crawl fetches page requisites.
+    (seeds / "story.md").write_text(
+        f"# Story\n\nMarch 01, 2020\n\nOriginal url: {site.base}/story\n\n"
+        + "".join(f"[{p}]({site.base}{p})\n\n" for p in ("/style.css", "/photo.png", "/app.js", "/background.png")),
+        encoding="utf-8")
+    result = run_crawl(seeds, root / "warcs", {"ARCHIVER_HISTORY_ENABLED": "False", "ARCHIVER_REPLAY_CHECK": "True",
+                                               "ARCHIVER_REPORT_DIR": str(root / "report"), **settings})
+    report = json.loads((root / "report" / "report.json").read_text())
+    return result, report
+
+
+def test_a_crawl_checks_its_articles_replay_and_keeps_the_result_in_its_archive(servers, tmp_path) -> None:
+    site, _ = servers
+    result, report = crawl_with_replay_check(site, tmp_path, {"ARCHIVER_PYWB_BIN": str(pywb_bin())})
+    assert result.returncode == 0, result.log[-3000:]
+    [article] = report["articles"]
+    replay = article["replay_check"]
+    assert article["replay_unavailable"] is None and replay["not_judged"] is None, replay
+    assert replay["missing"] == [] and replay["escaped"] == [] and replay["complete"]
+    assert sorted(replay["archived"]) == sorted(site.base + p for p in
+                                                ("/style.css", "/photo.png", "/app.js", "/background.png"))
+    browsers = [agent for agent in site.agents if "Chrome" in agent]
+    assert browsers == [], "the replay reached the live site"
+    # The result is in the archive: an audit of the folder reports it again.
+    checks = read_archives(list((tmp_path / "warcs").glob("*.warc.gz"))).replay_checks
+    assert [c.result.url for c in checks] == [site.base + "/story"]
+    assert "Replay check: 1 articles, 4 resources archived, 0 missing in replay" in result.log
+    markdown = (tmp_path / "report" / "report.md").read_text()
+    assert "- **Replay:** 4 resources archived, 0 missing in replay, 0 requests leaving the replay server" in markdown
+
+
+def test_a_crawl_whose_replay_check_cannot_run_says_so_per_article(servers, tmp_path) -> None:
+    site, _ = servers
+    result, report = crawl_with_replay_check(site, tmp_path, {"ARCHIVER_PYWB_BIN": str(tmp_path / "no-pywb")})
+    assert result.returncode == 0, result.log[-3000:]
+    assert "Replay check could not run: no pywb in" in result.log
+    [article] = report["articles"]
+    assert article["replay_check"]["not_judged"].startswith("the replay check could not run: no pywb in")
+    assert "make .venv-pywb/.installed" in article["replay_check"]["not_judged"]
+    html = (tmp_path / "report" / "report.html").read_text()
+    assert "the replay check could not run" in html

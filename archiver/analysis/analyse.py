@@ -341,6 +341,7 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
             findings += date_findings_for_page(link.url, None, None, PageFacts(
                 published=link.page_date, published_source=link.page_date_source), options.date_grace_days)
         fingerprint = work.page(original_res).fingerprint if original_res else None
+        replay = index.replay_check(article.url) if article.url else None
         reports.append(ArticleReport(
             url=article.url, seeds=article.seeds, title=article.title or (live.title if live else None),
             published=published, published_source=source, original=original,
@@ -348,6 +349,7 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
             comparisons=tuple(comparisons), date_findings=tuple(findings), links=tuple(links),
             live_text_fingerprint=fingerprint,
             text_unavailable=work.why_no_text(article, original_res, by_name) if best is None else None,
+            replay=replay, replay_unavailable=None if replay is not None else replay_unavailable(article.url),
         ))
     notes = article_notes + (() if work.reachable else (
         "The network looked unreachable when this archive was written: every host failed "
@@ -377,3 +379,13 @@ def warc_datetime(value: str | None) -> datetime.datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+
+
+REPLAY_CHECK_HOW = "run archiver replay-check on the archive, or crawl with ARCHIVER_REPLAY_CHECK = True"
+
+
+def replay_unavailable(url: str | None) -> str:
+    """Why an article has no replay check: the report says so rather than show a blank."""
+    if url is None:
+        return "replay not checked: the article has no URL to replay"
+    return f"replay not checked: the archive holds no replay check of this article ({REPLAY_CHECK_HOW})"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from archiver.warc.index import IntegrityProblem, WarcLocation
+from archiver.warc.replaycheck import ArticleReplay
 
 # report.json's schema. 2: a link's verdict is this run's alone, the history adds
 # confirmed and confirmation; the summary splits dead links; changes name their series.
@@ -186,6 +187,10 @@ class ArticleReport:
     # Why text_verdict is null ("text unavailable: <reason>"): the page was not
     # archived, could not be decoded, is not HTML, or no seed has text.
     text_unavailable: str | None = None
+    # The latest replay check of the article's page in the archive (archiver replay-check,
+    # ARCHIVER_REPLAY_CHECK); None when there is none, and replay_unavailable says so.
+    replay: ArticleReplay | None = None
+    replay_unavailable: str | None = None
 
 
 @dataclass(frozen=True)

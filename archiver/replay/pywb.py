@@ -63,6 +63,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _environment() -> dict[str, str]:
+    """Ours, less a crawl's PYTHONWARNINGS=error: pywb is another project's program, run as shipped."""
+    env = dict(os.environ)
+    env.pop("PYTHONWARNINGS", None)
+    return env
+
+
 def _last_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1] if lines else "no output"
@@ -93,7 +100,7 @@ class ReplayServer:
     def _manage(self, *args: str) -> None:
         try:
             done = subprocess.run([str(self.bindir / "wb-manager"), *args], cwd=self.root,
-                                  capture_output=True, text=True, timeout=600)
+                                  capture_output=True, text=True, timeout=600, env=_environment())
         except (OSError, subprocess.TimeoutExpired) as error:
             raise ReplayServerError(f"pywb's wb-manager {args[0]} failed: {error}") from None
         if done.returncode != 0:
@@ -126,7 +133,7 @@ class ReplayServer:
         log = self.root / "wayback.log"
         with open(log, "wb") as log_file:
             self.proc = subprocess.Popen([str(self.bindir / "wayback"), "--bind", "127.0.0.1", "-p", str(self.port)],
-                                         cwd=self.root, stdout=log_file, stderr=subprocess.STDOUT)
+                                         cwd=self.root, stdout=log_file, stderr=subprocess.STDOUT, env=_environment())
         deadline = time.monotonic() + self.start_timeout
         while True:
             try:
@@ -144,7 +151,7 @@ class ReplayServer:
     def _pywb_version(self) -> str:
         try:
             done = subprocess.run([str(self.bindir / "wayback"), "--version"], capture_output=True, text=True,
-                                  timeout=60)
+                                  timeout=60, env=_environment())
             words = (done.stdout or done.stderr).split()
             return f"pywb {words[-1]}" if words else "pywb"
         except (OSError, subprocess.TimeoutExpired):

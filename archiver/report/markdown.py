@@ -14,6 +14,7 @@ from typing import Any
 from archiver.analysis.model import ArticleReport, LinkReport, Report, RunChanges, TextComparison, Verdict
 from archiver.report._common import (
     CACHE_SIZE,
+    ESCAPED,
     clean,
     confirmation_mark,
     findings_of,
@@ -22,6 +23,7 @@ from archiver.report._common import (
     human_datetime,
     iso_date,
     network_line,
+    replay_summary,
     shorten,
 )
 from archiver.report.json import summarize
@@ -156,7 +158,17 @@ def _article(number: int, article: ArticleReport, grace_days: int) -> list[str]:
         )
     elif article.text_unavailable:
         lines.append(f"- **Text:** {md(article.text_unavailable)}")
+    if article.replay is not None:
+        lines.append(f"- **Replay:** {md(replay_summary(article.replay))}")
+    elif article.replay_unavailable:
+        lines.append(f"- **Replay:** {md(article.replay_unavailable)}")
     lines.append("")
+
+    if article.replay is not None and (article.replay.missing or article.replay.escaped):
+        lines += ["### Missing in replay", ""]
+        lines += [f"- {md(m.url)}: {md(m.why)}" for m in article.replay.missing]
+        lines += [f"- {md(url)}: {md(ESCAPED)}" for url in article.replay.escaped]
+        lines.append("")
 
     if article.comparisons:
         lines += ["### Text comparisons", ""]
