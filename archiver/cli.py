@@ -155,6 +155,9 @@ class ReplayCheckCommand:
                             help="also check this archived page (repeatable); the article records name the rest")
         parser.add_argument("--json", action="store_true", help="print JSON instead of text")
         parser.add_argument("-o", "--output", metavar="FILE", help="write the results to FILE instead of stdout")
+        parser.add_argument("--warc-dir", metavar="DIR",
+                            help="also write the results into a WARC file in DIR (one metadata record per "
+                                 "article), which archiver audit then reports per article")
         parser.add_argument("--pywb-bin", metavar="DIR",
                             help="the folder holding pywb's wayback and wb-manager (by default ARCHIVER_PYWB_BIN, "
                                  "else .venv-pywb/bin, else the PATH)")
@@ -186,7 +189,9 @@ def replay_check_from_arguments(opts: argparse.Namespace, config, out: TextIO, e
         summary,
         text_lines,
         unpack_wacz,
+        write_results,
     )
+    from archiver.warc import DEFAULT_GZIP_LEVEL
     from archiver.warc.replaycheck import to_json
 
     if (opts.timeout is not None and not opts.timeout > 0) or (opts.max_pages is not None and opts.max_pages < 1):
@@ -247,6 +252,15 @@ def replay_check_from_arguments(opts: argparse.Namespace, config, out: TextIO, e
             return EXIT_UNREADABLE
     else:
         out.write(text)
+    if opts.warc_dir:
+        try:
+            Path(opts.warc_dir).mkdir(parents=True, exist_ok=True)
+            written = write_results(Path(opts.warc_dir), "archiver", results, gzip_level=DEFAULT_GZIP_LEVEL)
+        except OSError as error:
+            print(f"{prog}: cannot write a WARC file into {opts.warc_dir}: {error.strerror or error}; "
+                  "give --warc-dir a writable folder", file=err)
+            return EXIT_UNREADABLE
+        print(f"Replay check results written to {written}", file=err)
     print(summary(results), file=err)
     return 0 if all(r.complete for r in results) else 1
 

@@ -174,8 +174,8 @@ def test_an_image_removed_from_the_warc_is_named_missing(archive, servers, tmp_p
     photo = site.base + "/photo.png"
     copy = without(archive, photo, tmp_path / "copy.warc.gz")
     assert read_archives([copy]).capture(photo) is None and read_archives([copy]).capture(site.base + "/story")
-    status, articles, err = replay_check([str(copy), "--url", site.base + "/story", "--max-pages", "1"],
-                                         tmp_path, capsys)
+    status, articles, err = replay_check([str(copy), "--url", site.base + "/story", "--max-pages", "1",
+                                          "--warc-dir", str(tmp_path / "results")], tmp_path, capsys)
     story = articles[site.base + "/story"]
     assert [(m["url"], m["why"]) for m in story["missing"]] == [(photo, "not in the archive")]
     assert photo not in story["archived"] and site.base + "/style.css" in story["archived"]
@@ -184,6 +184,11 @@ def test_an_image_removed_from_the_warc_is_named_missing(archive, servers, tmp_p
     assert status == 1
     assert err.strip().splitlines()[-1].startswith("Replay check: 2 articles")
     assert site.hits == []
+    # --warc-dir: the results as records an audit reads back, per article.
+    [results] = (tmp_path / "results").glob("*.warc.gz")
+    index = read_archives([copy, results])
+    assert [m.url for m in index.replay_check(site.base + "/story").missing] == [photo]
+    assert index.replay_check(site.base + "/abroad").error.startswith("not checked")
 
 
 def test_the_text_report_says_per_article(archive, servers, tmp_path, capsys) -> None:

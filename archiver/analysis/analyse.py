@@ -349,7 +349,7 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
             comparisons=tuple(comparisons), date_findings=tuple(findings), links=tuple(links),
             live_text_fingerprint=fingerprint,
             text_unavailable=work.why_no_text(article, original_res, by_name) if best is None else None,
-            replay=replay, replay_unavailable=None if replay is not None else replay_unavailable(article.url),
+            replay=replay,
         ))
     notes = article_notes + (() if work.reachable else (
         "The network looked unreachable when this archive was written: every host failed "
@@ -380,12 +380,3 @@ def warc_datetime(value: str | None) -> datetime.datetime | None:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
-
-REPLAY_CHECK_HOW = "run archiver replay-check on the archive, or crawl with ARCHIVER_REPLAY_CHECK = True"
-
-
-def replay_unavailable(url: str | None) -> str:
-    """Why an article has no replay check: the report says so rather than show a blank."""
-    if url is None:
-        return "replay not checked: the article has no URL to replay"
-    return f"replay not checked: the archive holds no replay check of this article ({REPLAY_CHECK_HOW})"

@@ -297,7 +297,7 @@ def _article(number: int, article: ArticleReport, grace_days: int, replay: str |
         facts.append(("Text", f'<span class="muted">{e(clean(article.text_unavailable))}</span>'))
     if article.replay is not None:
         facts.append(("Replay", e(replay_summary(article.replay))))
-    elif article.replay_unavailable:
+    else:
         facts.append(("Replay", f'<span class="muted">{e(clean(article.replay_unavailable))}</span>'))
     out.append('<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
 

@@ -92,7 +92,7 @@ def article_to_dict(article: ArticleReport) -> dict[str, Any]:
         "date_findings": list(article.date_findings),
         "live_text_fingerprint": article.live_text_fingerprint,
         "replay_check": replay_to_dict(article.replay),
-        "replay_unavailable": article.replay_unavailable,  # why replay_check is null
+        "replay_unavailable": None if article.replay is not None else article.replay_unavailable,
     }
 
 

@@ -160,7 +160,7 @@ def _article(number: int, article: ArticleReport, grace_days: int) -> list[str]:
         lines.append(f"- **Text:** {md(article.text_unavailable)}")
     if article.replay is not None:
         lines.append(f"- **Replay:** {md(replay_summary(article.replay))}")
-    elif article.replay_unavailable:
+    else:
         lines.append(f"- **Replay:** {md(article.replay_unavailable)}")
     lines.append("")
 
