@@ -81,7 +81,10 @@ def servers():
     abroad = html_page("Abroad", ["Text."], more_html=(
         f'<img src="{other.base}/elsewhere.png" alt="elsewhere">'
         # pywb's rewriting does not reach into srcdoc: the frame's image would leave the replay.
-        f'<iframe srcdoc="&lt;img src={other.base}/framed.png&gt;"></iframe>'))
+        f'<iframe srcdoc="&lt;img src={other.base}/framed.png&gt;"></iframe>'
+        # Nor does routing see WebSockets: they are routed apart.
+        f'<iframe srcdoc="&lt;script&gt;new WebSocket(\'{other.base.replace("http", "ws")}/socket\')&lt;/script&gt;">'
+        '</iframe>'))
     site = CountingServer("127.0.0.1", {
         "/story": ("text/html; charset=utf-8", article),
         "/abroad": ("text/html; charset=utf-8", abroad),
@@ -165,7 +168,7 @@ def test_a_resource_on_another_host_is_missing_and_a_request_leaving_pywb_is_blo
     abroad = articles[site.base + "/abroad"]
     assert [(m["url"], m["status"], m["why"]) for m in abroad["missing"]] == [
         (other.base + "/elsewhere.png", 404, "not in the archive")]
-    assert abroad["escaped"] == [other.base + "/framed.png"]
+    assert sorted(abroad["escaped"]) == [other.base + "/framed.png", other.base.replace("http", "ws") + "/socket"]
     assert other_hits == [], "the replay reached another host"
 
 
@@ -218,6 +221,8 @@ def test_unusable_arguments_are_one_line_and_exit_2(archive, tmp_path, capsys) -
         ([str(fake_wacz)], "not a readable WACZ"),
         ([str(archive), "--pywb-bin", str(tmp_path)], "make .venv-pywb/.installed"),
         ([str(archive), "--chromium", str(tmp_path / "no-chromium")], "apt-get install chromium"),
+        # A Chromium that does not start (here a program that exits at once).
+        ([str(archive), "--chromium", "/bin/false", "--pywb-bin", str(pywb_bin())], "apt-get install chromium"),
         ([str(archive), "--timeout", "0"], "--timeout"),
     ]
     for args, message in cases:

@@ -25,13 +25,17 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from archiver.warc.replaycheck import ArticleReplay, MissingResource
 
 # Chromium's switches for a headless run that asks nothing of Google's servers.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-default-apps", "--disable-domain-reliability", "--no-pings"]
+                 "--disable-default-apps", "--disable-domain-reliability", "--no-pings",
+                 # pywb is on 127.0.0.1: no proxy the environment names stands between.
+                 "--no-proxy-server"]
+_ANY_URL = re.compile(".*")
 _REPLAY_PATH = re.compile(r"(?P<timestamp>\d{0,14})(?P<modifier>[a-z]{2}_)?/(?P<url>.+)", re.DOTALL)
 
 
@@ -110,6 +114,9 @@ class ReplayBrowser:
         context = self._browser.new_context(bypass_csp=True, service_workers="block")
         try:
             context.route("**/*", lambda route: self._route(route, seen))
+            # Routing does not see WebSockets: they are routed apart, and one to
+            # another host is answered by no one (never connected) and recorded.
+            context.route_web_socket(_ANY_URL, lambda socket: self._route_socket(socket, seen))
             page = context.new_page()
             page.on("response", lambda response: self._response(response, page, seen))
             page.on("requestfailed", lambda request: self._failed(request, seen))
@@ -141,6 +148,14 @@ class ReplayBrowser:
         else:
             seen.escaped[request_url] = None
             route.abort("blockedbyclient")
+
+    def _route_socket(self, socket: Any, seen: _Requests) -> None:
+        parts = urlsplit(socket.url)
+        if parts.hostname == "127.0.0.1" and parts.port == urlsplit(self.origin).port:
+            socket.connect_to_server()
+        else:
+            seen.escaped[socket.url] = None
+            socket.close(code=1008, reason="blocked by the replay check")
 
     def _response(self, response: Any, page: Any, seen: _Requests) -> None:
         request = response.request

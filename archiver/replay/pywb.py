@@ -70,6 +70,18 @@ def _environment() -> dict[str, str]:
     return env
 
 
+def _version(proc: subprocess.Popen) -> str:
+    """``pywb 2.10.0`` from ``wayback --version``; ``pywb`` when it does not say."""
+    try:
+        output, _ = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return "pywb"
+    words = (output or "").split()
+    return f"pywb {words[-1]}" if proc.returncode == 0 and words else "pywb"
+
+
 def _last_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1] if lines else "no output"
@@ -118,6 +130,19 @@ class ReplayServer:
         self.close()
 
     def start(self) -> None:
+        # Asked while the collection is indexed: each pywb command costs a second to start.
+        try:
+            version = subprocess.Popen([str(self.bindir / "wayback"), "--version"], stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, text=True, env=_environment())
+        except OSError as error:
+            raise ReplayServerError(f"pywb's wayback in {self.bindir} cannot be run: {error.strerror or error}; "
+                                    f"{INSTALL_HINT}") from None
+        try:
+            self._start()
+        finally:
+            self.version = _version(version)
+
+    def _start(self) -> None:
         # The layout `wb-manager init` makes, without its two seconds of start-up.
         archive = self.root / "collections" / COLLECTION / "archive"
         archive.mkdir(parents=True)
@@ -135,9 +160,11 @@ class ReplayServer:
             self.proc = subprocess.Popen([str(self.bindir / "wayback"), "--bind", "127.0.0.1", "-p", str(self.port)],
                                          cwd=self.root, stdout=log_file, stderr=subprocess.STDOUT, env=_environment())
         deadline = time.monotonic() + self.start_timeout
+        # Straight to 127.0.0.1, whatever http_proxy the environment names.
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         while True:
             try:
-                with urllib.request.urlopen(self.prefix, timeout=2):
+                with direct.open(self.prefix, timeout=2):
                     break
             except urllib.error.HTTPError:
                 break  # it answers
@@ -146,16 +173,6 @@ class ReplayServer:
                     why = _last_line(log.read_text(errors="replace"))
                     raise ReplayServerError(f"pywb's wayback did not start on {self.origin}: {why}") from None
                 time.sleep(0.2)
-        self.version = self._pywb_version()
-
-    def _pywb_version(self) -> str:
-        try:
-            done = subprocess.run([str(self.bindir / "wayback"), "--version"], capture_output=True, text=True,
-                                  timeout=60, env=_environment())
-            words = (done.stdout or done.stderr).split()
-            return f"pywb {words[-1]}" if words else "pywb"
-        except (OSError, subprocess.TimeoutExpired):
-            return "pywb"
 
     def close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
