@@ -42,8 +42,8 @@ def test_results_are_read_back_per_article_and_the_latest_wins(tmp_path) -> None
                           archived=[STORY + ".css"])
     write_results(tmp_path / "warcs", "old", [first], gzip_level=3)
     later = ArticleReplay(STORY, "20261122103015", "2026-12-02T10:00:00+00:00", "pywb 2.10.0 (frameless) in Chromium",
-                          archived=[STORY + ".css"], missing=[MissingResource(STORY + ".png", 404, "not in the archive")],
-                          escaped=["http://elsewhere.example/x.png"])
+                          archived=[STORY + ".css"], escaped=["http://elsewhere.example/x.png"],
+                          missing=[MissingResource(STORY + ".png", 404, "not in the archive")])
     write_results(tmp_path / "warcs", "new", [later], gzip_level=3)
     index = read_archives(sorted((tmp_path / "warcs").glob("*.warc.gz")))
     assert len(index.replay_checks) == 2 and index.problems == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import functools
 import logging
+import os
 import threading
 from collections import Counter
 from pathlib import Path
@@ -141,7 +142,7 @@ class ReportWriter:
 
         options = ReplayCheckOptions(self.config.pywb_bin, self.config.chromium, self.config.replay_check_timeout,
                                      self.config.replay_check_max_pages)
-        pages = pages_to_check(read_archives(paths))
+        pages = pages_to_check(read_archives(paths, workers=os.cpu_count() or 1))
         outcome: list[list[ArticleReplay]] = []
         failed: list[str] = []
 
@@ -150,6 +151,9 @@ class ReportWriter:
                 outcome.append(check_pages(paths, pages, options))
             except ReplayCheckError as error:
                 failed.append(str(error))
+            except Exception as error:  # noqa: BLE001 - the crawl still ends with its report, saying why
+                logger.debug("Replay check failed", exc_info=True)
+                failed.append(f"{type(error).__name__}: {error}")
 
         # Playwright's synchronous API refuses a thread whose asyncio loop runs
         # (Scrapy's reactor's): the check runs in a thread of its own, and the

@@ -53,6 +53,11 @@ class _Requests:
     document_error: str | None = None
 
 
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
 def preflight(chromium: Path) -> None:
     """Fail before pywb is started when the browser side cannot run."""
     try:
@@ -80,14 +85,17 @@ class ReplayBrowser:
         preflight(self.chromium)
         from playwright.sync_api import Error, sync_playwright
 
-        self._playwright = sync_playwright().start()
+        try:
+            self._playwright = sync_playwright().start()
+        except Error as error:  # Playwright's driver (a Node.js program in its package) did not start
+            raise BrowserError(f"Playwright did not start: {_first_line(error)}; reinstall it "
+                               "(pip install --force-reinstall 'news-archiver[replay]')") from None
         try:
             self._browser = self._playwright.chromium.launch(executable_path=str(self.chromium),
                                                              args=CHROMIUM_ARGS, headless=True)
         except Error as error:
             self._playwright.stop()
-            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise BrowserError(f"Chromium ({self.chromium}) did not start: {first}; install or repair "
+            raise BrowserError(f"Chromium ({self.chromium}) did not start: {_first_line(error)}; install or repair "
                                "Debian's chromium package (apt-get install chromium)") from None
         return self
 
@@ -110,8 +118,12 @@ class ReplayBrowser:
         seen = _Requests()
         result = ArticleReplay(url, timestamp, datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
                                self.replay)
-        # A fresh context per article: nothing cached from the one before hides a request.
-        context = self._browser.new_context(bypass_csp=True, service_workers="block")
+        try:
+            # A fresh context per article: nothing cached from the one before hides a request.
+            context = self._browser.new_context(bypass_csp=True, service_workers="block")
+        except Error as error:  # the browser is gone (crashed, killed)
+            result.error = f"the browser could not open the page: {_first_line(error)}"
+            return result
         try:
             context.route("**/*", lambda route: self._route(route, seen))
             # Routing does not see WebSockets: they are routed apart, and one to
@@ -131,9 +143,12 @@ class ReplayBrowser:
                 result.error = (f"the replayed page was still loading after {self.timeout:g} s "
                                 "(ARCHIVER_REPLAY_CHECK_TIMEOUT): requests after that are not judged")
             except Error as error:
-                result.error = f"the replayed page did not load: {str(error).strip().splitlines()[0]}"
+                result.error = f"the replayed page did not load: {_first_line(error)}"
         finally:
-            context.close()
+            try:
+                context.close()
+            except Error:
+                pass  # a browser that died: its context is gone with it
         if seen.document_error and result.error is None:
             result.error = seen.document_error
         result.missing = list(seen.missing.values())

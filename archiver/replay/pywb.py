@@ -139,6 +139,9 @@ class ReplayServer:
                                     f"{INSTALL_HINT}") from None
         try:
             self._start()
+        except OSError as error:  # the temporary collection: a full disk, no symbolic links
+            raise ReplayServerError(f"cannot prepare pywb's collection in {self.root}: "
+                                    f"{error.strerror or error}") from None
         finally:
             self.version = _version(version)
 
