@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -295,3 +296,18 @@ def test_a_crawl_whose_replay_check_cannot_run_says_so_per_article(servers, tmp_
     assert "make .venv-pywb/.installed" in article["replay_check"]["not_judged"]
     html = (tmp_path / "report" / "report.html").read_text()
     assert "the replay check could not run" in html
+
+
+def test_a_page_that_never_settles_is_cut_at_the_timeout_and_says_so(tmp_path, capsys) -> None:
+    busy = "http://news.example/busy"
+    poll = "<script>setInterval(function () { fetch('/poll?' + Math.random()); }, 100);</script>"
+    with WarcBuilder(tmp_path) as warc:
+        warc.response(busy, html_page("Busy", ["Text."], more_html=poll))
+    started = time.monotonic()
+    status, articles, _ = replay_check([str(warc.path), "--url", busy, "--timeout", "3"], tmp_path, capsys)
+    assert time.monotonic() - started < 60
+    error = articles[busy]["error"]
+    assert error.startswith("the replayed page was still loading after 3 s"), error
+    assert articles[busy]["missing"] and all(m["url"].startswith("http://news.example/poll?")
+                                             for m in articles[busy]["missing"])
+    assert status == 1

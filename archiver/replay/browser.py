@@ -131,7 +131,7 @@ class ReplayBrowser:
             context.route_web_socket(_ANY_URL, lambda socket: self._route_socket(socket, seen))
             page = context.new_page()
             page.on("response", lambda response: self._response(response, page, seen))
-            page.on("requestfailed", lambda request: self._failed(request, seen))
+            page.on("requestfailed", lambda request: self._failed(request, page, seen))
             deadline = time.monotonic() + self.timeout
             try:
                 page.goto(replay_url, wait_until="load", timeout=self.timeout * 1000)
@@ -199,9 +199,11 @@ class ReplayBrowser:
                 "not in the archive" if response.status == 404
                 else f"pywb answered {response.status} without Memento-Datetime (not from the archive)"))
 
-    def _failed(self, request: Any, seen: _Requests) -> None:
+    def _failed(self, request: Any, page: Any, seen: _Requests) -> None:
         if not request.url.startswith(self.origin + "/") or request.url.startswith(self.origin + "/static/"):
             return  # an escape (recorded by the routing) or pywb's own script
+        if request.is_navigation_request() and request.frame == page.main_frame:
+            return  # the article itself: page.goto says why it did not load
         original = self._original(request.url) or request.url
         if original not in seen.archived:
             seen.missing.setdefault(original, MissingResource(
