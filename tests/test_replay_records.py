@@ -15,6 +15,7 @@ from archiver.analysis.analyse import AnalysisOptions, analyse
 from archiver.replay.check import write_results
 from archiver.report import write_report
 from archiver.seeds import Article
+from archiver.summary import summary_lines
 from archiver.warc import records
 from archiver.warc.reader import read_archives
 from archiver.warc.replaycheck import ArticleReplay, MissingResource
@@ -78,6 +79,8 @@ def test_the_report_shows_each_article_s_replay_or_why_there_is_none(tmp_path) -
     assert "- **Replay:** replay not checked: the archive holds no replay check" in markdown
     html = (tmp_path / "report" / "report.html").read_text()
     assert "<h3>Missing in replay (2)</h3>" in html and "it would have left the replay server" in html
+    assert ("Replay: 1 of 2 articles checked; 1 resources missing in replay, 1 requests leaving the replay server, "
+            "0 articles not judged") in summary_lines(report, tmp_path / "report")
 
 
 @pytest.mark.parametrize(("payload", "problem"), [

@@ -176,7 +176,8 @@ class ReportWriter:
         written = write_results(paths[0].parent, self.config.warc_prefix, results,
                                 gzip_level=self.config.warc_gzip_level)
         logger.info("%s; written to %s", summary(results), written)
-        self.replay_summary = [summary(results)]
+        if not self.config.report_enabled:  # else the report's summary says it
+            self.replay_summary = [summary(results)]
         return written
 
     def log_summary(self) -> None:
