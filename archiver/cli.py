@@ -202,6 +202,13 @@ def replay_check_from_arguments(opts: argparse.Namespace, config, out: TextIO, e
         chromium=Path(opts.chromium) if opts.chromium else config.chromium,
         timeout=opts.timeout if opts.timeout is not None else config.replay_check_timeout,
         max_pages=opts.max_pages if opts.max_pages is not None else config.replay_check_max_pages)
+    # Before the check, which takes seconds a page: where its results go.
+    if opts.output and not Path(opts.output).resolve().parent.is_dir():
+        print(f"{prog}: -o {opts.output}: its folder does not exist; give -o a file in an existing folder", file=err)
+        return EXIT_UNREADABLE
+    if opts.warc_dir and Path(opts.warc_dir).exists() and not Path(opts.warc_dir).is_dir():
+        print(f"{prog}: --warc-dir {opts.warc_dir} is a file; give it a folder", file=err)
+        return EXIT_UNREADABLE
     wacz = [p for p in opts.paths if p.lower().endswith(".wacz")]
     if wacz and len(opts.paths) > 1:
         print(f"{prog}: give one .wacz file alone, or WARC files and folders", file=err)

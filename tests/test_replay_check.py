@@ -225,6 +225,9 @@ def test_unusable_arguments_are_one_line_and_exit_2(archive, tmp_path, capsys) -
         # A Chromium that does not start (here a program that exits at once).
         ([str(archive), "--chromium", "/bin/false", "--pywb-bin", str(pywb_bin())], "apt-get install chromium"),
         ([str(archive), "--timeout", "0"], "--timeout"),
+        ([str(archive), "-o", str(tmp_path / "no-folder" / "replay.json")], "its folder does not exist"),
+        ([str(archive), "--warc-dir", str(fake_wacz)], "is a file"),
+        ([str(archive), str(fake_wacz)], "one .wacz file alone"),
     ]
     for args, message in cases:
         assert main(["replay-check", *args]) == 2, args
@@ -282,6 +285,7 @@ def test_a_crawl_checks_its_articles_replay_and_keeps_the_result_in_its_archive(
     checks = read_archives(list((tmp_path / "warcs").glob("*.warc.gz"))).replay_checks
     assert [c.result.url for c in checks] == [site.base + "/story"]
     assert "Replay check: 1 articles, 4 resources archived, 0 missing in replay" in result.log
+    assert "Replay: 1 of 1 articles checked; 0 resources missing in replay" in result.log
     markdown = (tmp_path / "report" / "report.md").read_text()
     assert "- **Replay:** 4 resources archived, 0 missing in replay, 0 requests leaving the replay server" in markdown
 
