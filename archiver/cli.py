@@ -188,7 +188,6 @@ def wacz_from_arguments(paths: list[str], output: str, out: TextIO, err: TextIO,
     return 0
 
 
-
 class WaczCommand:
     name = "wacz"
     help = ("package WARC files into one WACZ whose pages are the articles "
@@ -210,6 +209,136 @@ class WaczCommand:
         return wacz_from_arguments(opts.paths, opts.output, sys.stdout, sys.stderr, opts.workers)
 
 
+class ReplayCheckCommand:
+    name = "replay-check"
+    help = ("open each archived article through pywb in headless Chromium and list what its replay misses "
+            "(exit 0 nothing missing, 1 findings, 2 unusable input)")
+
+    def __init__(self, subparsers) -> None:
+        parser = subparsers.add_parser(self.name, help=self.help, description=self.help)
+        parser.add_argument("paths", nargs="+", metavar="PATH",
+                            help="WARC files, folders holding them, or one .wacz file")
+        parser.add_argument("--url", action="append", default=[], metavar="URL",
+                            help="also check this archived page (repeatable); the article records name the rest")
+        parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+        parser.add_argument("-o", "--output", metavar="FILE", help="write the results to FILE instead of stdout")
+        parser.add_argument("--warc-dir", metavar="DIR",
+                            help="also write the results into a WARC file in DIR (one metadata record per "
+                                 "article), which archiver audit then reports per article")
+        parser.add_argument("--pywb-bin", metavar="DIR",
+                            help="the folder holding pywb's wayback and wb-manager (by default ARCHIVER_PYWB_BIN, "
+                                 "else .venv-pywb/bin, else the PATH)")
+        parser.add_argument("--chromium", metavar="PATH", help="the Chromium to drive (by default ARCHIVER_CHROMIUM)")
+        parser.add_argument("--timeout", type=float, metavar="SECONDS",
+                            help="the longest one page may load (by default ARCHIVER_REPLAY_CHECK_TIMEOUT)")
+        parser.add_argument("--max-pages", type=int, metavar="N",
+                            help="open at most N pages (by default ARCHIVER_REPLAY_CHECK_MAX_PAGES)")
+        parser.set_defaults(command=self)
+
+    def run(self, opts: argparse.Namespace) -> int:
+        from archiver.config import ArchiverConfig
+
+        return replay_check_from_arguments(opts, ArchiverConfig.defaults(), sys.stdout, sys.stderr)
+
+
+def replay_check_from_arguments(opts: argparse.Namespace, config, out: TextIO, err: TextIO,
+                                prog: str = "archiver replay-check") -> int:
+    import contextlib
+    import io
+    import json
+    import tempfile
+
+    from archiver.replay.check import (
+        ReplayCheckError,
+        ReplayCheckOptions,
+        check_pages,
+        pages_to_check,
+        summary,
+        text_lines,
+        unpack_wacz,
+        write_results,
+    )
+    from archiver.warc import DEFAULT_GZIP_LEVEL
+    from archiver.warc.replaycheck import to_json
+
+    if (opts.timeout is not None and not opts.timeout > 0) or (opts.max_pages is not None and opts.max_pages < 1):
+        print(f"{prog}: --timeout must be more than 0 seconds and --max-pages 1 or more", file=err)
+        return EXIT_UNREADABLE
+    options = ReplayCheckOptions(
+        pywb_bin=Path(opts.pywb_bin) if opts.pywb_bin else config.pywb_bin,
+        chromium=Path(opts.chromium) if opts.chromium else config.chromium,
+        timeout=opts.timeout if opts.timeout is not None else config.replay_check_timeout,
+        max_pages=opts.max_pages if opts.max_pages is not None else config.replay_check_max_pages)
+    # Before the check, which takes seconds a page: where its results go.
+    if opts.output and not Path(opts.output).resolve().parent.is_dir():
+        print(f"{prog}: -o {opts.output}: its folder does not exist; give -o a file in an existing folder", file=err)
+        return EXIT_UNREADABLE
+    if opts.warc_dir and Path(opts.warc_dir).exists() and not Path(opts.warc_dir).is_dir():
+        print(f"{prog}: --warc-dir {opts.warc_dir} is a file; give it a folder", file=err)
+        return EXIT_UNREADABLE
+    wacz = [p for p in opts.paths if p.lower().endswith(".wacz")]
+    if wacz and len(opts.paths) > 1:
+        print(f"{prog}: give one .wacz file alone, or WARC files and folders", file=err)
+        return EXIT_UNREADABLE
+    with tempfile.TemporaryDirectory(prefix="replay-check-wacz-") as unpacked:
+        try:
+            if wacz:
+                if not Path(wacz[0]).is_file():
+                    print(f"{prog}: {wacz[0]}: no such file", file=err)
+                    return EXIT_UNREADABLE
+                files, errors = unpack_wacz(Path(wacz[0]), Path(unpacked)), list[str]()
+            else:
+                files, errors = warc_files(opts.paths)
+            for error in errors:
+                print(f"{prog}: {error}", file=err)
+            if errors or not files:
+                if not errors:
+                    print(f"{prog}: no WARC files in {' '.join(opts.paths)}", file=err)
+                return EXIT_UNREADABLE
+            # warcio prints its own warnings about damaged records; each is
+            # an integrity problem of the index too, said once below.
+            with contextlib.redirect_stderr(io.StringIO()):
+                index = read_archives(files)
+            unreadable = {p.filename: p.problem for p in index.problems
+                          if p.offset is None and p.problem.startswith("no WARC record could be read")}
+            if len(unreadable) == len(files):
+                print(f"{prog}: " + "; ".join(f"{name}: {why}" for name, why in sorted(unreadable.items()))
+                      + " (give WARC files)", file=err)
+                return EXIT_UNREADABLE
+            pages = pages_to_check(index, opts.url)
+            if not pages:
+                print(f"{prog}: the archive holds no article records (it was not written by a crawl of ours): "
+                      "name the pages to check with --url", file=err)
+                return EXIT_UNREADABLE
+            results = check_pages(files, pages, options)
+        except ReplayCheckError as error:
+            print(f"{prog}: {error}", file=err)
+            return EXIT_UNREADABLE
+    if opts.json:
+        text = json.dumps({"articles": [to_json(r) for r in results], "summary": summary(results)}, indent=2) + "\n"
+    else:
+        text = "\n".join(text_lines(results)) + "\n"
+    if opts.output:
+        try:
+            Path(opts.output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            print(f"{prog}: cannot write {opts.output}: {error.strerror or error}; give -o a writable file", file=err)
+            return EXIT_UNREADABLE
+    else:
+        out.write(text)
+    if opts.warc_dir:
+        try:
+            Path(opts.warc_dir).mkdir(parents=True, exist_ok=True)
+            written = write_results(Path(opts.warc_dir), "archiver", results, gzip_level=DEFAULT_GZIP_LEVEL)
+        except OSError as error:
+            print(f"{prog}: cannot write a WARC file into {opts.warc_dir}: {error.strerror or error}; "
+                  "give --warc-dir a writable folder", file=err)
+            return EXIT_UNREADABLE
+        print(f"Replay check results written to {written}", file=err)
+    print(summary(results), file=err)
+    return 0 if all(r.complete for r in results) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="archiver", description="news-archiver tools")
     parser.add_argument("--version", action="version", version=f"news-archiver {__version__}")
@@ -217,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     subparsers = parser.add_subparsers(metavar="COMMAND")
     AuditCommand(subparsers)
     WaczCommand(subparsers)
+    ReplayCheckCommand(subparsers)
     opts = parser.parse_args(argv)
     if not hasattr(opts, "command"):
         parser.print_usage(sys.stderr)

@@ -243,6 +243,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARCHIVER_ARCHIVE_ENDPOINT", TEXT, None, "the TimeGate or availability API",
             shown_default="Internet Archive's"),
     Setting("ARCHIVER_REPLAY_URL", REPLAY_URL, None, "a pywb collection: the report links each finding to its replay"),
+    Setting("ARCHIVER_REPLAY_CHECK", FLAG, False,
+            "open each article through pywb in Chromium at the end of a crawl and record what its replay misses"),
+    Setting("ARCHIVER_REPLAY_CHECK_TIMEOUT", seconds(), 30.0, "the longest one replayed page may load"),
+    Setting("ARCHIVER_REPLAY_CHECK_MAX_PAGES", whole(1), 100, "the most articles the replay check opens"),
+    Setting("ARCHIVER_PYWB_BIN", PATH, None, "the folder holding pywb's wayback and wb-manager",
+            shown_default="$ARCHIVER_PYWB_BIN, else .venv-pywb/bin, else the PATH"),
+    Setting("ARCHIVER_CHROMIUM", PATH, Path("/usr/bin/chromium"), "the Chromium the replay check drives"),
     Setting("ARCHIVER_REDIS_URL", TEXT, None, "share one queue between crawl processes"),
     Setting("ARCHIVER_JOB", TEXT, None, "the job of this crawl: Redis keys and the history's runs",
             shown_default="Scrapyd's job, else the UTC date"),
@@ -299,6 +306,11 @@ class ArchiverConfig:
     archive_lookup: str | None  # "timegate", "wayback" or None (off)
     archive_endpoint: str  # the setting, else the lookup's default ("" when off)
     replay_url: str | None  # ARCHIVER_REPLAY_URL, ending in "/"
+    replay_check: bool
+    replay_check_timeout: float
+    replay_check_max_pages: int
+    pywb_bin: Path | None
+    chromium: Path
     redis_url: str | None
     job: str  # ARCHIVER_JOB, else Scrapyd's SCRAPY_JOB, else the UTC date (YYYYMMDD)
     job_from: str  # JOB_FROM_SETTING, JOB_FROM_SCRAPYD or JOB_FROM_DATE

@@ -41,4 +41,11 @@ def summary_lines(report: Report, report_dir: Path, fail_on: frozenset[FindingKi
     findings_line = f"Findings: {sum(found.values())}"
     if found:
         findings_line += "; " + ", ".join(f"{n} {kind}" for kind, n in sorted(found.items(), key=lambda kv: -kv[1]))
-    return [articles, links_line, findings_line, f"Report: {Path(report_dir) / REPORT_TO_OPEN}"]
+    lines = [articles, links_line, findings_line]
+    checked = [article.replay for article in report.articles if article.replay is not None]
+    if checked:  # only archives that hold replay checks (archiver replay-check, ARCHIVER_REPLAY_CHECK)
+        lines.append(f"Replay: {len(checked)} of {len(report.articles)} articles checked; "
+                     f"{sum(len(r.missing) for r in checked)} resources missing in replay, "
+                     f"{sum(len(r.escaped) for r in checked)} requests leaving the replay server, "
+                     f"{sum(1 for r in checked if r.error)} articles not judged")
+    return [*lines, f"Report: {Path(report_dir) / REPORT_TO_OPEN}"]

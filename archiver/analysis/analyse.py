@@ -364,6 +364,7 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
                 published=link.page_date, published_source=link.page_date_source), options.date_grace_days)
         fingerprint = work.page(original_res).fingerprint if original_res else None
         requisites, requisites_unavailable = work.completeness(original_res)
+        replay = index.replay_check(article.url) if article.url else None
         reports.append(ArticleReport(
             url=article.url, seeds=article.seeds, title=article.title or (live.title if live else None),
             published=published, published_source=source, original=original,
@@ -372,6 +373,7 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
             live_text_fingerprint=fingerprint,
             text_unavailable=work.why_no_text(article, original_res, by_name) if best is None else None,
             requisites=requisites, requisites_unavailable=requisites_unavailable,
+            replay=replay,
         ))
     notes = article_notes + (() if work.reachable else (
         "The network looked unreachable when this archive was written: every host failed "
@@ -401,3 +403,4 @@ def warc_datetime(value: str | None) -> datetime.datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+

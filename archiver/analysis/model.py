@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from archiver.warc.index import IntegrityProblem, WarcLocation
+from archiver.warc.replaycheck import ArticleReplay
+
+REPLAY_NOT_CHECKED = ("replay not checked: the archive holds no replay check of this article "
+                      "(run archiver replay-check on it, or crawl with ARCHIVER_REPLAY_CHECK = True)")
 
 # report.json's schema. 2: a link's verdict is this run's alone, the history adds
 # confirmed and confirmation; the summary splits dead links; changes name their series.
@@ -227,6 +231,10 @@ class ArticleReport:
     # None when that cannot be told, requisites_unavailable saying why.
     requisites: Completeness | None = None
     requisites_unavailable: str | None = None
+    # The latest replay check of the article's page in the archive (archiver replay-check,
+    # ARCHIVER_REPLAY_CHECK); when there is none, replay_unavailable says why.
+    replay: ArticleReplay | None = None
+    replay_unavailable: str = REPLAY_NOT_CHECKED
 
 
 @dataclass(frozen=True)

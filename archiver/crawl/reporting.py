@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime
 import functools
 import logging
+import os
+import threading
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,8 +39,8 @@ logger = logging.getLogger(__name__)
 class ReportWriter:
     def __init__(self, crawler: Crawler) -> None:
         self.config = config_of(crawler)
-        if not self.config.report_enabled:
-            raise NotConfigured("ARCHIVER_REPORT_ENABLED is off")
+        if not self.config.report_enabled and not self.config.replay_check:
+            raise NotConfigured("ARCHIVER_REPORT_ENABLED and ARCHIVER_REPLAY_CHECK are off")
         self.crawler = crawler
         # Imported here: SQLAlchemy costs a crawl 0.4 s to start, for nothing when off.
         from archiver.history import DeadPolicy
@@ -49,6 +51,7 @@ class ReportWriter:
         crawler.signals.connect(self.warcs_closed, signal=archiver_signals.warcs_closed)
         # The last lines of the crawl's log: after Scrapy's stats, once the engine has stopped.
         self.summary: list[str] = []
+        self.replay_summary: list[str] = []
         crawler.signals.connect(self.log_summary, signal=signals.engine_stopped)
 
     @classmethod
@@ -79,6 +82,11 @@ class ReportWriter:
         if not paths:
             logger.warning("No WARC file was written: no report")
             self.summary = ["No report: no WARC file was written"]
+            return
+        if self.config.replay_check:
+            # Before the report, which reads the check's records from the archive.
+            paths = [*paths, self._replay_check(paths)]
+        if not self.config.report_enabled:
             return
         options = AnalysisOptions(self.config.date_grace_days, replay_url=self.config.replay_url)
         if self.config.history:
@@ -119,6 +127,59 @@ class ReportWriter:
         logger.info("Report written to %s: %d findings", result.report_dir, len(result.findings))
         self.summary = summary_lines(report, result.report_dir)
 
+    def _replay_check(self, paths: list[Path]) -> Path:
+        """Replay each article through pywb in Chromium; its results go into a WARC file of their own."""
+        from archiver.replay.check import (
+            ReplayCheckError,
+            ReplayCheckOptions,
+            check_pages,
+            pages_to_check,
+            summary,
+            write_results,
+        )
+        from archiver.warc.reader import read_archives
+        from archiver.warc.replaycheck import ArticleReplay
+
+        options = ReplayCheckOptions(self.config.pywb_bin, self.config.chromium, self.config.replay_check_timeout,
+                                     self.config.replay_check_max_pages)
+        pages = pages_to_check(read_archives(paths, workers=os.cpu_count() or 1))
+        outcome: list[list[ArticleReplay]] = []
+        failed: list[str] = []
+
+        def run() -> None:
+            try:
+                outcome.append(check_pages(paths, pages, options))
+            except ReplayCheckError as error:
+                failed.append(str(error))
+            except Exception as error:  # noqa: BLE001 - the crawl still ends with its report, saying why
+                logger.debug("Replay check failed", exc_info=True)
+                failed.append(f"{type(error).__name__}: {error}")
+
+        # Playwright's synchronous API refuses a thread whose asyncio loop runs
+        # (Scrapy's reactor's): the check runs in a thread of its own, and the
+        # crawl's end waits for it as it waits for the report.
+        worker = threading.Thread(target=run, name="replay-check")
+        worker.start()
+        worker.join()
+        if failed:
+            # Each article then says why it was not judged: the report shows it, not a blank.
+            logger.error("Replay check could not run: %s", failed[0])
+            results = [ArticleReplay(url, timestamp or "", error=f"the replay check could not run: {failed[0]}")
+                       for url, timestamp in pages]
+        else:
+            results = outcome[0]
+        stats = self.crawler.stats
+        stats.set_value("archiver/replay_check/articles_count", len(results))
+        stats.set_value("archiver/replay_check/missing_count", sum(len(r.missing) for r in results))
+        stats.set_value("archiver/replay_check/escaped_count", sum(len(r.escaped) for r in results))
+        stats.set_value("archiver/replay_check/not_judged_count", sum(1 for r in results if r.error))
+        written = write_results(paths[0].parent, self.config.warc_prefix, results,
+                                gzip_level=self.config.warc_gzip_level)
+        logger.info("%s; written to %s", summary(results), written)
+        if not self.config.report_enabled:  # else the report's summary says it
+            self.replay_summary = [summary(results)]
+        return written
+
     def log_summary(self) -> None:
-        for line in self.summary:
+        for line in self.summary + self.replay_summary:
             logger.info(line)

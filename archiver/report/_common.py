@@ -20,10 +20,24 @@ from archiver.analysis.model import (
     TextVerdict,
     Verdict,
 )
+from archiver.warc.replaycheck import ArticleReplay
 
 # C0/C1 control characters other than tab, newline and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACE = re.compile(r"\s+")
+
+
+ESCAPED = "blocked: it would have left the replay server for the live web"
+
+
+def replay_summary(replay: ArticleReplay) -> str:
+    """An article's replay check in a line: its counts, when and through what, or why it was not judged."""
+    line = (f"{len(replay.archived)} resources archived, {len(replay.missing)} missing in replay, "
+            f"{len(replay.escaped)} requests leaving the replay server")
+    if replay.timestamp:
+        line += f" (capture {replay.timestamp}"
+        line += f", {replay.replay}, checked {replay.checked_at})" if replay.replay else ")"
+    return line + (f"; not judged: {replay.error}" if replay.error else "")
 
 
 def iso_date(value: datetime.date | None) -> str | None:

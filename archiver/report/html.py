@@ -23,6 +23,7 @@ from archiver.analysis.model import (
 )
 from archiver.report._common import (
     CACHE_SIZE,
+    ESCAPED,
     clean,
     completeness_line,
     confirmation_mark,
@@ -34,6 +35,7 @@ from archiver.report._common import (
     is_web_url,
     iso_date,
     network_line,
+    replay_summary,
     replay_url,
     shorten,
 )
@@ -298,6 +300,10 @@ def _article(number: int, article: ArticleReport, grace_days: int, replay: str |
         facts.append(("Page requisites", e(completeness_line(article.requisites))))
     elif article.requisites_unavailable:
         facts.append(("Page requisites", f'<span class="muted">{e(clean(article.requisites_unavailable))}</span>'))
+    if article.replay is not None:
+        facts.append(("Replay", e(replay_summary(article.replay))))
+    else:
+        facts.append(("Replay", f'<span class="muted">{e(clean(article.replay_unavailable))}</span>'))
     out.append('<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
     out.append(_requisite_problems(article))
 
@@ -315,6 +321,12 @@ def _article(number: int, article: ArticleReport, grace_days: int, replay: str |
     )
 
     out.append(_comparisons(article.comparisons))
+    if article.replay is not None and (article.replay.missing or article.replay.escaped):
+        gaps = len(article.replay.missing) + len(article.replay.escaped)
+        out.append(f"<h3>Missing in replay ({gaps})</h3><ul>")
+        out.extend(f'<li>{url_html(m.url)}: {e(clean(m.why))}</li>' for m in article.replay.missing)
+        out.extend(f'<li>{url_html(url)}: {e(ESCAPED)}</li>' for url in article.replay.escaped)
+        out.append("</ul>")
     if article.date_findings:
         out.append("<h3>Date findings</h3><ul>")
         out.extend(f"<li>{e(clean(f))}</li>" for f in article.date_findings)

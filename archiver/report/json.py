@@ -20,6 +20,7 @@ from archiver.analysis.model import (
     Verdict,
 )
 from archiver.report._common import iso_date, iso_datetime, optional_datetime, round_float
+from archiver.warc.replaycheck import ArticleReplay
 
 
 def link_to_dict(link: LinkReport) -> dict[str, Any]:
@@ -119,6 +120,23 @@ def article_to_dict(article: ArticleReport) -> dict[str, Any]:
         "live_text_fingerprint": article.live_text_fingerprint,
         "requisites": completeness_to_dict(article.requisites),
         "requisites_unavailable": article.requisites_unavailable,  # why requisites is null
+        "replay_check": replay_to_dict(article.replay),
+        "replay_unavailable": None if article.replay is not None else article.replay_unavailable,
+    }
+
+
+def replay_to_dict(replay: ArticleReplay | None) -> dict[str, Any] | None:
+    """What the article's replay through pywb asked for: answered from the archive, missing, escaping."""
+    if replay is None:
+        return None
+    return {
+        "checked_at": replay.checked_at or None, "timestamp": replay.timestamp or None,
+        "replay": replay.replay or None, "complete": replay.complete,
+        "not_judged": replay.error,  # why the page was not (fully) judged, else null
+        "archived_count": len(replay.archived), "missing_count": len(replay.missing),
+        "escaped_count": len(replay.escaped), "archived": list(replay.archived),
+        "missing": [{"url": m.url, "status": m.status, "why": m.why} for m in replay.missing],
+        "escaped": list(replay.escaped),
     }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from archiver.analysis.model import ArticleReport, LinkReport, Report, RunChanges, TextComparison, Verdict
 from archiver.report._common import (
     CACHE_SIZE,
+    ESCAPED,
     clean,
     completeness_line,
     confirmation_mark,
@@ -23,6 +24,7 @@ from archiver.report._common import (
     human_datetime,
     iso_date,
     network_line,
+    replay_summary,
     shorten,
 )
 from archiver.report.json import summarize
@@ -161,6 +163,10 @@ def _article(number: int, article: ArticleReport, grace_days: int) -> list[str]:
         lines.append(f"- **Page requisites:** {completeness_line(article.requisites)}")
     elif article.requisites_unavailable:
         lines.append(f"- **Page requisites:** {md(article.requisites_unavailable)}")
+    if article.replay is not None:
+        lines.append(f"- **Replay:** {md(replay_summary(article.replay))}")
+    else:
+        lines.append(f"- **Replay:** {md(article.replay_unavailable)}")
     lines.append("")
     if article.requisites is not None and article.requisites.problems:
         lines += [f"### Page requisites not archived ({len(article.requisites.problems)})", ""]
@@ -168,6 +174,12 @@ def _article(number: int, article: ArticleReport, grace_days: int) -> list[str]:
             [_cell(p.state), _cell(p.url), _cell(shorten(p.reason)),
              "—" if p.warc is None else f"{md(p.warc.filename)} @ {p.warc.offset}"]
             for p in article.requisites.problems])
+        lines.append("")
+
+    if article.replay is not None and (article.replay.missing or article.replay.escaped):
+        lines += ["### Missing in replay", ""]
+        lines += [f"- {md(m.url)}: {md(m.why)}" for m in article.replay.missing]
+        lines += [f"- {md(url)}: {md(ESCAPED)}" for url in article.replay.escaped]
         lines.append("")
 
     if article.comparisons:

@@ -20,7 +20,7 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 
-from archiver.warc import vocab
+from archiver.warc import replaycheck, vocab
 from archiver.warc.articles import ArticleFormatError, from_json
 from archiver.warc.index import (
     ArchiveIndex,
@@ -28,6 +28,7 @@ from archiver.warc.index import (
     Capture,
     FetchFailure,
     IntegrityProblem,
+    ReplayCheckRecord,
     SeedProblem,
     SeedRecord,
     WarcLocation,
@@ -244,6 +245,9 @@ class _FileReader:
         if uri.startswith(vocab.ARTICLE_URN):
             self._article(uri, payload, location, date)
             return
+        if uri.startswith(vocab.REPLAY_CHECK_URN):
+            self._replay_check(uri, payload, location, date)
+            return
         if uri.startswith(vocab.SEED_URN):
             reason = parse_warc_fields(payload).get(vocab.FIELD_SEED_PROBLEM)
             if reason:
@@ -280,6 +284,18 @@ class _FileReader:
                                           f"({vocab.article_uri(article.url, article.seeds)}): not read")
             return
         self.index.articles.append(ArticleRecord(uri, article, location, date))
+
+    def _replay_check(self, uri: str, payload: bytes, location: WarcLocation, date: str) -> None:
+        """One article's replay check (JSON, see archiver.warc.replaycheck) per record."""
+        try:
+            result = replaycheck.from_json(json.loads(payload))
+        except ValueError as error:  # JSONDecodeError and ReplayCheckFormatError alike
+            self.problem(location.offset, f"replay-check record {uri} cannot be read: {error}")
+            return
+        if uri != vocab.replay_check_uri(result.url):
+            self.problem(location.offset, f"replay-check record {uri} holds another page ({result.url}): not read")
+            return
+        self.index.replay_checks.append(ReplayCheckRecord(result, location, date))
 
 
 def _lookup(headers) -> tuple[str, str, str] | None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from w3lib.url import canonicalize_url
 
 from archiver.warc.articles import RecordedArticle
+from archiver.warc.replaycheck import ArticleReplay
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -108,6 +109,15 @@ class ArticleRecord:
     date: str = ""  # WARC-Date: of several crawls' records of one article, the latest is kept
 
 
+@dataclass(frozen=True)
+class ReplayCheckRecord:
+    """An article's replay check (``urn:archiver:replay-check:`` JSON metadata)."""
+
+    result: ArticleReplay
+    location: WarcLocation
+    date: str = ""  # WARC-Date: of several checks of one article, the latest is the one reported
+
+
 @dataclass
 class ArchiveIndex:
     files: list[str] = field(default_factory=list)
@@ -116,6 +126,7 @@ class ArchiveIndex:
     seeds: list[SeedRecord] = field(default_factory=list)
     seed_problems: list[SeedProblem] = field(default_factory=list)
     articles: list[ArticleRecord] = field(default_factory=list)
+    replay_checks: list[ReplayCheckRecord] = field(default_factory=list)
     problems: list[IntegrityProblem] = field(default_factory=list)
     paths: dict[str, Path] = field(default_factory=dict)  # file name -> path
     unreadable: list[str] = field(default_factory=list)  # files that gave no record at all
@@ -139,12 +150,18 @@ class ArchiveIndex:
         self.seeds.extend(part.seeds)
         self.seed_problems.extend(part.seed_problems)
         self.articles.extend(part.articles)
+        self.replay_checks.extend(part.replay_checks)
         self.problems.extend(part.problems)
 
     def capture(self, url: str) -> Capture | None:
         """The last attempt at a URL: retries end in it."""
         found = self.captures.get(url_key(url))
         return found[-1] if found else None
+
+    def replay_check(self, url: str) -> ArticleReplay | None:
+        """The latest replay check of a page, by WARC-Date (ISO 8601 sorts as text)."""
+        found = [r for r in self.replay_checks if url_key(r.result.url) == url_key(url)]
+        return max(found, key=lambda r: r.date).result if found else None
 
     def failure(self, url: str) -> FetchFailure | None:
         found = self.failures.get(url_key(url))

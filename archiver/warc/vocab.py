@@ -17,6 +17,8 @@ from urllib.parse import quote, unquote
 # Records whose target is not a URL of the web but one of ours.
 SEED_URN = "urn:archiver:seed:"  # resource: a seed file; metadata: why it was skipped
 ARTICLE_URN = "urn:archiver:article:"  # metadata (JSON, archiver.warc.articles): an article as the crawl saw it
+# metadata (JSON, archiver.warc.replaycheck): what an article's replay through pywb asked for and missed
+REPLAY_CHECK_URN = "urn:archiver:replay-check:"
 
 # Our WARC headers on records of URLs no seed links to.
 PROBE_HEADER = "WARC-Archiver-Probe"  # value: PROBE_SOFT_404
@@ -70,6 +72,10 @@ def seed_name(uri: str) -> str:
 def article_uri(url: str | None, seeds: tuple[str, ...] | list[str]) -> str:
     """An article's URN: its URL, or (for an article with none) its seeds."""
     return ARTICLE_URN + (url or quote(",".join(seeds)))
+
+
+def replay_check_uri(url: str) -> str:
+    return REPLAY_CHECK_URN + url
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,141 @@
+"""The replay check: each archived article opened through pywb in Chromium, and what its replay misses.
+
+Used by ``archiver replay-check`` (archiver/cli.py) and, with
+``ARCHIVER_REPLAY_CHECK``, at the end of a crawl (archiver/crawl/reporting.py),
+which writes each article's result into the archive
+(:func:`write_results`, archiver/warc/replaycheck.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from archiver.replay.browser import BrowserError, ReplayBrowser, preflight
+from archiver.replay.pywb import ReplayServer, ReplayServerError, find_pywb
+from archiver.warc import records
+from archiver.warc.index import ArchiveIndex
+from archiver.warc.replaycheck import ArticleReplay, to_json
+from archiver.warc.vocab import replay_check_uri
+
+DEFAULT_CHROMIUM = Path("/usr/bin/chromium")
+
+
+class ReplayCheckError(Exception):
+    """The check cannot run at all (no pywb, no browser, unreadable input): one line naming the fix."""
+
+
+@dataclass(frozen=True)
+class ReplayCheckOptions:
+    pywb_bin: Path | None = None  # None: the checkout's .venv-pywb, else wayback on the PATH
+    chromium: Path = DEFAULT_CHROMIUM
+    timeout: float = 30.0  # seconds per page
+    max_pages: int = 100
+
+
+def timestamp_of(warc_date: str) -> str:
+    """pywb's 14 digits from a WARC-Date (2026-11-22T10:30:15Z -> 20261122103015)."""
+    return "".join(c for c in warc_date if c.isdigit())[:14]
+
+
+def pages_to_check(index: ArchiveIndex, urls: Iterable[str] = ()) -> list[tuple[str, str | None]]:
+    """(URL, timestamp of its capture or None) for each article, then each URL asked for, once each."""
+    wanted = [record.article.url for record in index.articles if record.article.url] + list(urls)
+    pages: list[tuple[str, str | None]] = []
+    for url in dict.fromkeys(wanted):
+        capture = index.capture(url)
+        pages.append((url, timestamp_of(capture.date) if capture is not None else None))
+    return pages
+
+
+def unpack_wacz(path: Path, into: Path) -> list[Path]:
+    """The WARC files of a WACZ (its ``archive/`` folder), extracted into ``into``."""
+    try:
+        with zipfile.ZipFile(path) as wacz:
+            names = [n for n in wacz.namelist() if n.startswith("archive/") and not n.endswith("/")]
+            if not names:
+                raise ReplayCheckError(f"{path}: a zip file with no archive/ folder, not a WACZ")
+            found = []
+            for name in names:
+                target = into / Path(name).name
+                with wacz.open(name) as source, open(target, "wb") as out:
+                    while chunk := source.read(1 << 20):
+                        out.write(chunk)
+                found.append(target)
+            return found
+    except (zipfile.BadZipFile, OSError) as error:
+        raise ReplayCheckError(f"{path}: not a readable WACZ (zip) file: {error}") from None
+
+
+def check_pages(warcs: list[Path], pages: list[tuple[str, str | None]], options: ReplayCheckOptions,
+                workdir: Path | None = None) -> list[ArticleReplay]:
+    """One result per page, in order; pages past ``max_pages`` say so instead of being opened."""
+    results: list[ArticleReplay] = []
+    to_open: list[tuple[str, str]] = []
+    for url, timestamp in pages:
+        if timestamp is None:
+            results.append(ArticleReplay(url, "", error="no capture of the article in the archive: nothing to replay"))
+        elif len(to_open) >= options.max_pages:
+            results.append(ArticleReplay(url, timestamp, error=(
+                f"not checked: the check opens at most {options.max_pages} pages "
+                "(ARCHIVER_REPLAY_CHECK_MAX_PAGES, --max-pages)")))
+        else:
+            to_open.append((url, timestamp))
+    if not to_open:
+        return results
+    if not options.timeout > 0:
+        raise ReplayCheckError("the replay check's page timeout (ARCHIVER_REPLAY_CHECK_TIMEOUT, --timeout) "
+                               "must be more than 0 seconds")
+    try:
+        preflight(options.chromium)
+        bindir = find_pywb(options.pywb_bin)
+        with tempfile.TemporaryDirectory(prefix="replay-check-", dir=workdir) as root:
+            with ReplayServer(bindir, warcs, Path(root)) as server, \
+                    ReplayBrowser(options.chromium, server.origin, server.prefix, options.timeout,
+                                  server.version) as browser:
+                opened = [browser.check(url, timestamp, server.replay_url(timestamp, url))
+                          for url, timestamp in to_open]
+    except (ReplayServerError, BrowserError) as error:
+        raise ReplayCheckError(str(error)) from None
+    by_url = {r.url: r for r in opened}
+    order = [url for url, _ in pages]
+    return sorted(results + list(by_url.values()), key=lambda r: order.index(r.url))
+
+
+def write_results(folder: Path, prefix: str, results: list[ArticleReplay], *, gzip_level: int) -> Path:
+    """A WARC file of one JSON metadata record per article, beside the crawl's own files."""
+    from archiver.warc.writer import RollingWarcWriter
+
+    writer = RollingWarcWriter(folder, f"{prefix}-replay-check", 10**12, {"software": "news-archiver replay check"},
+                               gzip_level=gzip_level)
+    moment = datetime.datetime.now(datetime.UTC)
+    writer.write(records.json_metadata_records(
+        writer.builder, [(replay_check_uri(r.url), to_json(r)) for r in results], moment))
+    writer.close()
+    return writer.closed_files[-1]
+
+
+def summary(results: list[ArticleReplay]) -> str:
+    missing = sum(len(r.missing) for r in results)
+    escaped = sum(len(r.escaped) for r in results)
+    unjudged = sum(1 for r in results if r.error)
+    line = (f"Replay check: {len(results)} articles, {sum(len(r.archived) for r in results)} resources "
+            f"archived, {missing} missing in replay, {escaped} requests leaving the replay server")
+    return line + (f", {unjudged} articles not fully judged" if unjudged else "")
+
+
+def text_lines(results: list[ArticleReplay]) -> list[str]:
+    """Per article: its counts, then each missing resource and escape, indented."""
+    lines = []
+    for r in results:
+        lines.append(f"{r.url} ({r.timestamp or 'not archived'}): {len(r.archived)} archived, "
+                     f"{len(r.missing)} missing, {len(r.escaped)} escaped")
+        if r.error:
+            lines.append(f"  not judged: {r.error}")
+        lines += [f"  missing: {m.url}: {m.why}" for m in r.missing]
+        lines += [f"  escaped: {url}: blocked (it would have left the replay server)" for url in r.escaped]
+    return lines
