@@ -9,7 +9,12 @@ from dataclasses import dataclass
 import yaml
 
 from .dates import date_from_value
+from .errors import SeedError
 from .urls import clean_url, is_http_url
+
+# An article's front matter is a few lines; 64 KiB is far more than any
+# holds, and libyaml reads it in milliseconds.
+FRONT_MATTER_MAX_CHARS = 64 * 1024
 
 _BLOCK = re.compile(
     r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL | re.MULTILINE
@@ -18,6 +23,26 @@ _URL_KEYS = (
     "url", "original_url", "original url", "canonical_url", "source_url", "source", "link",
 )
 _DATE_KEYS = ("date", "published", "published_at", "publication_date", "pubdate")
+
+
+class AliasRefused(yaml.constructor.ConstructorError):
+    """An alias in front matter: refused rather than expanded."""
+
+
+class _NoAliasLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """YAML's safe loader that refuses aliases (``*name``).
+
+    An alias shares a node; nine aliases of nine aliases… expand to billions
+    of values once the title is turned into text (456 bytes took 24 GB).
+    Front matter never needs one. libyaml (CSafeLoader) also caps nesting,
+    where the pure-Python loader recursed until RecursionError.
+    """
+
+    def construct_object(self, node, deep=False):  # type: ignore[no-untyped-def]
+        # Every node is built once; a node met again is an alias (or a cycle).
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise AliasRefused(None, None, "an alias (*name) repeats a value", node.start_mark)
+        return super().construct_object(node, deep)
 
 
 @dataclass(frozen=True)
@@ -31,13 +56,23 @@ def split_front_matter(text: str) -> tuple[FrontMatter | None, str]:
     """(front matter, rest of the text); (None, text) when there is none.
 
     A leading ``---`` that is not a YAML mapping is a Markdown rule, not front
-    matter, so the text is left whole.
+    matter, so the text is left whole. Front matter over
+    FRONT_MATTER_MAX_CHARS, or with an alias, is a SeedError: the seed says
+    something we will not read.
     """
     match = _BLOCK.match(text)
     if match is None:
         return None, text
+    block = match.group(1)
+    if len(block) > FRONT_MATTER_MAX_CHARS:
+        raise SeedError(f"front matter of {len(block):,} characters: at most "
+                        f"{FRONT_MATTER_MAX_CHARS:,} are read; shorten it")
     try:
-        data = yaml.safe_load(match.group(1))
+        data = yaml.load(block, Loader=_NoAliasLoader)  # noqa: S506 - a safe loader, aliases refused
+    except AliasRefused as refused:
+        line = refused.problem_mark.line + 2 if refused.problem_mark else 0  # after the opening ---
+        raise SeedError(f"front matter uses a YAML alias of the value on line {line}: aliases are not "
+                        "expanded; write the value out") from None
     except yaml.YAMLError:
         return None, text
     if not isinstance(data, dict):
