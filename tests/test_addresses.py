@@ -48,7 +48,9 @@ def test_names_and_malformed_numbers_are_no_address(name: str) -> None:
 
 
 @pytest.mark.parametrize("host", [*LOOPBACK_FORMS, *METADATA_FORMS, *ZERO_FORMS, *IPV6_FORMS,
-                                  *NAMES_OF_THIS_MACHINE, "%31%32%37.0.0.1", "10.1", "0xc0.0xa8.1.1"])
+                                  *NAMES_OF_THIS_MACHINE, "%31%32%37.0.0.1", "10.1", "0xc0.0xa8.1.1",
+                                  "127.0.0.1%00.news.example", "127.1%20news.example", "localhost%00.news.example",
+                                  "%6c%6f%63%61%6c%68%6f%73%74", "0x7f.1%2e"])
 def test_every_spelling_of_a_private_address_is_refused(host: str) -> None:
     assert refusal(host) is not None
 

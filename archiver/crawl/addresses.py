@@ -38,6 +38,7 @@ _DECIMAL_PART = re.compile(r"0|[1-9][0-9]*")
 # The well-known NAT64 prefix (RFC 6052): the IPv4 address sits in the last 32 bits.
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+_C_STRING_END = re.compile(r"[\x00\s]")
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
@@ -93,9 +94,18 @@ def numeric_ipv4(host: str) -> ipaddress.IPv4Address | None:
     return ipaddress.IPv4Address(value)
 
 
+def _as_a_resolver_reads(host: str) -> str:
+    """The host a proxy would resolve: percent-decoded, and cut where C stops reading it.
+
+    C's string ends at a NUL, and inet_aton ignores whatever follows a space:
+    ``127.0.0.1%00.example.com`` is 127.0.0.1 to a proxy that decodes it.
+    """
+    return _C_STRING_END.split(unquote(host), maxsplit=1)[0].strip("[]").lower()
+
+
 def host_address(host: str) -> IPAddress | None:
     """The address a URL's host names by itself, whatever its spelling; None for a name."""
-    host = unquote(host).strip("[]").lower()
+    host = _as_a_resolver_reads(host)
     try:
         return ipaddress.ip_address(host)
     except ValueError:
@@ -104,7 +114,7 @@ def host_address(host: str) -> IPAddress | None:
 
 def is_this_machine(host: str) -> bool:
     """``localhost`` and every name under it: loopback for any resolver (RFC 6761 §6.3)."""
-    name = unquote(host).lower().rstrip(".")
+    name = _as_a_resolver_reads(host).rstrip(".")
     return name == "localhost" or name.endswith(".localhost")
 
 
@@ -115,7 +125,7 @@ def refusal(host: str) -> str | None:
     address = host_address(host)
     if address is None or is_public(address):
         return None
-    if str(address) == unquote(host).strip("[]").lower():
+    if str(address) == host.strip("[]"):
         return f"{address} is not a public address"
     return f"{host} names {address}, not a public address"
 
