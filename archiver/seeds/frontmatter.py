@@ -38,7 +38,7 @@ class _NoAliasLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ig
     where the pure-Python loader recursed until RecursionError.
     """
 
-    def construct_object(self, node, deep=False):  # type: ignore[no-untyped-def]
+    def construct_object(self, node, deep=False):
         # Every node is built once; a node met again is an alias (or a cycle).
         if node in self.constructed_objects or node in self.recursive_objects:
             raise AliasRefused(None, None, "an alias (*name) repeats a value", node.start_mark)
