@@ -23,7 +23,7 @@ CRAWL_ADDRESS_SPACE = 3 * 1024**3  # a guard: the alias bomb alone took 24 GB be
 
 @pytest.mark.skipif(shutil.which("prlimit") is None, reason="needs prlimit(1) to cap the crawl's memory")
 def test_a_crawl_with_hostile_seeds_goes_on(site, tmp_path):
-    seeds = tmp_path / "seeds"
+    seeds = tmp_path / os.fsdecode(b"seeds\xff")  # the folder's own name is not UTF-8 either
     seeds.mkdir()
     (seeds / "alias-bomb.md").write_text(ALIAS_BOMB)
     (seeds / "one-line.md").write_bytes(b"[" * TEN_MB)
@@ -50,3 +50,4 @@ def test_a_crawl_with_hostile_seeds_goes_on(site, tmp_path):
     assert resources[seed_uri("caf\\xff.txt")]["payload"].startswith(b"Original url: ")
     assert resources[seed_uri("one-line.md")]["payload"] == b"[" * TEN_MB
     assert "Skipped seed alias-bomb.md: front matter uses a YAML alias" in result.log
+    assert f"Loaded 3 seeds from {tmp_path}/seeds\\xff: " in result.log
