@@ -51,6 +51,21 @@ def test_deep_nesting_in_front_matter_is_no_crash() -> None:
     assert front is None and body.startswith("---")
 
 
+@pytest.mark.parametrize("field, title, published", [
+    ("date: 2020-13-45", None, None),  # an impossible date: ValueError from the YAML constructor before
+    ("published: 2020-02-30", None, None),
+    ("date: 2020-01-02", None, "2020-01-02"),
+    ("title: " + "1" * 5000, "1" * 5000, None),  # over Python's 4,300-digit limit for int()
+    ("title: 0x" + "f" * 5000, "0x" + "f" * 5000, None),  # built, but too long to print
+    ("title: 42", "42", None),
+])
+def test_a_value_yaml_cannot_build_stays_text(field: str, title: str | None, published: str | None) -> None:
+    front, _ = split_front_matter(f"---\n{field}\n---\nText\n")
+    assert front is not None
+    assert front.title == title
+    assert (str(front.published) if front.published else None) == published
+
+
 @pytest.mark.parametrize("text, kind", [
     ("See [the story](https://news.example/a) here.", "markdown"),
     ("See [the story](https://en.wikipedia.org/wiki/Idlib_(city)) here.", "markdown"),
