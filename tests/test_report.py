@@ -540,7 +540,8 @@ def test_csv_neutralises_formulas(tmp_path: Path) -> None:
 def test_csv_cells_are_cut_where_a_spreadsheet_stops(tmp_path: Path) -> None:
     report = reference_report()
     article = report.articles[0]
-    huge = replace(article.links[0], anchor_text="x" * 200_000, title="=" + "y" * 40_000)
+    huge = replace(article.links[0], anchor_text="x" * 200_000, title="=" + "y" * 40_000,
+                   detail="z" * CELL_MAX_CHARS)
     report = replace(report, articles=(replace(article, links=(huge, *article.links[1:])),))
     write_report(report, tmp_path)
     [row] = [r for r in read_csv(tmp_path / "links.csv") if r["url"] == huge.url]
@@ -554,6 +555,7 @@ def test_csv_cells_are_cut_where_a_spreadsheet_stops(tmp_path: Path) -> None:
     assert row["anchor_text"].startswith("x" * 30_000)
     assert row["title"].startswith("'=yyy")  # still no formula
     assert row["url"] == huge.url  # short cells are untouched
+    assert row["detail"] == "z" * CELL_MAX_CHARS  # and one that just fits
 
 
 # --- write_report -------------------------------------------------------------
