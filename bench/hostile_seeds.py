@@ -92,7 +92,10 @@ def main(argv: list[str] | None = None) -> int:
                 over += 1
                 print(f"{shown}: FAILED {result['error']}")
                 continue
-            fits = result["seconds"] < args.seconds and result["peak"] < args.megabytes * MEGABYTE
+            # load_seeds turns a MemoryError into a skipped seed: under the limit, that is a failure.
+            out_of_memory = any("MemoryError" in problem for problem in result["problems"])
+            fits = (result["seconds"] < args.seconds and result["peak"] < args.megabytes * MEGABYTE
+                    and not out_of_memory)
             over += not fits
             outcome = (f"loaded as {result['names']}" if result["names"]
                        else f"skipped: {result['problems']}")
