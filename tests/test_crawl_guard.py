@@ -68,6 +68,14 @@ class ForwardProxy:
             def log_message(self, *args):
                 pass
 
+            def setup(self):
+                proxy.connections += 1
+                super().setup()
+
+            def do_CONNECT(self):  # noqa: N802
+                proxy.leaked.append(f"CONNECT {self.path}")
+                self._answer(502, b"")
+
             def do_GET(self):  # noqa: N802
                 proxy.seen.append(self.path)
                 parts = urlsplit(self.path)
@@ -187,7 +195,10 @@ def private_targets(port: int) -> list[str]:
     metadata = ["169.254.169.254", "2852039166", "0xa9fea9fe", "0xa9.0xfe.0xa9.0xfe",
                 "0251.0376.0251.0376", "169.254.43518", "169.16689662", "[::ffff:169.254.169.254]"]
     return ([f"http://{host}:{port}/t{i}" for i, host in enumerate(loopback)]
-            + [f"http://{host}/latest/meta-data/m{i}" for i, host in enumerate(metadata)])
+            + [f"http://{host}/latest/meta-data/m{i}" for i, host in enumerate(metadata)]
+            # through a proxy, HTTPS is a CONNECT to the host: judged the same
+            + [f"https://{host}:{port}/s{i}" for i, host in enumerate(["2130706433", "0x7f.1", "localhost"])]
+            + ["https://2852039166/latest/meta-data/"])
 
 
 class RecordingProxy:
@@ -195,12 +206,14 @@ class RecordingProxy:
 
     It answers for ALLOWED_HOST itself (a page linking to every target, and
     a redirect to each) and records every other request it gets: through it
-    as a proxy, or straight to its port as one of the loopback targets.
+    as a proxy (GET or CONNECT), or straight to its port as one of the
+    loopback targets. It counts connections: a crawl without a proxy must make none.
     """
 
     def __init__(self) -> None:
         self.allowed: list[str] = []
         self.leaked: list[str] = []
+        self.connections = 0
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -208,6 +221,14 @@ class RecordingProxy:
 
             def log_message(self, *args):
                 pass
+
+            def setup(self):
+                proxy.connections += 1
+                super().setup()
+
+            def do_CONNECT(self):  # noqa: N802
+                proxy.leaked.append(f"CONNECT {self.path}")
+                self._answer(502, b"")
 
             def do_GET(self):  # noqa: N802
                 parts = urlsplit(self.path)
@@ -257,7 +278,8 @@ def test_no_spelling_of_a_private_address_is_fetched(tmp_path, through_proxy):
             # Fetched through a proxy, news.invalid is the proxy's to resolve;
             # without one it resolves nowhere, and only the direct targets matter.
             {"ARCHIVER_ALLOW_PRIVATE": "False", "ARCHIVER_REPORT_DIR": str(tmp_path / "report")},
-            env={"http_proxy": f"http://127.0.0.1:{proxy.port}"} if through_proxy else None,
+            env={"http_proxy": f"http://127.0.0.1:{proxy.port}", "https_proxy": f"http://127.0.0.1:{proxy.port}"}
+            if through_proxy else None,
         )
     finally:
         proxy.close()
@@ -266,6 +288,8 @@ def test_no_spelling_of_a_private_address_is_fetched(tmp_path, through_proxy):
     if through_proxy:  # the proxy was used: the test proves something
         assert f"http://{ALLOWED_HOST}/page" in proxy.allowed
         assert all(url in proxy.allowed for url in redirects)
+    else:  # nothing connected to 127.0.0.1 at all
+        assert proxy.connections == 0
     kinds = failure_kinds(result)
     report = json.loads((tmp_path / "report" / "report.json").read_text())
     links = {link["url"]: link for a in report["articles"] for link in (a["original"], *a["links"])}
