@@ -44,11 +44,13 @@ def clean_url(raw: str) -> str:
     tail = url[len(body):]
     end = len(body)
     for closer, opener in _CLOSERS.items():
+        if closer not in tail:
+            continue
         # Read from the right, closers are cut while they outnumber their
         # openers: of one kind, the tail keeps its first `matched` from the
         # left, and the rightmost closer kept, of any kind, ends the cut.
         matched = body.count(opener) - body.count(closer)
-        if matched <= 0 or closer not in tail:
+        if matched <= 0:
             continue
         position = -1
         for _ in range(min(matched, tail.count(closer))):
@@ -82,8 +84,13 @@ def urls_only(line: str) -> list[str] | None:
     tokens = line.split()
     if not tokens:
         return None
-    urls = [clean_url(token) for token in tokens]
-    return urls if all(is_http_url(url) for url in urls) else None
+    urls = []
+    for token in tokens:  # stops at the first word that is not a URL: most lines are prose
+        url = clean_url(token)
+        if not is_http_url(url):
+            return None
+        urls.append(url)
+    return urls
 
 
 def resolve(url: str, base: str | None) -> str:
