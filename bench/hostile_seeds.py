@@ -42,6 +42,7 @@ def hostile_seeds() -> dict[str, bytes]:
         b"one-line-link-openings.txt": b"[x](" * (TEN_MB // 4),
         b"one-line-bold.md": b"**a" * (TEN_MB // 3),
         b"one-line-letters.txt": b"a" * TEN_MB,
+        b"one-line-words.txt": b"word " * (TEN_MB // 5),
         b"one-line-url-closers.txt": b"https://news.example/a" + b")" * TEN_MB,
         b"one-line-spaced-related.txt": b"Related: " + b" " * TEN_MB + b"x",
         b"one-line-paragraph.html": b"<html><body><p>" + b"a" * TEN_MB + b"</p></body></html>",
