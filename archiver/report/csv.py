@@ -68,7 +68,7 @@ def capped_cell(value: object) -> object:
     Cut before :func:`safe_cell`, whose leading quote still fits, so the
     count said is the count of the value itself.
     """
-    if not isinstance(value, str) or len(safe_cell(value)) <= CELL_MAX_CHARS:
+    if not isinstance(value, str) or len(str(safe_cell(value))) <= CELL_MAX_CHARS:
         return value
     # The note's length depends on the number kept: sized for the largest.
     room = CELL_MAX_CHARS - 1 - len(f" [cut: {len(value):,} characters, the first {CELL_MAX_CHARS:,} kept]")
