@@ -68,14 +68,6 @@ class ForwardProxy:
             def log_message(self, *args):
                 pass
 
-            def setup(self):
-                proxy.connections += 1
-                super().setup()
-
-            def do_CONNECT(self):  # noqa: N802
-                proxy.leaked.append(f"CONNECT {self.path}")
-                self._answer(502, b"")
-
             def do_GET(self):  # noqa: N802
                 proxy.seen.append(self.path)
                 parts = urlsplit(self.path)
