@@ -117,3 +117,14 @@ def test_a_file_name_that_is_not_utf8_is_read_and_shown_escaped(tmp_path: Path) 
     assert docs[0].content.startswith(b"Original url:")
     docs[0].name.encode("utf-8")  # writable as UTF-8: no lone surrogate left
     assert shown_name("naïve.txt") == "naïve.txt"
+
+
+def test_a_file_larger_than_any_seed_is_refused_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("archiver.seeds.load.SEED_MAX_BYTES", 1000)
+    (tmp_path / "big.txt").write_bytes(b"https://news.example/a\n" * 100)
+    (tmp_path / "small.txt").write_bytes(b"https://news.example/b\n")
+    docs, problems = load_seeds(tmp_path)
+    assert [d.name for d in docs] == ["small.txt"]
+    assert [(p.name, p.reason) for p in problems] == [
+        ("big.txt", "over 1,000 bytes, larger than any seed: not read "
+                    "(split a URL list; give a large page by its URL)")]

@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 # plain text, its URLs kept, their anchor texts not. A quarter of a
 # megabyte is some 40,000 words, longer than any news article.
 MARKDOWN_MAX_CHARS = 256 * 1024
+# A seed is read whole and archived as it is: an article, a saved page, a
+# PDF or a URL list is far below this; a disk image named .txt is not.
+SEED_MAX_BYTES = 64 * 1024**2
 NO_URL = "no URL found: give the article's URL in an 'Original url:' line or front matter"
 _TEXT_PARSERS = {"urls": parse_url_list, "markdown": parse_markdown, "text": parse_text}
 
@@ -87,6 +90,16 @@ def _seed_files(root: Path) -> list[tuple[str, Path]]:
     return sorted(found)
 
 
+def _read(path: Path) -> bytes:
+    """A seed's bytes; a file larger than any seed is refused before it is read."""
+    with open(path, "rb") as handle:
+        content = handle.read(SEED_MAX_BYTES + 1)
+    if len(content) > SEED_MAX_BYTES:
+        raise SeedError(f"over {SEED_MAX_BYTES:,} bytes, larger than any seed: not read "
+                        "(split a URL list; give a large page by its URL)")
+    return content
+
+
 def load_seeds(path: str | os.PathLike[str]) -> tuple[list[SeedDocument], list[SeedProblem]]:
     """Parse a seed file, or every seed file under a folder, sorted by name.
 
@@ -100,7 +113,7 @@ def load_seeds(path: str | os.PathLike[str]) -> tuple[list[SeedDocument], list[S
     problems: list[SeedProblem] = []
     for name, file_path in _seed_files(root):
         try:
-            docs.append(parse_seed(name, file_path.read_bytes()))
+            docs.append(parse_seed(name, _read(file_path)))
         except SeedError as error:
             problems.append(SeedProblem(name, str(error)))
         except OSError as error:
