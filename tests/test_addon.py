@@ -23,3 +23,13 @@ def test_a_project_setting_wins_over_the_addon():
     settings = settings_with_addon(CONCURRENT_ITEMS=50, HTTPERROR_ALLOW_ALL=False)
     assert settings.getint("CONCURRENT_ITEMS") == 50
     assert settings.getbool("HTTPERROR_ALLOW_ALL") is False
+
+
+def test_remote_control_and_telnet_are_off_unless_the_user_turns_them_on():
+    # Scrapy's own defaults turn both on: the add-on, not settings.py, turns them off.
+    assert Settings().getbool("REMOTE_CONTROL_ENABLED") and Settings().getbool("TELNETCONSOLE_ENABLED")
+    settings = settings_with_addon()
+    assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
+    assert settings.getbool("TELNETCONSOLE_ENABLED") is False
+    chosen = settings_with_addon(REMOTE_CONTROL_ENABLED=True, TELNETCONSOLE_ENABLED=True)
+    assert chosen.getbool("REMOTE_CONTROL_ENABLED") and chosen.getbool("TELNETCONSOLE_ENABLED")

@@ -26,7 +26,7 @@ from archiver.analysis.model import (
     WarcLocation,
 )
 from archiver.report import report_to_dict, write_report
-from archiver.report.csv import COLUMNS
+from archiver.report.csv import CELL_MAX_CHARS, COLUMNS
 from archiver.report.markdown import md
 from archiver.report.timeline import MISMATCH_COLOUR, NEUTRAL_COLOUR, render_timeline
 
@@ -535,6 +535,27 @@ def test_csv_neutralises_formulas(tmp_path: Path) -> None:
     for row in rows:
         for value in row.values():
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
+
+
+def test_csv_cells_are_cut_where_a_spreadsheet_stops(tmp_path: Path) -> None:
+    report = reference_report()
+    article = report.articles[0]
+    huge = replace(article.links[0], anchor_text="x" * 200_000, title="=" + "y" * 40_000,
+                   detail="z" * CELL_MAX_CHARS)
+    report = replace(report, articles=(replace(article, links=(huge, *article.links[1:])),))
+    write_report(report, tmp_path)
+    [row] = [r for r in read_csv(tmp_path / "links.csv") if r["url"] == huge.url]
+    for name, original in (("anchor_text", 200_000), ("title", 40_001)):
+        cell = row[name]
+        assert len(cell) <= CELL_MAX_CHARS == 32_767
+        kept = int(re.fullmatch(r".* \[cut: ([\d,]+) characters, the first ([\d,]+) kept\]", cell)[2]
+                   .replace(",", ""))
+        assert f"[cut: {original:,} characters" in cell
+        assert cell.removeprefix("'").index(" [cut: ") == kept  # the formula guard's quote aside
+    assert row["anchor_text"].startswith("x" * 30_000)
+    assert row["title"].startswith("'=yyy")  # still no formula
+    assert row["url"] == huge.url  # short cells are untouched
+    assert row["detail"] == "z" * CELL_MAX_CHARS  # and one that just fits
 
 
 # --- write_report -------------------------------------------------------------

@@ -96,6 +96,12 @@ class Archiver:
         # default 100 made a 2,000-page crawl 1.5 times slower. Our spider
         # yields a few requests and no items.
         settings.set("CONCURRENT_ITEMS", SPIDER_CONCURRENT_ITEMS, priority="addon")
+        # Scrapy's remote control (an HTTP server running any Python code
+        # given with its token) and telnet console: nothing here needs
+        # them, and a crawl of untrusted pages should not offer them. A user
+        # who wants one turns it on in the project or on the command line.
+        settings.set("TELNETCONSOLE_ENABLED", False, priority="addon")
+        settings.set("REMOTE_CONTROL_ENABLED", False, priority="addon")
         # A 404 is a finding to archive and report, not a response to drop.
         settings.set("HTTPERROR_ALLOW_ALL", True, priority="addon")
         settings.set(

@@ -29,7 +29,7 @@ from archiver.crawl.errors import SeedPathMissing
 from archiver.crawl.failures import classify_failure
 from archiver.crawl.resume import Journal, ResumeState, discard_scrapy_job_state, resume_state
 from archiver.crawl.settings import config_of
-from archiver.seeds import group_articles, load_seeds
+from archiver.seeds import group_articles, load_seeds, shown_name
 from archiver.warc.index import url_key
 from archiver.warc.vocab import META_KEY, CrawlRole, FailureKind
 
@@ -141,7 +141,7 @@ class SeedsSpider(scrapy.Spider):
                 yield request
         self.logger.info(
             "Loaded %d seeds from %s: %d articles, %d seeds skipped",
-            len(documents), path, len(articles), len(problems),
+            len(documents), shown_name(os.fspath(path)), len(articles), len(problems),
         )
         stats.inc_value("archiver/articles_count", len(articles))
         if not resumed:

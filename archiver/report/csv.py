@@ -57,6 +57,24 @@ def safe_cell(value: object) -> object:
     return value
 
 
+# Excel and LibreOffice hold at most this many characters in a cell: a longer
+# one is cut on opening, or spills into the next row, without a word.
+CELL_MAX_CHARS = 32_767
+
+
+def capped_cell(value: object) -> object:
+    """A text cell cut to fit CELL_MAX_CHARS, the cut said at its end; other values pass.
+
+    Cut before :func:`safe_cell`, whose leading quote still fits, so the
+    count said is the count of the value itself.
+    """
+    if not isinstance(value, str) or len(str(safe_cell(value))) <= CELL_MAX_CHARS:
+        return value
+    # The note's length depends on the number kept: sized for the largest.
+    room = CELL_MAX_CHARS - 1 - len(f" [cut: {len(value):,} characters, the first {CELL_MAX_CHARS:,} kept]")
+    return value[:room] + f" [cut: {len(value):,} characters, the first {room:,} kept]"
+
+
 def _bool(value: bool | None) -> str:
     if value is None:
         return ""
@@ -96,7 +114,7 @@ def _row(article: ArticleReport, link: LinkReport, role: str) -> list[object]:
         link.archived_copy.url if link.archived_copy else "",
         optional_datetime(link.archived_copy.captured) or "" if link.archived_copy else "",
     ]
-    return [safe_cell(value) for value in row]
+    return [safe_cell(capped_cell(value)) for value in row]
 
 
 def render_csv(report: Report) -> str:

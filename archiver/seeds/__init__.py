@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .errors import SeedError
 from .grouping import group_articles
-from .load import load_seeds, parse_seed
+from .load import load_seeds, parse_seed, shown_name
 from .model import Article, ArticleLink, SeedDocument, SeedLink, SeedProblem
 
 __all__ = [
@@ -21,4 +21,5 @@ __all__ = [
     "group_articles",
     "load_seeds",
     "parse_seed",
+    "shown_name",
 ]

@@ -21,6 +21,14 @@ from .urllist import parse_url_list
 
 logger = logging.getLogger(__name__)
 
+# markdown-it-py reads 100-300 KB of ordinary Markdown a second and far less
+# of text made of brackets (10 KB/s): a longer Markdown seed is read as
+# plain text, its URLs kept, their anchor texts not. A quarter of a
+# megabyte is some 40,000 words, longer than any news article.
+MARKDOWN_MAX_CHARS = 256 * 1024
+# A seed is read whole and archived as it is: an article, a saved page, a
+# PDF or a URL list is far below this; a disk image named .txt is not.
+SEED_MAX_BYTES = 64 * 1024**2
 NO_URL = "no URL found: give the article's URL in an 'Original url:' line or front matter"
 _TEXT_PARSERS = {"urls": parse_url_list, "markdown": parse_markdown, "text": parse_text}
 
@@ -37,7 +45,13 @@ def _parse(name: str, content: bytes) -> SeedDocument:
     text = decode(content)
     if not text.strip():
         raise SeedError("empty file (only whitespace)")
-    return _TEXT_PARSERS[text_format(name, text)](name, content, text)
+    kind = text_format(name, text)
+    if kind == "markdown" and len(text) > MARKDOWN_MAX_CHARS:
+        logger.warning("Seed %s is %s characters of Markdown, over %s: read as plain text "
+                       "(its URLs are kept, not their anchor texts)",
+                       name, f"{len(text):,}", f"{MARKDOWN_MAX_CHARS:,}")
+        kind = "text"
+    return _TEXT_PARSERS[kind](name, content, text)
 
 
 def parse_seed(name: str, content: bytes) -> SeedDocument:
@@ -52,9 +66,18 @@ def parse_seed(name: str, content: bytes) -> SeedDocument:
     return doc
 
 
+def shown_name(name: str) -> str:
+    """A file name as text that can be written anywhere: bytes that are not UTF-8 as ``\\xff``.
+
+    Python keeps such bytes as lone surrogates, which no UTF-8 writer (the
+    WARC, report.json, a log) accepts; the file itself is opened by its Path.
+    """
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
 def _seed_files(root: Path) -> list[tuple[str, Path]]:
     if root.is_file():
-        return [(root.name, root)]
+        return [(shown_name(root.name), root)]
     found = []
     for folder, dirs, files in os.walk(root):
         # Hidden entries are tool litter (.gitkeep, .DS_Store, .git), never seeds.
@@ -63,8 +86,18 @@ def _seed_files(root: Path) -> list[tuple[str, Path]]:
             path = Path(folder, file_name)
             # is_file() also keeps out FIFOs and sockets, which reading would hang on.
             if not file_name.startswith(".") and path.is_file():
-                found.append((path.relative_to(root).as_posix(), path))
+                found.append((shown_name(path.relative_to(root).as_posix()), path))
     return sorted(found)
+
+
+def _read(path: Path) -> bytes:
+    """A seed's bytes; a file larger than any seed is refused before it is read."""
+    with open(path, "rb") as handle:
+        content = handle.read(SEED_MAX_BYTES + 1)
+    if len(content) > SEED_MAX_BYTES:
+        raise SeedError(f"over {SEED_MAX_BYTES:,} bytes, larger than any seed: not read "
+                        "(split a URL list; give a large page by its URL)")
+    return content
 
 
 def load_seeds(path: str | os.PathLike[str]) -> tuple[list[SeedDocument], list[SeedProblem]]:
@@ -80,7 +113,7 @@ def load_seeds(path: str | os.PathLike[str]) -> tuple[list[SeedDocument], list[S
     problems: list[SeedProblem] = []
     for name, file_path in _seed_files(root):
         try:
-            docs.append(parse_seed(name, file_path.read_bytes()))
+            docs.append(parse_seed(name, _read(file_path)))
         except SeedError as error:
             problems.append(SeedProblem(name, str(error)))
         except OSError as error:

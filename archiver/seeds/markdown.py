@@ -154,7 +154,7 @@ def parse_markdown(name: str, content: bytes, text: str) -> SeedDocument:
                 url, found = found[0], found[1:]
             links.extend(SeedLink(other) for other in found)
         elif related := RELATED.match(block.text):
-            links.extend(_links(block, related=True) or related_links(related.group(1)))
+            links.extend(_links(block, related=True) or related_links(related.group(1).rstrip()))
         elif near_top < _BYLINE_WINDOW and _is_byline(block.text):
             links.extend(_links(block))
         elif published is None and near_top < _DATE_WINDOW and (day := date_from_line(block.text)):

@@ -22,7 +22,9 @@ MEDIA_TYPE = "text/plain; charset=utf-8"
 DATE_WINDOW = 10
 
 ORIGINAL_URL = re.compile(r"^\s*original\s+url\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
-RELATED = re.compile(r"^\s*related(?:\s+articles?)?\s*:\s*(.*?)\s*$", re.IGNORECASE | re.DOTALL)
+# Greedy to the end, the caller strips: a lazy group before "\s*$" rescanned
+# the trailing whitespace at every step, quadratic in a line of spaces.
+RELATED = re.compile(r"^\s*related(?:\s+articles?)?\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def scan_text(text: str) -> TextScan:
             links.extend(SeedLink(other) for other in found)
             continue
         if related := RELATED.match(line):
-            links.extend(related_links(related.group(1)))
+            links.extend(related_links(related.group(1).rstrip()))
             continue
         if alone := urls_only(line):
             links.extend(SeedLink(found) for found in alone)

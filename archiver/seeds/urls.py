@@ -17,10 +17,12 @@ from .model import SeedLink
 
 # Quotes and angle brackets never belong to a URL in running text; they are
 # what surrounds it.
+_WHITESPACE = re.compile(r"\s")  # str.isspace's characters, searched in C
 URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 
 _TRAILING_PUNCTUATION = ".,;:!?'\"*_"
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
+_TAIL = _TRAILING_PUNCTUATION + ">" + "".join(_CLOSERS)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Trailing ids such as "a69185" are site internals, not words of the title.
 _SLUG_ID = re.compile(r"(?:[a-z]{1,2}\d{3,}|\d{5,})")
@@ -36,19 +38,29 @@ def clean_url(raw: str) -> str:
     url = raw.strip()
     if url.startswith("<") and url.endswith(">"):
         url = url[1:-1].strip()
-    while url:
-        last = url[-1]
-        if last in _TRAILING_PUNCTUATION or last == ">":
-            url = url[:-1]
-        elif last in _CLOSERS and url.count(last) > url.count(_CLOSERS[last]):
-            url = url[:-1]
-        else:
-            break
-    return url
+    # The tail made only of punctuation and closers is cut with str methods,
+    # not a character at a time: a URL followed by 10 MB of ")" took minutes.
+    body = url.rstrip(_TAIL)
+    tail = url[len(body):]
+    end = len(body)
+    for closer, opener in _CLOSERS.items():
+        if closer not in tail:
+            continue
+        # Read from the right, closers are cut while they outnumber their
+        # openers: of one kind, the tail keeps its first `matched` from the
+        # left, and the rightmost closer kept, of any kind, ends the cut.
+        matched = body.count(opener) - body.count(closer)
+        if matched <= 0:
+            continue
+        position = -1
+        for _ in range(min(matched, tail.count(closer))):
+            position = tail.index(closer, position + 1)
+        end = max(end, len(body) + position + 1)
+    return url[:end]
 
 
 def is_http_url(candidate: str) -> bool:
-    if not candidate or any(ch.isspace() for ch in candidate):
+    if not candidate or _WHITESPACE.search(candidate):
         return False
     try:
         parts = urlsplit(candidate)
@@ -72,8 +84,13 @@ def urls_only(line: str) -> list[str] | None:
     tokens = line.split()
     if not tokens:
         return None
-    urls = [clean_url(token) for token in tokens]
-    return urls if all(is_http_url(url) for url in urls) else None
+    urls = []
+    for token in tokens:  # stops at the first word that is not a URL: most lines are prose
+        url = clean_url(token)
+        if not is_http_url(url):
+            return None
+        urls.append(url)
+    return urls
 
 
 def resolve(url: str, base: str | None) -> str:
