@@ -168,6 +168,19 @@ def parse_replay_url(value: str) -> str:
 
 LOOKUP = Kind("timegate, wayback or empty (ask no archive)", _lookup, blank_is_unset=False)
 
+BROWSER_PAGE_CHOICES = ("articles", "all")
+
+
+def _browser_pages(value: Any) -> str:
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word not in BROWSER_PAGE_CHOICES:
+        raise _Rejected(BROWSER_PAGES.accepts)
+    return word
+
+
+BROWSER_PAGES = Kind("articles (each article's own page) or all (and every HTML page it links to)",
+                     _browser_pages)
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -232,6 +245,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARCHIVER_REDIS_URL", TEXT, None, "share one queue between crawl processes"),
     Setting("ARCHIVER_JOB", TEXT, None, "the job of this crawl: Redis keys and the history's runs",
             shown_default="Scrapyd's job, else the UTC date"),
+    Setting("ARCHIVER_BROWSER", FLAG, False, "render pages in headless Chromium: what it loads, a screenshot, the DOM"),
+    Setting("ARCHIVER_BROWSER_PAGES", BROWSER_PAGES, "articles", "which pages the browser renders: articles or all"),
+    Setting("ARCHIVER_BROWSER_TIMEOUT", seconds(), 30.0, "seconds a page may take to load, scroll and settle"),
+    Setting("ARCHIVER_BROWSER_EXECUTABLE", PATH, Path("/usr/bin/chromium"), "the Chromium the browser runs"),
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
@@ -282,6 +299,10 @@ class ArchiverConfig:
     redis_url: str | None
     job: str  # ARCHIVER_JOB, else Scrapyd's SCRAPY_JOB, else the UTC date (YYYYMMDD)
     job_from: str  # JOB_FROM_SETTING, JOB_FROM_SCRAPYD or JOB_FROM_DATE
+    browser: bool
+    browser_pages: str  # "articles" or "all"
+    browser_timeout: float
+    browser_executable: Path
 
     @property
     def history(self) -> str | None:

@@ -17,6 +17,16 @@ from urllib.parse import quote, unquote
 # Records whose target is not a URL of the web but one of ours.
 SEED_URN = "urn:archiver:seed:"  # resource: a seed file; metadata: why it was skipped
 ARTICLE_URN = "urn:archiver:article:"  # metadata (JSON, archiver.warc.articles): an article as the crawl saw it
+# A page as headless Chromium rendered it (ARCHIVER_BROWSER): resource records
+# whose WARC-Concurrent-To is the page's response record. URNs, not the page's
+# URL, so that replay serves the bytes the server sent, never our rendering.
+SCREENSHOT_URN = "urn:archiver:screenshot:"  # resource, image/png: the full page
+THUMBNAIL_URN = "urn:archiver:thumbnail:"  # resource, image/jpeg: its first screen, small, for the report
+RENDERED_DOM_URN = "urn:archiver:rendered-dom:"  # resource, text/html: the DOM after scripts ran
+BROWSER_URN = "urn:archiver:browser:"  # metadata (warc-fields): why a rendering failed or is incomplete
+PNG_TYPE = "image/png"
+JPEG_TYPE = "image/jpeg"
+RENDERED_DOM_TYPE = "text/html; charset=utf-8"
 
 # Our WARC headers on records of URLs no seed links to.
 PROBE_HEADER = "WARC-Archiver-Probe"  # value: PROBE_SOFT_404
@@ -34,6 +44,7 @@ FIELD_ERROR_CLASS = "error-class"
 FIELD_ERROR_MESSAGE = "error-message"
 FIELD_ATTEMPT = "attempt"
 FIELD_SEED_PROBLEM = "seed-problem"
+FIELD_BROWSER_FAILURE = "browser-failure"  # a BrowserFailureKind
 
 # The key of request.meta that holds a CrawlRole's fields.
 META_KEY = "archiver"
@@ -53,6 +64,15 @@ class FailureKind(StrEnum):
     TOO_LARGE = "too_large"
 
 
+class BrowserFailureKind(StrEnum):
+    """Why a rendering failed or is incomplete (``browser-failure:`` field of a BROWSER_URN record)."""
+
+    CRASH = "crash"  # the browser or its page died; the next page gets a new browser
+    TIMEOUT = "timeout"  # the page did not load within ARCHIVER_BROWSER_TIMEOUT: nothing rendered
+    UNSETTLED = "unsettled"  # loaded, but its network never went quiet: rendered as it was at the limit
+    ERROR = "error"  # anything else the browser reported
+
+
 def seed_uri(name: str) -> str:
     return SEED_URN + quote(name)
 
@@ -64,6 +84,11 @@ def seed_name(uri: str) -> str:
 def article_uri(url: str | None, seeds: tuple[str, ...] | list[str]) -> str:
     """An article's URN: its URL, or (for an article with none) its seeds."""
     return ARTICLE_URN + (url or quote(",".join(seeds)))
+
+
+def rendering_uri(prefix: str, url: str) -> str:
+    """The URN of a rendering record of ``url``: SCREENSHOT_URN + url and the like."""
+    return prefix + url
 
 
 @dataclass(frozen=True)
