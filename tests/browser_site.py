@@ -8,6 +8,7 @@ placeholder, far below the fold, scrolls into view (an IntersectionObserver).
 from __future__ import annotations
 
 import gzip
+import json
 import struct
 import threading
 import zlib
@@ -48,9 +49,10 @@ ARTICLE = f"""<!doctype html>
 """.encode()
 
 APP_JS = ("""
+const PARAGRAPHS = PARAGRAPHS_JSON;
 document.addEventListener("DOMContentLoaded", () => {
   const story = document.getElementById("story");
-  for (const text of %s) {
+  for (const text of PARAGRAPHS) {
     const p = document.createElement("p");
     p.textContent = text;
     story.appendChild(p);
@@ -69,7 +71,7 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }).observe(lazy);
 });
-""" % repr(PARAGRAPHS).replace("'", '"')).encode()
+""".replace("PARAGRAPHS_JSON", json.dumps(PARAGRAPHS))).encode()
 
 # gzip with a fixed mtime: the bytes the server sends are known to the test.
 APP_JS_GZIP = gzip.compress(APP_JS, mtime=0)

@@ -13,6 +13,8 @@ from archiver.analysis.model import (
     ArticleReport,
     IntegrityProblem,
     LinkReport,
+    PageRendering,
+    RecordRef,
     Report,
     RunChanges,
     TextComparison,
@@ -75,6 +77,27 @@ def comparison_to_dict(comparison: TextComparison) -> dict[str, Any]:
     }
 
 
+def record_to_dict(record: RecordRef | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    return {"uri": record.uri, "file": record.location.filename, "offset": record.location.offset,
+            "bytes": record.length}
+
+
+def rendering_to_dict(rendering: PageRendering | None) -> dict[str, Any] | None:
+    if rendering is None:
+        return None
+    return {
+        "screenshot": record_to_dict(rendering.screenshot),
+        "thumbnail": record_to_dict(rendering.thumbnail),
+        "rendered_dom": record_to_dict(rendering.rendered_dom),
+        "text_from": rendering.text_from,
+        "failures": [{"kind": kind, "message": message} for kind, message in rendering.failures],
+        "replay_screenshot": record_to_dict(rendering.replay_screenshot),
+        "replay_similarity": round_float(rendering.replay_similarity),
+    }
+
+
 def article_to_dict(article: ArticleReport) -> dict[str, Any]:
     return {
         "url": article.url,
@@ -90,6 +113,7 @@ def article_to_dict(article: ArticleReport) -> dict[str, Any]:
         "comparisons": [comparison_to_dict(c) for c in article.comparisons],
         "date_findings": list(article.date_findings),
         "live_text_fingerprint": article.live_text_fingerprint,
+        "rendering": rendering_to_dict(article.rendering),  # null: not rendered (ARCHIVER_BROWSER off)
     }
 
 
