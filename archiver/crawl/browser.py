@@ -129,6 +129,7 @@ class PageRenderer:
         # URL -> the download, shared by every page that asks for it: one download per URL.
         self._fetches: OrderedDict[str, asyncio.Future[Fetched]] = OrderedDict()
         self._cached_bytes = 0
+        self._early: asyncio.Future | None = None
 
     def wants(self, role: CrawlRole, response: Response) -> bool:
         """Whether this response is a page the browser renders."""
@@ -137,6 +138,12 @@ class PageRenderer:
         if b"html" not in (response.headers.get("Content-Type") or b"").lower():
             return False
         return role.depth == 0 or self.config.browser_pages == "all"
+
+    def launch_early(self) -> None:
+        """Start Chromium while the seeds load (spider_opened): a second or more off the first page."""
+        self._early = asyncio.ensure_future(self._launched())
+        # A failure is the first page's to report (as a crash), not this task's.
+        self._early.add_done_callback(lambda task: task.cancelled() or task.exception())
 
     async def _launched(self):
         async with self._launching:
@@ -150,6 +157,8 @@ class PageRenderer:
             return self._browser
 
     async def close(self) -> None:
+        if self._early is not None and not self._early.done():
+            self._early.cancel()
         if self._browser is not None:
             try:
                 await self._browser.close()

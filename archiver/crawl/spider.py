@@ -98,6 +98,7 @@ class SeedsSpider(scrapy.Spider):
             from archiver.crawl.browser import PageRenderer
 
             spider.renderer = PageRenderer(crawler, spider.config)
+            crawler.signals.connect(spider.renderer.launch_early, signal=signals.spider_opened)
             crawler.signals.connect(spider.renderer.close, signal=signals.spider_closed)
         spider.journal, spider.resumed = None, None
         jobdir = crawler.settings.get("JOBDIR")
