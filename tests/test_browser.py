@@ -193,3 +193,31 @@ def test_a_page_that_never_settles_is_a_finding_and_the_crawl_goes_on(crawl, rec
     assert [f["kind"] for f in article["rendering"]["failures"]] == ["unsettled"]
     assert article["rendering"]["screenshot"] is not None  # rendered as it was at the limit
     assert "Browser: unsettled" in result.log
+
+
+def test_a_browser_that_will_not_start_is_a_finding_for_each_page_and_the_crawl_goes_on(tmp_path) -> None:
+    # An executable that is no Chromium: every launch fails, as a crashed browser's relaunch would.
+    not_a_browser = tmp_path / "chromium"
+    not_a_browser.write_text("#!/bin/sh\nexit 1\n")
+    not_a_browser.chmod(0o755)
+    with BrowserSite() as site:
+        seeds = tmp_path / "seeds"
+        seeds.mkdir()
+        (seeds / "bridge.md").write_text(f"# {TITLE}\n\nOriginal url: {site.url('/article.html')}\n\n"
+                                         + "\n\n".join(PARAGRAPHS) + "\n", encoding="utf-8")
+        result = run_crawl(seeds, tmp_path / "warcs", {
+            "ARCHIVER_BROWSER": "True", "ARCHIVER_BROWSER_EXECUTABLE": str(not_a_browser),
+            "ARCHIVER_REPORT_DIR": str(tmp_path / "report"), "ARCHIVER_SOFT404_PROBES": "False"})
+    assert result.returncode == 0, result.log[-3000:]
+    [warc] = result.warcs
+    recs = read_records(warc)
+    url = site.url("/article.html")
+    assert len(_response(recs, url)) == 1  # the page is archived all the same
+    [failure] = [r for r in recs if r["uri"] == f"urn:archiver:browser:{url}"]
+    assert "browser-failure: crash" in failure["payload"].decode()
+    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    [article] = report["articles"]
+    assert article["rendering"]["screenshot"] is None
+    assert [f["kind"] for f in article["rendering"]["failures"]] == ["crash"]
+    # Without the rendering, the headline alone is what the seed is compared with, and says so.
+    assert article["rendering"]["text_from"] == "html" and article["text_verdict"] == "different_page"

@@ -52,6 +52,7 @@ PAGES_AT_ONCE = 2  # two Chromium tabs keep a 2-core machine busy without starvi
 QUIET_SECONDS = 0.5  # no request in flight for this long: the network has settled
 SCROLL_PAUSE_MS = 150  # between screens, for an IntersectionObserver to fire and its image to be asked for
 EVIDENCE_TIMEOUT_MS = 15_000  # the screenshot and the DOM, after the page's own time limit
+MESSAGE_CHARS = 300
 CACHE_BYTES = 64 << 20  # decoded bodies kept for pages that ask for them again
 # What the browser gets and Scrapy already undid (or will redo): the body is decoded and whole.
 DROPPED_RESPONSE_HEADERS = {"content-encoding", "content-length", "transfer-encoding"}
@@ -170,6 +171,8 @@ class PageRenderer:
             self._playwright = None
 
     def _failed(self, url: str, kind: BrowserFailureKind, message: str, concurrent_to: str | None) -> None:
+        # Playwright's messages go on with a call log and the browser's output: the first line says it.
+        message = message.strip().splitlines()[0][:MESSAGE_CHARS] if message.strip() else kind.value
         logger.warning("Browser: %s %s: %s", kind, url, message)
         self.crawler.signals.send_catch_log(archiver_signals.browser_failed, url=url, kind=str(kind),
                                             message=message, concurrent_to=concurrent_to)
