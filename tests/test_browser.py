@@ -42,9 +42,11 @@ ImageChops = pytest.importorskip("PIL.ImageChops", reason="the test extras' pill
 
 BROWSER_TIMEOUT = 5  # seconds: the busy page is cut off after this
 # A page whose script asks its server for news every 200 ms, for ever: its network never goes quiet.
+# After a second it tries to go to another page, which the browser must not let it do.
 BUSY = (b"<!doctype html><html><head><title>Live blog</title></head><body><h1>Live blog</h1>"
         b"<p>The live blog of the day, updated as the news comes in from the harbour and the town hall.</p>"
-        b"<script>let n = 0; setInterval(() => fetch('/poll?n=' + (n++)), 200);</script></body></html>")
+        b"<script>let n = 0; setInterval(() => fetch('/poll?n=' + (n++)), 200);"
+        b"setTimeout(() => { location.href = '/elsewhere.html'; }, 1000);</script></body></html>")
 SUBRESOURCES = ["/app.js", "/frame.html", "/inserted.png", "/lazy.png"]
 
 
@@ -192,6 +194,9 @@ def test_a_page_that_never_settles_is_a_finding_and_the_crawl_goes_on(crawl, rec
     [article] = [a for a in report["articles"] if a["url"] == url]
     assert [f["kind"] for f in article["rendering"]["failures"]] == ["unsettled"]
     assert article["rendering"]["screenshot"] is not None  # rendered as it was at the limit
+    assert site.requests["/elsewhere.html"] == 0  # it never navigated away
+    [dom] = [r for r in recs if r["uri"] == f"urn:archiver:rendered-dom:{url}"]
+    assert b"<h1>Live blog</h1>" in dom["payload"]
     assert "Browser: unsettled" in result.log
 
 

@@ -260,7 +260,7 @@ class _PageVisit:
         self.concurrent_to = concurrent_to
         self.in_flight = 0
         self.last_activity = asyncio.get_running_loop().time()
-        self.loaded = False
+        self.navigated = False  # the page's own navigation has been asked for: no other is let through
         self.page: Any = None
 
     async def run(self) -> str | None:
@@ -281,7 +281,6 @@ class _PageVisit:
         except PlaywrightTimeout:
             problem = (BrowserFailureKind.TIMEOUT, f"the page did not load within {timeout:g} s "
                                                    "(ARCHIVER_BROWSER_TIMEOUT); rendered as it was")
-        self.loaded = True
         if problem is None:
             try:
                 await asyncio.wait_for(page.evaluate(SCROLL_TO_END, SCROLL_PAUSE_MS),
@@ -337,9 +336,12 @@ class _PageVisit:
     async def _answer(self, route, request) -> None:
         from playwright.async_api import Error as PlaywrightError
 
-        if self.loaded and request.is_navigation_request() and request.frame == self.page.main_frame:
-            await route.abort("aborted")  # the page stays the page the crawl fetched
-            return
+        if request.is_navigation_request() and request.frame == self.page.main_frame:
+            if self.navigated:
+                # A script's redirect, a reload, a form: the page stays the page the crawl fetched.
+                await route.abort("aborted")
+                return
+            self.navigated = True
         headers = {k: v for k, v in (await request.all_headers()).items()
                    if k.lower() not in DROPPED_REQUEST_HEADERS and not k.startswith(":")}
         scrapy_request = scrapy.Request(
