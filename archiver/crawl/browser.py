@@ -259,6 +259,7 @@ class _PageVisit:
         self.role = CrawlRole(role.depth + 1, role.article)  # what the page's requisites are fetched for
         self.concurrent_to = concurrent_to
         self.in_flight = 0
+        self.requests = 0
         self.last_activity = asyncio.get_running_loop().time()
         self.navigated = False  # the page's own navigation has been asked for: no other is let through
         self.page: Any = None
@@ -289,8 +290,10 @@ class _PageVisit:
                 problem = (BrowserFailureKind.UNSETTLED, f"scrolling to the end took more than {timeout:g} s "
                                                          "(ARCHIVER_BROWSER_TIMEOUT); rendered as it was")
         if problem is None and not await self._settled(deadline):
-            problem = (BrowserFailureKind.UNSETTLED, f"{self.in_flight} requests still in flight after "
-                                                     f"{timeout:g} s (ARCHIVER_BROWSER_TIMEOUT); rendered as it was")
+            problem = (BrowserFailureKind.UNSETTLED,
+                       f"the network never went quiet for {QUIET_SECONDS:g} s within {timeout:g} s "
+                       f"(ARCHIVER_BROWSER_TIMEOUT; {self.in_flight} requests in flight at the end, "
+                       f"{self.requests} asked for in all); rendered as it was")
         screenshot = await page.screenshot(full_page=True, type="png", timeout=EVIDENCE_TIMEOUT_MS)
         thumbnail = await self._thumbnail(page)
         dom = await page.content()
@@ -326,6 +329,7 @@ class _PageVisit:
 
     async def _route(self, route, request) -> None:
         self.in_flight += 1
+        self.requests += 1
         self.last_activity = asyncio.get_running_loop().time()
         try:
             await self._answer(route, request)
