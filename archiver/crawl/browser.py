@@ -52,6 +52,7 @@ PAGES_AT_ONCE = 2  # two Chromium tabs keep a 2-core machine busy without starvi
 QUIET_SECONDS = 0.5  # no request in flight for this long: the network has settled
 SCROLL_PAUSE_MS = 150  # between screens, for an IntersectionObserver to fire and its image to be asked for
 EVIDENCE_TIMEOUT_MS = 15_000  # the screenshot and the DOM, after the page's own time limit
+LAUNCH_TIMEOUT_MS = 60_000  # Chromium takes 4 s to start on a busy 2-core machine; one that hangs is a crash
 MESSAGE_CHARS = 300
 CACHE_BYTES = 64 << 20  # decoded bodies kept for pages that ask for them again
 # What the browser gets and Scrapy already undid (or will redo): the body is decoded and whole.
@@ -117,7 +118,7 @@ def fetched_of(response: Response) -> Fetched:
 
 
 class PageRenderer:
-    """One Chromium for the crawl, launched at the first page; a fresh context per page."""
+    """One Chromium for the crawl, launched when the spider opens (again after a crash); a fresh context per page."""
 
     def __init__(self, crawler: Crawler, config: ArchiverConfig) -> None:
         check_browser(config)
@@ -154,7 +155,8 @@ class PageRenderer:
                 if self._playwright is None:
                     self._playwright = await async_playwright().start()
                 self._browser = await self._playwright.chromium.launch(
-                    executable_path=str(self.config.browser_executable), args=ARGS, headless=True)
+                    executable_path=str(self.config.browser_executable), args=ARGS, headless=True,
+                    timeout=LAUNCH_TIMEOUT_MS)
             return self._browser
 
     async def close(self) -> None:
