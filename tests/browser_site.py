@@ -11,6 +11,7 @@ import gzip
 import json
 import struct
 import threading
+import time
 import zlib
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -93,8 +94,11 @@ RESOURCES: dict[str, tuple[str, bytes, dict[str, str]]] = {
 class BrowserSite:
     """The fixture site; ``requests`` counts the requests of each path."""
 
-    def __init__(self, resources: dict[str, tuple[str, bytes, dict[str, str]]] | None = None) -> None:
+    def __init__(self, resources: dict[str, tuple[str, bytes, dict[str, str]]] | None = None,
+                 delays: dict[str, float] | None = None) -> None:
+        """``delays``: seconds a path's answer waits before it is sent."""
         self.resources = resources or RESOURCES
+        self.delays = delays or {}
         self.requests: Counter[str] = Counter()
         site = self
 
@@ -114,6 +118,7 @@ class BrowserSite:
                     self.end_headers()
                     return
                 content_type, body, extra = found
+                time.sleep(site.delays.get(path, 0))
                 self.send_response(200)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))

@@ -226,3 +226,26 @@ def test_a_browser_that_will_not_start_is_a_finding_for_each_page_and_the_crawl_
     assert [f["kind"] for f in article["rendering"]["failures"]] == ["crash"]
     # Without the rendering, the headline alone is what the seed is compared with, and says so.
     assert article["rendering"]["text_from"] == "html" and article["text_verdict"] == "different_page"
+
+
+def test_a_page_that_does_not_load_in_time_is_a_finding_rendered_as_it_was(tmp_path) -> None:
+    # An image that takes 6 s holds the load event past the browser's 2 s (Scrapy would wait 10 s for it).
+    page = (b"<!doctype html><html><head><title>Slow</title></head><body><h1>Slow page</h1>"
+            b"<p>Its picture is slow to come.</p><img src='/slow.png' width='10' height='10'></body></html>")
+    resources = {**RESOURCES, "/slow.html": ("text/html; charset=utf-8", page, {}),
+                 "/slow.png": ("image/png", LAZY_PNG, {})}
+    with BrowserSite(resources, delays={"/slow.png": 6}) as site:
+        seeds = tmp_path / "seeds"
+        seeds.mkdir()
+        (seeds / "urls.txt").write_text(site.url("/slow.html") + "\n", encoding="utf-8")
+        result = run_crawl(seeds, tmp_path / "warcs", {
+            "ARCHIVER_BROWSER": "True", "ARCHIVER_BROWSER_TIMEOUT": "2", "DOWNLOAD_TIMEOUT": "10",
+            "ARCHIVER_REPORT_DIR": str(tmp_path / "report"), "ARCHIVER_SOFT404_PROBES": "False"})
+    assert result.returncode == 0, result.log[-3000:]
+    recs = read_records(result.warcs[0])
+    url = site.url("/slow.html")
+    [failure] = [r for r in recs if r["uri"] == f"urn:archiver:browser:{url}"]
+    assert "browser-failure: timeout" in failure["payload"].decode()
+    assert [r for r in recs if r["uri"] == f"urn:archiver:screenshot:{url}"]  # the page as it was at the limit
+    # The slow image still reached the crawl, which archived it when it came.
+    assert len(_response(recs, site.url("/slow.png"))) == 1
