@@ -8,6 +8,7 @@ import pytest
 
 from archiver.analysis.analyse import analyse
 from archiver.analysis.model import TextSource
+from archiver.analysis.pages import PageJob, examine
 from archiver.config import ArchiverConfig, SettingError
 from archiver.report.html import render_html
 from archiver.report.json import report_to_dict
@@ -110,3 +111,15 @@ def test_the_browser_settings() -> None:
     assert ArchiverConfig.from_settings({"ARCHIVER_BROWSER_PAGES": "All"}).browser_pages == "all"
     with pytest.raises(SettingError, match="ARCHIVER_BROWSER_PAGES must be articles"):
         ArchiverConfig.from_settings({"ARCHIVER_BROWSER_PAGES": "some"})
+
+
+def test_the_rendered_dom_is_read_as_utf8_whatever_its_meta_says(tmp_path) -> None:
+    # The page was sent in windows-1252; the browser's DOM keeps the <meta> but is stored as UTF-8.
+    story = [p.replace("harbour", "harbour café") for p in STORY]
+    dom = html_page("Harbour bridge reopens", story).decode("utf-8").replace(
+        "<head>", '<head><meta charset="windows-1252">', 1)
+    path, _ = _archive(tmp_path, dom=dom)
+    index = read_archives([path])
+    record = index.rendering(URL)[vocab.RENDERED_DOM_URN]
+    result = examine(PageJob(str(path), record.location.offset, URL, want_links=True))
+    assert result.facts is not None and "harbour café" in result.facts.text, result
