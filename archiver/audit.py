@@ -23,7 +23,6 @@ from archiver.warc.reader import read_archives, warc_files
 logger = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class AuditResult:
     report: Report | None
@@ -31,9 +30,6 @@ class AuditResult:
     findings: tuple[str, ...]
     errors: tuple[str, ...]  # inputs that could not be used at all
     exit_status: int
-
-
-
 
 
 def classified_findings(report: Report) -> list[tuple[FindingKind, str]]:

@@ -181,6 +181,18 @@ def _requisites(value: Any) -> str:
 
 REQUISITES = Kind("articles, all or none", _requisites)
 DEFAULT_REQUISITE_MAXSIZE = 20 * 1024 * 1024  # bytes: a photo or a font fits, a video does not
+BROWSER_PAGE_CHOICES = ("articles", "all")
+
+
+def _browser_pages(value: Any) -> str:
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word not in BROWSER_PAGE_CHOICES:
+        raise _Rejected(BROWSER_PAGES.accepts)
+    return word
+
+
+BROWSER_PAGES = Kind("articles (each article's own page) or all (and every HTML page it links to)",
+                     _browser_pages)
 
 
 @dataclass(frozen=True)
@@ -259,6 +271,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARCHIVER_REQUISITE_MAXSIZE", whole(0), DEFAULT_REQUISITE_MAXSIZE,
             "bytes: a larger requisite is not downloaded, and recorded as skipped (0: only DOWNLOAD_MAXSIZE)"),
     Setting("ARCHIVER_WACZ", FLAG, False, "package the crawl's WARC files into a WACZ beside them at its end"),
+    Setting("ARCHIVER_BROWSER", FLAG, False, "render pages in headless Chromium: what it loads, a screenshot, the DOM"),
+    Setting("ARCHIVER_BROWSER_PAGES", BROWSER_PAGES, "articles", "which pages the browser renders: articles or all"),
+    Setting("ARCHIVER_BROWSER_TIMEOUT", seconds(), 30.0, "seconds a page may take to load, scroll and settle"),
+    Setting("ARCHIVER_BROWSER_EXECUTABLE", PATH, Path("/usr/bin/chromium"), "the Chromium the browser runs"),
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
@@ -317,6 +333,10 @@ class ArchiverConfig:
     requisites: str  # "articles", "all" or "none"
     requisite_maxsize: int  # bytes, 0 for no limit
     wacz: bool
+    browser: bool
+    browser_pages: str  # "articles" or "all"
+    browser_timeout: float
+    browser_executable: Path
 
     @property
     def history(self) -> str | None:

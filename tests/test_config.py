@@ -232,11 +232,16 @@ def cannot_start_cases(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
         "history database unusable": (seeds + ["-s", "ARCHIVER_HISTORY_URL=mysql://db/archiver"],
                                       "error: bad history database URL 'mysql://db/archiver': "
                                       "the backend must be one of sqlite, postgresql, not 'mysql'"),
+        "no browser": (seeds + ["-s", "ARCHIVER_BROWSER=True",
+                                "-s", f"ARCHIVER_BROWSER_EXECUTABLE={tmp_path / 'no-chromium'}"],
+                       f"error: ARCHIVER_BROWSER is on but {tmp_path / 'no-chromium'} is not an executable "
+                       "Chromium: install Debian's chromium package (apt-get install chromium) or set "
+                       "ARCHIVER_BROWSER_EXECUTABLE"),
     }
 
 
 @pytest.mark.parametrize("case", ["no seeds there", "WARC folder not writable", "report folder not writable",
-                                  "history database unusable"])
+                                  "history database unusable", "no browser"])
 def test_a_crawl_that_cannot_start_ends_with_one_line_and_no_traceback(tmp_path, case) -> None:
     arguments, expected = cannot_start_cases(tmp_path)[case]
     # Every other output in the test's folder; the case's own setting comes last and wins.

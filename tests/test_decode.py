@@ -83,8 +83,6 @@ def test_decode_body_refuses_a_decompression_bomb(monkeypatch: pytest.MonkeyPatc
         decode_body(gzip.compress(b"\0" * 5000), "gzip")
 
 
-
-
 # --- decoding in steps, within the limit ----------------------------------------------
 
 

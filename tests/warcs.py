@@ -68,7 +68,7 @@ class WarcBuilder:
 
     def response(self, url: str, body: bytes = b"", *, status: int = 200, content_type: str | None = HTML,
                  headers: Sequence[tuple[str, str]] = (), probe: bool = False,
-                 role: CrawlRole | None = None) -> None:
+                 role: CrawlRole | None = None, record_id: str | None = None) -> None:
         """A request and its response, as the capture middleware archives them.
 
         ``probe``: a soft-404 probe (a random URL beside a link's), marked as the crawl marks it;
@@ -81,7 +81,7 @@ class WarcBuilder:
             protocol="HTTP/1.1", status=status,
             response_headers=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in response_headers],
             body=body, fetched_at=self.moment, ip_address="192.0.2.1",
-            extra_warc_headers=(role or CrawlRole(depth=1, probe=probe)).warc_headers(),
+            extra_warc_headers=(role or CrawlRole(depth=1, probe=probe)).warc_headers(), record_id=record_id,
         )
         self.writer.write(records.exchange_records(self.writer.builder, exchange))
 
@@ -94,6 +94,17 @@ class WarcBuilder:
         self.writer.write([records.failure_record(
             self.writer.builder, url, kind, error="TestError", message=message, attempt=attempt,
             moment=self.moment)])
+
+    def rendering(self, url: str, dom: str, *, concurrent_to: str | None = None, screenshot: bytes = b"png",
+                  thumbnail: bytes = b"jpeg") -> None:
+        """The browser's evidence records of a page (ARCHIVER_BROWSER), as the crawl writes them."""
+        self.writer.write(records.rendering_records(self.writer.builder, records.Rendering(
+            url=url, concurrent_to=concurrent_to, screenshot=screenshot, thumbnail=thumbnail, dom=dom,
+            rendered_at=self.moment)))
+
+    def browser_failure(self, url: str, kind: str, message: str, *, concurrent_to: str | None = None) -> None:
+        self.writer.write([records.browser_failure_record(self.writer.builder, url, kind, message=message,
+                                                          concurrent_to=concurrent_to, moment=self.moment)])
 
     def seed(self, name: str, content: str | bytes) -> None:
         """A seed file, archived byte for byte as a resource record."""

@@ -36,8 +36,11 @@ from archiver.analysis.model import (
     LinkReport,
     LinkStatus,
     PageFacts,
+    PageRendering,
+    RecordRef,
     Report,
     TextComparison,
+    TextSource,
     WarcLocation,
     page_date_source,
 )
@@ -45,8 +48,9 @@ from archiver.analysis.pages import PageJob, PageResult, examine_all
 from archiver.analysis.titles import title_mismatch
 from archiver.seeds import Article, SeedDocument, SeedError, parse_seed
 from archiver.seeds.dates import date_from_url
+from archiver.warc import vocab
 from archiver.warc.decode import UndecodableBody
-from archiver.warc.index import ArchiveIndex, Capture, url_key
+from archiver.warc.index import ArchiveIndex, Capture, RenderingRecord, url_key
 from archiver.warc.reader import read_body
 from archiver.warc.vocab import FailureKind
 
@@ -95,6 +99,10 @@ def articles_from_pages(index: ArchiveIndex) -> list[Article]:
     """An archive without seeds: every archived HTML page is an article."""
     urls = sorted({c.url for c in index.all_captures() if _is_page(c)})
     return [Article(url=url) for url in urls]
+
+
+# The browser's DOM is an article's text when it has more than this many times the words of the HTML's.
+RENDERED_TEXT_RATIO = 2
 
 
 class _Analysis:
@@ -204,6 +212,53 @@ class _Analysis:
                 return copy
         return None
 
+    def rendered_pages(self, originals: dict[str, Resolution]) -> dict[str, PageResult]:
+        """Articles whose text scripts wrote: read from the browser's DOM instead of the HTML.
+
+        The HTML has no article text of its own when the DOM's main text has
+        more than RENDERED_TEXT_RATIO times its words (a headline alone, or nothing).
+        """
+        jobs: dict[str, PageJob] = {}
+        for url, resolution in originals.items():
+            page = self.page(resolution)
+            if resolution.capture is None or (page.facts is None and (page.error or page.undecodable)):
+                continue  # nothing archived, or the archived page itself is the finding
+            dom = self.index.rendering(resolution.capture.url).get(vocab.RENDERED_DOM_URN)
+            if dom is not None:
+                jobs[url] = PageJob(str(self.index.path_of(dom.location)), dom.location.offset,
+                                    resolution.capture.url, want_links=True)
+        self.examine(jobs.values())
+        chosen = {}
+        for url, job in jobs.items():
+            result = self.pages[(job.path, job.offset)]
+            html = self.page(originals[url]).facts
+            html_words = len(html.text.split()) if html else 0
+            if result.facts and len(result.facts.text.split()) > RENDERED_TEXT_RATIO * html_words:
+                chosen[url] = result
+        return chosen
+
+    def rendering(self, resolution: Resolution | None, text_from: TextSource) -> PageRendering | None:
+        """The page's rendering records and the browser's failures; None when it was never rendered."""
+        if resolution is None or resolution.capture is None:
+            return None
+        url = resolution.capture.url
+        records = self.index.rendering(url)
+        failures = self.index.browser_failures.get(url_key(url), [])
+        if not records and not failures:
+            return None
+
+        def ref(prefix: str) -> RecordRef | None:
+            found: RenderingRecord | None = records.get(prefix)
+            return RecordRef(found.uri, found.location, found.length) if found else None
+
+        thumbnail = records.get(vocab.THUMBNAIL_URN)
+        return PageRendering(
+            screenshot=ref(vocab.SCREENSHOT_URN), thumbnail=ref(vocab.THUMBNAIL_URN),
+            rendered_dom=ref(vocab.RENDERED_DOM_URN), text_from=text_from,
+            failures=tuple((f.kind, f.message) for f in failures),
+            thumbnail_jpeg=thumbnail.payload if thumbnail else None,
+        )
+
     def why_no_text(self, article: Article, resolution: Resolution | None, docs: dict[str, SeedDocument]) -> str:
         """Why an article has no text verdict: what stood between its page and its seeds."""
         if resolution is None:
@@ -223,6 +278,8 @@ class _Analysis:
             reason = "the page is not HTML"
         elif not page.facts.text.strip():
             reason = "no article text could be extracted from the page"
+            if self.index.rendering(resolution.capture.url).get(vocab.RENDERED_DOM_URN):
+                reason += ", nor from the browser's rendering of it"
         elif not any(name in docs and docs[name].text.strip() for name in article.seeds):
             reason = "no seed copy with text to compare the page with"
         else:
@@ -335,7 +392,12 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
 
     originals = {a.url: work.resolve(a.url) for a in articles if a.url}
     work.examine(work.job(r, want_links=True) for r in originals.values())
-    live_links = {url: work.page(r).links for url, r in originals.items()}
+    rendered = work.rendered_pages(originals)
+
+    def live_page(url: str) -> PageResult:
+        return rendered.get(url) or work.page(originals[url])
+
+    live_links = {url: live_page(url).links for url in originals}
     link_lists = {i: _links(a, live_links.get(a.url, ()) if a.url else (), a.url) for i, a in enumerate(articles)}
     targets = [work.resolve(u) for links in link_lists.values() for u, _, _ in links]
     probes = [p for r in [*originals.values(), *targets] if r.capture
@@ -345,7 +407,7 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
     reports = []
     for i, article in enumerate(articles):
         original_res = originals.get(article.url) if article.url else None
-        live = work.page(original_res).facts if original_res else None
+        live = live_page(article.url).facts if original_res and article.url else None
         published, source = article.published, article.published_source
         if published is None and live and live.published:
             published, source = live.published, page_date_source(live.published_source)
@@ -362,9 +424,10 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
         for link in links:
             findings += date_findings_for_page(link.url, None, None, PageFacts(
                 published=link.page_date, published_source=link.page_date_source), options.date_grace_days)
-        fingerprint = work.page(original_res).fingerprint if original_res else None
         requisites, requisites_unavailable = work.completeness(original_res)
         replay = index.replay_check(article.url) if article.url else None
+        fingerprint = live_page(article.url).fingerprint if original_res and article.url else None
+        text_from = TextSource.RENDERED_DOM if article.url in rendered else TextSource.HTML
         reports.append(ArticleReport(
             url=article.url, seeds=article.seeds, title=article.title or (live.title if live else None),
             published=published, published_source=source, original=original,
@@ -374,6 +437,7 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
             text_unavailable=work.why_no_text(article, original_res, by_name) if best is None else None,
             requisites=requisites, requisites_unavailable=requisites_unavailable,
             replay=replay,
+            rendering=work.rendering(original_res, text_from),
         ))
     notes = article_notes + (() if work.reachable else (
         "The network looked unreachable when this archive was written: every host failed "

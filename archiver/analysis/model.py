@@ -209,6 +209,39 @@ class Completeness:
 
 
 @dataclass(frozen=True)
+class RecordRef:
+    """A record of the archive, by URN and place: evidence the report points to."""
+
+    uri: str
+    location: WarcLocation
+    length: int  # payload bytes
+
+
+class TextSource(StrEnum):
+    """Where an article's live text was read (report.json's ``rendering.text_from``)."""
+
+    HTML = "html"  # the HTML the server sent
+    RENDERED_DOM = "rendered_dom"  # the browser's DOM: the HTML had no article text of its own
+
+
+@dataclass(frozen=True)
+class PageRendering:
+    """An article page as the browser rendered it (ARCHIVER_BROWSER): its evidence records."""
+
+    screenshot: RecordRef | None
+    thumbnail: RecordRef | None
+    rendered_dom: RecordRef | None
+    text_from: TextSource
+    failures: tuple[tuple[str, str], ...] = ()  # (BrowserFailureKind, message) of this crawl's tries
+    # The thumbnail's JPEG, for report.html's data: image; None when over the size cap.
+    thumbnail_jpeg: bytes | None = field(default=None, repr=False, compare=False)
+    # Hook for the replay check (issue 14 item 3): the replay's screenshot and its
+    # pixel similarity with ours, filled by that check when it runs.
+    replay_screenshot: RecordRef | None = None
+    replay_similarity: float | None = None
+
+
+@dataclass(frozen=True)
 class ArticleReport:
     url: str | None
     seeds: tuple[str, ...]
@@ -235,6 +268,8 @@ class ArticleReport:
     # ARCHIVER_REPLAY_CHECK); when there is none, replay_unavailable says why.
     replay: ArticleReplay | None = None
     replay_unavailable: str = REPLAY_NOT_CHECKED
+    # None: the page was not rendered (ARCHIVER_BROWSER off, or another tool's archive).
+    rendering: PageRendering | None = None
 
 
 @dataclass(frozen=True)

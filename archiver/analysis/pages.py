@@ -64,6 +64,9 @@ def examine(job: PageJob) -> PageResult:
             stream.seek(job.offset)
             record = next(iter(ArchiveIterator(stream)))
             content_type = record.http_headers.get_header("Content-Type") if record.http_headers else None
+            if record.rec_type == "resource":
+                # A rendered DOM: UTF-8 whatever charset its <meta> still names (the server's bytes had it).
+                content_type = record.rec_headers.get_header("Content-Type")
             if content_type and not is_html(content_type, b""):
                 return PageResult()  # not read, so nothing to decode
             body = record_payload(record)

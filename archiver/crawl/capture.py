@@ -52,6 +52,9 @@ SOFTWARE = f"news-archiver/{__version__} (Scrapy/{scrapy.__version__}; warcio/{v
 # Set on an exception once its failure is archived: the same exception can
 # reach both process_exception and, through a spider's errback, the signal.
 RECORDED = "_archiver_recorded"
+# request.meta key: the WARC-Record-ID of the response (or revisit) record of
+# the request's last attempt, for records written later about it (a rendering).
+RECORD_ID_META = "archiver_record_id"
 ARTICLES_PER_BATCH = 1_000
 
 
@@ -108,6 +111,8 @@ class WarcCaptureMiddleware:
         crawler.signals.connect(self.seed_skipped, signal=archiver_signals.seed_skipped)
         crawler.signals.connect(self.articles_loaded, signal=archiver_signals.articles_loaded)
         crawler.signals.connect(self.request_failed, signal=archiver_signals.request_failed)
+        crawler.signals.connect(self.page_rendered, signal=archiver_signals.page_rendered)
+        crawler.signals.connect(self.browser_failed, signal=archiver_signals.browser_failed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -179,7 +184,9 @@ class WarcCaptureMiddleware:
             ip_address=str(response.ip_address) if response.ip_address else None,
             truncated="length" if "dataloss" in response.flags else None,
             extra_warc_headers=CrawlRole.from_meta(request.meta.get(META_KEY)).warc_headers(),
+            record_id=records.new_record_id(),
         )
+        request.meta[RECORD_ID_META] = exchange.record_id
         # Hashing the body only pays when a history can say it was seen before.
         if self.history is None:
             self._write(records.exchange_records, exchange)
@@ -245,6 +252,15 @@ class WarcCaptureMiddleware:
         self.crawler.signals.send_catch_log(
             archiver_signals.fetch_failed, request=request, kind=kind, exception=exception
         )
+
+    def page_rendered(self, rendering: records.Rendering) -> None:
+        self.crawler.stats.inc_value("archiver/browser/rendered_count")
+        self._write(records.rendering_records, rendering)
+
+    def browser_failed(self, url: str, kind: str, message: str, concurrent_to: str | None) -> None:
+        self.crawler.stats.inc_value(f"archiver/browser/failure_count/{kind}")
+        self._write(records.browser_failure_record, url, kind, message=message, concurrent_to=concurrent_to,
+                    moment=_now())
 
     def seed_loaded(self, document: SeedDocument) -> None:
         self._write(records.resource_record, seed_uri(document.name), document.content,

@@ -12,6 +12,10 @@ fetch_failed(request: Request, kind: str, exception: BaseException)
     sent once a failure is archived, with its kind
 warcs_closed(paths: list[Path])
     sent when the crawl's WARC files are closed and indexed
+page_rendered(rendering: Rendering)
+    sent by the browser (ARCHIVER_BROWSER) with a page's screenshot and DOM
+browser_failed(url: str, kind: str, message: str, concurrent_to: str | None)
+    sent by the browser when a rendering failed or is incomplete (a BrowserFailureKind)
 """
 
 seed_loaded = object()
@@ -20,3 +24,5 @@ articles_loaded = object()
 request_failed = object()
 fetch_failed = object()
 warcs_closed = object()
+page_rendered = object()
+browser_failed = object()

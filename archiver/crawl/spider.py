@@ -11,7 +11,7 @@ import string
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TypeGuard
+from typing import TYPE_CHECKING, TypeGuard
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
@@ -32,6 +32,9 @@ from archiver.crawl.settings import config_of
 from archiver.seeds import group_articles, load_seeds, shown_name
 from archiver.warc.index import url_key
 from archiver.warc.vocab import META_KEY, CrawlRole, FailureKind
+
+if TYPE_CHECKING:
+    from archiver.crawl.browser import PageRenderer
 
 FETCHABLE_SCHEMES = ("http", "https")
 # Requisites are fetched before other pages in the queue: close in time to
@@ -71,6 +74,7 @@ class SeedsSpider(scrapy.Spider):
     seeds_path: Path
     journal: Journal | None
     resumed: ResumeState | None
+    renderer: PageRenderer | None  # ARCHIVER_BROWSER
 
     def __init__(self, *args, seeds: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -92,6 +96,14 @@ class SeedsSpider(scrapy.Spider):
                 f"seed path {spider.seeds_path} does not exist: "
                 "pass -a seeds=PATH or set ARCHIVER_SEEDS"
             )
+        spider.renderer = None
+        if spider.config.browser:
+            # Imported only when on: Playwright is an extra. A missing browser stops the crawl here.
+            from archiver.crawl.browser import PageRenderer
+
+            spider.renderer = PageRenderer(crawler, spider.config)
+            crawler.signals.connect(spider.renderer.launch_early, signal=signals.spider_opened)
+            crawler.signals.connect(spider.renderer.close, signal=signals.spider_closed)
         spider.journal, spider.resumed = None, None
         jobdir = crawler.settings.get("JOBDIR")
         if jobdir:
@@ -272,13 +284,23 @@ class SeedsSpider(scrapy.Spider):
                 yield probe
         asked = response.meta.get("redirect_urls", [response.url])[0]
         depth = min(role.depth, self.least_depth.get(url_key(asked), role.depth))
-        if depth >= self.config.depth or not isinstance(response, TextResponse):
-            return
-        for link in await self._body_links(response.text, response.url):
-            if fetchable(link.url):
-                request = self._request(link.url, CrawlRole(depth + 1, role.article))
-                if request is not None:
-                    yield request
+        follow = depth < self.config.depth and isinstance(response, TextResponse)
+        if follow:
+            for link in await self._body_links(response.text, response.url):
+                if fetchable(link.url):
+                    request = self._request(link.url, CrawlRole(depth + 1, role.article))
+                    if request is not None:
+                        yield request
+        if self.renderer is not None and self.renderer.wants(CrawlRole(depth, role.article), response):
+            # After the links: they are on their way while the browser works.
+            dom = await self.renderer.render(response, CrawlRole(depth, role.article))
+            if follow and dom is not None:
+                # Links a script wrote; those of the HTML are dropped as duplicates.
+                for link in await self._body_links(dom, response.url):
+                    if fetchable(link.url):
+                        request = self._request(link.url, CrawlRole(depth + 1, role.article))
+                        if request is not None:
+                            yield request
 
     async def _body_links(self, html: str, url: str):
         """trafilatura is CPU-bound: in worker processes, off the crawl's event loop."""

@@ -8,6 +8,7 @@ line of defence.
 
 from __future__ import annotations
 
+import base64
 import functools
 import re
 from html import escape
@@ -17,9 +18,12 @@ from archiver.analysis.model import (
     VERDICTS,
     ArticleReport,
     LinkReport,
+    PageRendering,
+    RecordRef,
     Report,
     RunChanges,
     TextComparison,
+    TextSource,
 )
 from archiver.report._common import (
     CACHE_SIZE,
@@ -107,6 +111,7 @@ figure.timeline figcaption { color: #555; font-size: .85rem; }
 ul.paragraphs { margin: .2rem 0 .6rem; }
 ul.paragraphs li { color: #333; }
 .muted { color: #777; }
+img.thumb { display: block; width: 320px; max-width: 100%; border: 1px solid #ccc; }
 span.history { color: #8a6d1a; }
 tr.revived td:first-child { border-left: 4px solid #2d6a2d; }
 footer { margin-top: 3rem; color: #777; font-size: .85rem; }
@@ -266,6 +271,33 @@ def _comparisons(comparisons: tuple[TextComparison, ...]) -> str:
     )
 
 
+def _record_place(record: RecordRef) -> str:
+    return (f'<span class="mono">{e(record.location.filename)}</span> at offset {int(record.location.offset)}')
+
+
+def _rendering(rendering: PageRendering) -> str:
+    """The page as the browser rendered it: its first screen inline (a data: image), where the records are."""
+    parts = []
+    if rendering.thumbnail_jpeg:
+        data = base64.b64encode(rendering.thumbnail_jpeg).decode("ascii")
+        parts.append(f'<img class="thumb" src="data:image/jpeg;base64,{data}" '
+                     'alt="The first screen of the page as the browser rendered it">')
+    elif rendering.thumbnail is not None:
+        parts.append('<span class="muted">thumbnail over the size the report shows inline</span>')
+    if rendering.screenshot is not None:
+        parts.append(f"full page: {_record_place(rendering.screenshot)}")
+    else:
+        parts.append('<span class="muted">no screenshot: the browser failed before taking it</span>')
+    if rendering.text_from == TextSource.RENDERED_DOM:
+        parts.append("text read from the browser's DOM: the HTML has no article text of its own")
+    for kind, message in rendering.failures:
+        parts.append(f'<span class="mismatch">browser {e(kind)}: {e(shorten(message))}</span>')
+    # The replay check adds the replay's screenshot and the pixel similarity beside ours.
+    if rendering.replay_similarity is not None:
+        parts.append(f"replay's screenshot similarity {rendering.replay_similarity:.2f}")
+    return "<br>".join(parts)
+
+
 def _article(number: int, article: ArticleReport, grace_days: int, replay: str | None = None) -> str:
     out = [f'<article id="article-{number}">']
     title = e(clean(article.title)) or '<span class="muted">(untitled)</span>'
@@ -304,6 +336,8 @@ def _article(number: int, article: ArticleReport, grace_days: int, replay: str |
         facts.append(("Replay", e(replay_summary(article.replay))))
     else:
         facts.append(("Replay", f'<span class="muted">{e(clean(article.replay_unavailable))}</span>'))
+    if article.rendering is not None:
+        facts.append(("Screenshot", _rendering(article.rendering)))
     out.append('<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
     out.append(_requisite_problems(article))
 
@@ -406,12 +440,12 @@ def _date_read(date: object, source: object) -> str:
     return text + (f' <span class="muted">({e(source)})</span>' if source else "")
 
 
-
 def _findings_table(section_id: str, title: str, rows: str, *headers: str, css: str = "findings") -> str:
     """One kind of finding: its heading (a link target) and its table."""
     head = "".join(f"<th>{h}</th>" for h in headers)
     return (f'<h3 id="{section_id}">{title}</h3><table class="{css}"><thead><tr>{head}</tr></thead>'
             f"<tbody>{rows}</tbody></table>")
+
 
 def _findings(report: Report) -> str:
     """The counts a fact-checker needs first, then each finding with its evidence."""

@@ -14,6 +14,8 @@ from archiver.analysis.model import (
     Completeness,
     IntegrityProblem,
     LinkReport,
+    PageRendering,
+    RecordRef,
     Report,
     RunChanges,
     TextComparison,
@@ -103,6 +105,27 @@ def requisite_counts(figures: list[Completeness]) -> dict[str, int]:
     }
 
 
+def record_to_dict(record: RecordRef | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    return {"uri": record.uri, "file": record.location.filename, "offset": record.location.offset,
+            "bytes": record.length}
+
+
+def rendering_to_dict(rendering: PageRendering | None) -> dict[str, Any] | None:
+    if rendering is None:
+        return None
+    return {
+        "screenshot": record_to_dict(rendering.screenshot),
+        "thumbnail": record_to_dict(rendering.thumbnail),
+        "rendered_dom": record_to_dict(rendering.rendered_dom),
+        "text_from": rendering.text_from,
+        "failures": [{"kind": kind, "message": message} for kind, message in rendering.failures],
+        "replay_screenshot": record_to_dict(rendering.replay_screenshot),
+        "replay_similarity": round_float(rendering.replay_similarity),
+    }
+
+
 def article_to_dict(article: ArticleReport) -> dict[str, Any]:
     return {
         "url": article.url,
@@ -122,6 +145,7 @@ def article_to_dict(article: ArticleReport) -> dict[str, Any]:
         "requisites_unavailable": article.requisites_unavailable,  # why requisites is null
         "replay_check": replay_to_dict(article.replay),
         "replay_unavailable": None if article.replay is not None else article.replay_unavailable,
+        "rendering": rendering_to_dict(article.rendering),  # null: not rendered (ARCHIVER_BROWSER off)
     }
 
 

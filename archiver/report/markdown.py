@@ -11,7 +11,16 @@ import functools
 import re
 from typing import Any
 
-from archiver.analysis.model import ArticleReport, LinkReport, Report, RunChanges, TextComparison, Verdict
+from archiver.analysis.model import (
+    ArticleReport,
+    LinkReport,
+    PageRendering,
+    Report,
+    RunChanges,
+    TextComparison,
+    TextSource,
+    Verdict,
+)
 from archiver.report._common import (
     CACHE_SIZE,
     ESCAPED,
@@ -141,6 +150,16 @@ def _link_row(index: int, link: LinkReport) -> list[str]:
     ]
 
 
+def _rendering(rendering: PageRendering) -> str:
+    shot = rendering.screenshot
+    parts = [f"{md(shot.uri)} in {md(shot.location.filename)} at offset {shot.location.offset}" if shot
+             else "none: the browser failed before taking it"]
+    if rendering.text_from == TextSource.RENDERED_DOM:
+        parts.append("text read from the browser's DOM (the HTML has no article text of its own)")
+    parts += [f"browser {md(kind)}: {md(message)}" for kind, message in rendering.failures]
+    return "; ".join(parts)
+
+
 def _article(number: int, article: ArticleReport, grace_days: int) -> list[str]:
     lines = [f"## {number}. {md(article.title) or '(untitled)'}", ""]
     lines.append(f"- **URL:** {md(article.url) or '(unknown)'}")
@@ -167,6 +186,8 @@ def _article(number: int, article: ArticleReport, grace_days: int) -> list[str]:
         lines.append(f"- **Replay:** {md(replay_summary(article.replay))}")
     else:
         lines.append(f"- **Replay:** {md(article.replay_unavailable)}")
+    if article.rendering is not None:
+        lines.append(f"- **Screenshot:** {_rendering(article.rendering)}")
     lines.append("")
     if article.requisites is not None and article.requisites.problems:
         lines += [f"### Page requisites not archived ({len(article.requisites.problems)})", ""]

@@ -25,9 +25,11 @@ from archiver.warc.articles import ArticleFormatError, from_json
 from archiver.warc.index import (
     ArchiveIndex,
     ArticleRecord,
+    BrowserFailure,
     Capture,
     FetchFailure,
     IntegrityProblem,
+    RenderingRecord,
     ReplayCheckRecord,
     SeedProblem,
     SeedRecord,
@@ -40,6 +42,9 @@ CHUNK = 1 << 20
 # Seeds, article records and failure fields are small; a metadata record
 # bigger than this is another tool's (a crawl log) and is only checked.
 SMALL_RECORD_BYTES = 16 << 20
+# A thumbnail the report can show inline (a data: image); a bigger one is only located.
+THUMBNAIL_BYTES = 64 << 10
+RENDERING_URNS = (vocab.SCREENSHOT_URN, vocab.THUMBNAIL_URN, vocab.RENDERED_DOM_URN)
 GZIP_MAGIC = b"\x1f\x8b\x08"
 # A whole record that says its payload was cut (WARC-Truncated: length…): a
 # problem for the report, but no damage to the file.
@@ -173,6 +178,9 @@ class _FileReader:
             self.problem(offset, "WARC-Target-URI in angle brackets (as wget 1.19.4 wrote): "
                                  "pywb cannot replay it")
         location = WarcLocation(self.name, offset)
+        if rec_type == "resource" and uri.startswith(RENDERING_URNS):
+            self._rendering(record, uri, offset, location)
+            return
         if rec_type == "metadata" or (rec_type == "resource" and uri.startswith(vocab.SEED_URN)):
             payload = record.raw_stream.read(SMALL_RECORD_BYTES)
             rest = _read_all(record.raw_stream)
@@ -189,6 +197,20 @@ class _FileReader:
         self._block(record, offset, body_length)
         if rec_type in ("response", "revisit") and isinstance(http, StatusAndHeaders):
             self._capture(record, uri, http, body_length, location)
+
+    def _rendering(self, record, uri: str, offset: int, location: WarcLocation) -> None:
+        """A screenshot, thumbnail or rendered DOM: located, not read (a thumbnail kept if small)."""
+        prefix = next(p for p in RENDERING_URNS if uri.startswith(p))
+        payload = record.raw_stream.read(THUMBNAIL_BYTES + 1) if prefix == vocab.THUMBNAIL_URN else b""
+        length = len(payload) + _read_all(record.raw_stream)
+        self._block(record, offset, length)
+        headers = record.rec_headers
+        self.index.add_rendering(prefix, RenderingRecord(
+            url=uri[len(prefix):], uri=uri, media_type=headers.get_header("Content-Type") or "",
+            length=length, location=location, concurrent_to=headers.get_header("WARC-Concurrent-To"),
+            date=headers.get_header("WARC-Date") or "",
+            payload=payload if payload and length <= THUMBNAIL_BYTES else None,
+        ))
 
     def _block(self, record, offset: int, read: int) -> None:
         checker = record.digest_checker
@@ -252,6 +274,12 @@ class _FileReader:
             reason = parse_warc_fields(payload).get(vocab.FIELD_SEED_PROBLEM)
             if reason:
                 self.index.seed_problems.append(SeedProblem(vocab.seed_name(uri), reason, location))
+            return
+        if uri.startswith(vocab.BROWSER_URN):
+            fields = parse_warc_fields(payload)
+            self.index.add_browser_failure(BrowserFailure(
+                url=uri[len(vocab.BROWSER_URN):], kind=fields.get(vocab.FIELD_BROWSER_FAILURE, ""),
+                message=fields.get(vocab.FIELD_ERROR_MESSAGE, ""), location=location, date=date))
             return
         if uri.startswith("urn:"):
             return

@@ -118,6 +118,31 @@ class ReplayCheckRecord:
     date: str = ""  # WARC-Date: of several checks of one article, the latest is the one reported
 
 
+@dataclass(frozen=True)
+class RenderingRecord:
+    """A resource record of a page's rendering (screenshot, thumbnail, rendered DOM)."""
+
+    url: str  # the page's URL
+    uri: str  # the record's URN (vocab.SCREENSHOT_URN + url …)
+    media_type: str
+    length: int  # payload bytes
+    location: WarcLocation
+    concurrent_to: str | None  # the page's response record's WARC-Record-ID
+    date: str = ""
+    payload: bytes | None = None  # kept for a thumbnail small enough for the report, else None
+
+
+@dataclass(frozen=True)
+class BrowserFailure:
+    """Why the browser's rendering of a page failed or is incomplete (a BROWSER_URN record)."""
+
+    url: str
+    kind: str  # a vocab.BrowserFailureKind
+    message: str
+    location: WarcLocation
+    date: str = ""
+
+
 @dataclass
 class ArchiveIndex:
     files: list[str] = field(default_factory=list)
@@ -128,6 +153,9 @@ class ArchiveIndex:
     articles: list[ArticleRecord] = field(default_factory=list)
     replay_checks: list[ReplayCheckRecord] = field(default_factory=list)
     problems: list[IntegrityProblem] = field(default_factory=list)
+    # A page's renderings by URL key: (URN prefix -> the last record of that kind).
+    renderings: dict[str, dict[str, RenderingRecord]] = field(default_factory=dict)
+    browser_failures: dict[str, list[BrowserFailure]] = field(default_factory=dict)
     paths: dict[str, Path] = field(default_factory=dict)  # file name -> path
     unreadable: list[str] = field(default_factory=list)  # files that gave no record at all
     _cdxj: dict[tuple[str, str], tuple[Path, int]] | None = field(default=None, repr=False)
@@ -141,8 +169,22 @@ class ArchiveIndex:
     def add_failure(self, failure: FetchFailure) -> None:
         self.failures.setdefault(url_key(failure.url), []).append(failure)
 
+    def add_rendering(self, prefix: str, record: RenderingRecord) -> None:
+        self.renderings.setdefault(url_key(record.url), {})[prefix] = record
+
+    def add_browser_failure(self, failure: BrowserFailure) -> None:
+        self.browser_failures.setdefault(url_key(failure.url), []).append(failure)
+
+    def rendering(self, url: str) -> dict[str, RenderingRecord]:
+        """The page's last screenshot, thumbnail and rendered DOM, by URN prefix (none: empty)."""
+        return self.renderings.get(url_key(url), {})
+
     def merge(self, part: ArchiveIndex) -> None:
         """Add what another index (a segment's) found, after what this one holds."""
+        for key, kinds in part.renderings.items():
+            self.renderings.setdefault(key, {}).update(kinds)
+        for key, browser_failures in part.browser_failures.items():
+            self.browser_failures.setdefault(key, []).extend(browser_failures)
         for key, captures in part.captures.items():
             self.captures.setdefault(key, []).extend(captures)
         for key, failures in part.failures.items():

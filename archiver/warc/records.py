@@ -10,6 +10,7 @@ import base64
 import datetime
 import hashlib
 import json
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -44,6 +45,9 @@ class HttpExchange:
     ip_address: str | None = None
     truncated: str | None = None  # a WARC-Truncated reason
     extra_warc_headers: tuple[tuple[str, str], ...] = ()
+    # The response (or revisit) record's WARC-Record-ID, chosen by the crawl so
+    # that records written later (a rendering) can name it in WARC-Concurrent-To.
+    record_id: str | None = None
 
 
 def _text(value: bytes) -> str:
@@ -110,6 +114,8 @@ def warc_date(moment: datetime.datetime) -> str:
 
 def _response_warc_headers(exchange: HttpExchange, truncated: str | None) -> dict[str, str]:
     headers = {"WARC-Date": warc_date(exchange.fetched_at)}
+    if exchange.record_id:
+        headers["WARC-Record-ID"] = exchange.record_id
     if exchange.ip_address:
         headers["WARC-IP-Address"] = exchange.ip_address
     if truncated:
@@ -173,6 +179,11 @@ def revisit_records(builder: WARCWriter, exchange: HttpExchange, refers_to_uri: 
     )
     request = _request_record(builder, exchange, revisit.rec_headers.get_header("WARC-Record-ID"))
     return request, revisit
+
+
+def new_record_id() -> str:
+    """A WARC-Record-ID, as warcio makes them."""
+    return f"<urn:uuid:{uuid.uuid4()}>"
 
 
 def warc_fields(fields: Iterable[tuple[str, object]]) -> bytes:
@@ -249,3 +260,41 @@ def json_metadata_records(builder: WARCWriter, items: Iterable[tuple[str, object
                           moment: datetime.datetime) -> list:
     """One JSON metadata record per (uri, data), written together."""
     return [json_metadata_record(builder, uri, data, moment) for uri, data in items]
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """A page as the browser rendered it: the evidence records' payloads."""
+
+    url: str  # the page's URL (its response record's WARC-Target-URI)
+    concurrent_to: str | None  # the page's response record's WARC-Record-ID
+    screenshot: bytes  # PNG of the full page
+    thumbnail: bytes  # JPEG of its first screen, small
+    dom: str  # the DOM serialised after scripts ran
+    rendered_at: datetime.datetime
+
+
+def _concurrent(record, concurrent_to: str | None):
+    if concurrent_to:
+        record.rec_headers.add_header("WARC-Concurrent-To", concurrent_to)
+    return record
+
+
+def rendering_records(builder: WARCWriter, rendering: Rendering) -> list:
+    """Screenshot, thumbnail and rendered DOM: resource records linked to the page's response."""
+    parts = (
+        (vocab.SCREENSHOT_URN, rendering.screenshot, vocab.PNG_TYPE),
+        (vocab.THUMBNAIL_URN, rendering.thumbnail, vocab.JPEG_TYPE),
+        (vocab.RENDERED_DOM_URN, rendering.dom.encode("utf-8"), vocab.RENDERED_DOM_TYPE),
+    )
+    return [_concurrent(_block_record(builder, vocab.rendering_uri(prefix, rendering.url), "resource",
+                                      payload, media_type, rendering.rendered_at), rendering.concurrent_to)
+            for prefix, payload, media_type in parts]
+
+
+def browser_failure_record(builder: WARCWriter, url: str, kind: str, *, message: str,
+                           concurrent_to: str | None, moment: datetime.datetime):
+    """A metadata record saying why the browser's rendering of ``url`` failed or is incomplete."""
+    payload = warc_fields([(vocab.FIELD_BROWSER_FAILURE, kind), (vocab.FIELD_ERROR_MESSAGE, message)])
+    return _concurrent(_block_record(builder, vocab.rendering_uri(vocab.BROWSER_URN, url), "metadata", payload,
+                                     vocab.WARC_FIELDS_TYPE, moment), concurrent_to)

@@ -19,6 +19,16 @@ SEED_URN = "urn:archiver:seed:"  # resource: a seed file; metadata: why it was s
 ARTICLE_URN = "urn:archiver:article:"  # metadata (JSON, archiver.warc.articles): an article as the crawl saw it
 # metadata (JSON, archiver.warc.replaycheck): what an article's replay through pywb asked for and missed
 REPLAY_CHECK_URN = "urn:archiver:replay-check:"
+# A page as headless Chromium rendered it (ARCHIVER_BROWSER): resource records
+# whose WARC-Concurrent-To is the page's response record. URNs, not the page's
+# URL, so that replay serves the bytes the server sent, never our rendering.
+SCREENSHOT_URN = "urn:archiver:screenshot:"  # resource, image/png: the full page
+THUMBNAIL_URN = "urn:archiver:thumbnail:"  # resource, image/jpeg: its first screen, small, for the report
+RENDERED_DOM_URN = "urn:archiver:rendered-dom:"  # resource, text/html: the DOM after scripts ran
+BROWSER_URN = "urn:archiver:browser:"  # metadata (warc-fields): why a rendering failed or is incomplete
+PNG_TYPE = "image/png"
+JPEG_TYPE = "image/jpeg"
+RENDERED_DOM_TYPE = "text/html; charset=utf-8"
 
 # Our WARC headers on records of URLs no seed links to.
 PROBE_HEADER = "WARC-Archiver-Probe"  # value: PROBE_SOFT_404
@@ -40,6 +50,7 @@ FIELD_ERROR_CLASS = "error-class"
 FIELD_ERROR_MESSAGE = "error-message"
 FIELD_ATTEMPT = "attempt"
 FIELD_SEED_PROBLEM = "seed-problem"
+FIELD_BROWSER_FAILURE = "browser-failure"  # a BrowserFailureKind
 
 # The key of request.meta that holds a CrawlRole's fields.
 META_KEY = "archiver"
@@ -61,6 +72,15 @@ class FailureKind(StrEnum):
     OVER_SIZE_LIMIT = "over_size_limit"
 
 
+class BrowserFailureKind(StrEnum):
+    """Why a rendering failed or is incomplete (``browser-failure:`` field of a BROWSER_URN record)."""
+
+    CRASH = "crash"  # the browser or its page died; the next page gets a new browser
+    TIMEOUT = "timeout"  # the page did not load within ARCHIVER_BROWSER_TIMEOUT: nothing rendered
+    UNSETTLED = "unsettled"  # loaded, but its network never went quiet: rendered as it was at the limit
+    ERROR = "error"  # anything else the browser reported
+
+
 def seed_uri(name: str) -> str:
     return SEED_URN + quote(name)
 
@@ -76,6 +96,11 @@ def article_uri(url: str | None, seeds: tuple[str, ...] | list[str]) -> str:
 
 def replay_check_uri(url: str) -> str:
     return REPLAY_CHECK_URN + url
+
+
+def rendering_uri(prefix: str, url: str) -> str:
+    """The URN of a rendering record of ``url``: SCREENSHOT_URN + url and the like."""
+    return prefix + url
 
 
 @dataclass(frozen=True)
