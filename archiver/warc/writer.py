@@ -1,7 +1,10 @@
 """Rolling WARC files: named, opened, rolled over and closed as warcprox does.
 
 A file is written as ``NAME.warc.gz.open`` and renamed when closed, so a
-crash leaves an honest half file; every record is its own gzip member and
+crash leaves an honest half file. Processes may share a folder: a name
+carries the process id and a random part, the ``.open`` file is created
+exclusively and the closed name is made with a hard link, which fails
+rather than replace a file that exists; every record is its own gzip member and
 is flushed to the operating system at once, so a killed process loses at
 most the records it had not written yet.
 
@@ -19,6 +22,7 @@ import datetime
 import logging
 import os
 import re
+import secrets
 import socket
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -53,8 +57,29 @@ def _safe_host(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]+", "-", name).strip("-") or "localhost"
 
 
+def _rename_exclusively(source: Path, target: Path) -> bool:
+    """Give ``source`` the name ``target`` unless a file has it; False when one has.
+
+    os.rename replaces an existing target without a word; a hard link
+    fails instead. Where hard links are not allowed (some network and FAT
+    file systems), the target is checked first: a narrow race, but only
+    with a name that holds this process's id and a random part.
+    """
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        return False
+    except OSError:  # EPERM, ENOTSUP...: no hard links here
+        if target.exists():
+            return False
+        os.rename(source, target)
+        return True
+    os.unlink(source)
+    return True
+
+
 class RollingWarcWriter:
-    """Writes records to ``{prefix}-{timestamp}-{serial}-{host}.warc.gz`` files.
+    """Writes records to ``{prefix}-{timestamp}-{serial}-{pid}_{random}-{host}.warc.gz`` files.
 
     ``warcinfo`` gives the fields of the ``warcinfo`` record that opens each
     file (a mapping, or a callable returning one).
@@ -99,7 +124,10 @@ class RollingWarcWriter:
         while True:
             self.serial += 1
             stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d%H%M%S%f")[:17]
-            name = f"{self.prefix}-{stamp}-{self.serial:05d}-{self.host}.warc.gz"
+            # The process id and a random part: two processes (or containers
+            # with the same host name and pid) never pick the same name.
+            unique = f"{os.getpid()}_{secrets.token_hex(3)}"
+            name = f"{self.prefix}-{stamp}-{self.serial:05d}-{unique}-{self.host}.warc.gz"
             final = self.directory / name
             if final.exists():
                 continue
@@ -156,7 +184,9 @@ class RollingWarcWriter:
             partial = index.with_name(index.name + OPEN_SUFFIX)
             index_lines.write_sorted(partial)
             os.replace(partial, index)
-        os.replace(path.with_name(path.name + OPEN_SUFFIX), path)
+        if not _rename_exclusively(path.with_name(path.name + OPEN_SUFFIX), path):
+            logger.error("Not closing WARC file %s: a file of that name exists; it stays .open", path)
+            return
         self.closed_files.append(path)
         logger.info("Closed WARC file %s", path)
 
