@@ -16,7 +16,7 @@ from archiver import __version__
 
 # Only what the integrity pass needs is imported up here: it must not pay
 # for Scrapy, trafilatura and the analysis it does not run.
-from archiver.findings import EXIT_UNREADABLE, FINDING_KINDS
+from archiver.findings import EXIT_INTERRUPTED, EXIT_UNREADABLE, FINDING_KINDS
 from archiver.warc.reader import read_archives, warc_files
 
 
@@ -155,7 +155,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_UNREADABLE
     logging.basicConfig(level=logging.INFO if opts.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    return opts.command.run(opts)
+    try:
+        return opts.command.run(opts)
+    except KeyboardInterrupt:
+        # Ctrl-C: the pools' workers ignore it and end with this process.
+        print("archiver: interrupted; no report written", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

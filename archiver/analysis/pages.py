@@ -23,6 +23,7 @@ from archiver.analysis.compare import text_fingerprint
 from archiver.analysis.extract import html_text, page_facts_and_links
 from archiver.analysis.links import BodyLink
 from archiver.analysis.model import PageFacts
+from archiver.warc.children import pool_worker_setup
 from archiver.warc.decode import UndecodableBody, record_payload
 
 logger = logging.getLogger(__name__)
@@ -92,7 +93,8 @@ def examine_all(jobs: Iterable[PageJob], workers: int | None = None) -> dict[tup
         return {(job.path, job.offset): examine(job) for job in todo}
     # spawn, not fork: the crawl that calls this has threads running.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=pool_worker_setup, initargs=(os.getpid(),)) as pool:
         # Small chunks: a 100-page chunk left one core idle for 3 s at the end.
         chunk = max(1, min(8, len(todo) // (workers * 8)))
         results = pool.map(examine, todo, chunksize=chunk)

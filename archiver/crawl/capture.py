@@ -262,7 +262,7 @@ class WarcCaptureMiddleware:
         # first records (and the crawl, once the pipe is full).
         self.writer  # noqa: B018 - the property starts the process
 
-    def spider_closed(self) -> None:
+    def spider_closed(self, reason: str = "finished") -> None:
         if self._writer is not None:
             closed = self._writer.close()
             self._writer = None
@@ -277,5 +277,5 @@ class WarcCaptureMiddleware:
         if self.history is not None:
             self.history.close()
         self.crawler.signals.send_catch_log(
-            archiver_signals.warcs_closed, paths=list(self.closed_files)
+            archiver_signals.warcs_closed, paths=list(self.closed_files), reason=reason
         )

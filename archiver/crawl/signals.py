@@ -10,8 +10,9 @@ request_failed(request: Request, exception: BaseException)
     not see, such as RedirectMiddleware giving up on a redirect loop
 fetch_failed(request: Request, kind: str, exception: BaseException)
     sent once a failure is archived, with its kind
-warcs_closed(paths: list[Path])
-    sent when the crawl's WARC files are closed and indexed
+warcs_closed(paths: list[Path], reason: str)
+    sent when the crawl's WARC files are closed and indexed; ``reason`` is
+    the spider's close reason (``"shutdown"``: a signal interrupted it)
 """
 
 seed_loaded = object()

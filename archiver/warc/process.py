@@ -12,7 +12,8 @@ What crosses the pipe is a *recipe*: a function of :mod:`archiver.warc.records`
 :class:`~warcio.warcwriter.WARCWriter`. The pipe is the bounded queue:
 when the writer falls behind, ``write`` blocks and memory stays flat.
 
-If the crawling process dies, the writer sees the pipe close and leaves its
+The writer ignores SIGINT and SIGTERM (see :mod:`archiver.warc.children`):
+the crawl tells it when to close. If the crawling process dies, the writer sees the pipe close and leaves its
 file as ``.open`` for :mod:`archiver.crawl.resume` to recover, as a killed in-process
 writer would.
 """
@@ -68,7 +69,13 @@ def _widen(connection) -> None:
 
 
 def _serve(settings: WriterSettings, inbox, outbox) -> None:
+    from archiver.warc.children import leave_signals_to_parent
     from archiver.warc.writer import RollingWarcWriter
+
+    # SIGTERM or Ctrl-C to the process group: the crawl closes the spider and
+    # then this writer, with every record in flight written; killed, the
+    # crawl closes the pipe, and the file stays .open for a resume.
+    leave_signals_to_parent()
 
     writer = RollingWarcWriter(
         settings.directory, settings.prefix, settings.max_size, settings.warcinfo,
@@ -78,7 +85,8 @@ def _serve(settings: WriterSettings, inbox, outbox) -> None:
         try:
             message = pickle.loads(inbox.recv_bytes())
         except EOFError:
-            return  # the crawl died: leave the .open file to be recovered
+            writer.abandon()  # the crawl died: leave the .open file to be recovered
+            return
         if message is None:
             break
         recipe, args, kwargs, wanted = message

@@ -190,6 +190,12 @@ class RollingWarcWriter:
         self.closed_files.append(path)
         logger.info("Closed WARC file %s", path)
 
+    def abandon(self) -> None:
+        """Let go of the current file as it is: ``.open``, unindexed, for a resume to recover."""
+        if self._file is not None:
+            self._file.close()
+            self._file = self._path = None
+
     def close(self) -> None:
         """Close the current file, index it and give it its final name."""
         if self._file is not None:

@@ -1,0 +1,66 @@
+"""Helper processes of ours: they leave signals to their parent and die with it.
+
+SIGTERM and Ctrl-C go to a whole process group (systemd's default
+``KillMode``, a terminal). The process that started a helper decides how to
+stop (Scrapy closes the spider, which closes the WARC files and writes the
+report); a helper that died of the signal first would lose the records in
+flight or break its pool with tracebacks. So helpers ignore both signals and
+end when told, or when their parent is gone:
+
+- the WARC writer reads its pipe, which closes when the crawl dies;
+- a ``ProcessPoolExecutor`` worker holds both ends of its queue and would
+  wait forever: it asks Linux for SIGKILL when its parent dies
+  (``prctl(PR_SET_PDEATHSIG)``), and elsewhere a thread watches its parent.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+WATCH_SECONDS = 1.0
+
+
+def leave_signals_to_parent() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def _ask_for_death_signal() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(WATCH_SECONDS)
+    os._exit(1)
+
+
+def die_with_parent(parent: int) -> None:
+    """End this process when ``parent`` (the pid that started it) dies, however it died."""
+    if not _ask_for_death_signal():
+        threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(1)
+
+
+def pool_worker_setup(parent: int) -> None:
+    """``ProcessPoolExecutor(initializer=pool_worker_setup, initargs=(os.getpid(),))``.
+
+    Linux sends the death signal when the *thread* that started the worker
+    ends: pools are made and used in one thread (a ``with`` block, or the
+    crawl's reactor thread), which outlives them.
+    """
+    leave_signals_to_parent()
+    die_with_parent(parent)
