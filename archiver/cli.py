@@ -88,7 +88,8 @@ def audit_from_arguments(opts: argparse.Namespace, config, out: TextIO, err: Tex
         print(f"{prog}: cannot write the report to {output}: {why}; give {where} a writable folder", file=err)
         return EXIT_UNREADABLE
     result = run_audit(opts.paths, seeds=opts.seeds, output=output,
-                       options=AnalysisOptions(grace, opts.workers, replay_url), progress=True, fail_on=fail_on)
+                       options=AnalysisOptions(grace, opts.workers, replay_url, config().read_max_size),
+                       progress=True, fail_on=fail_on)
     for problem in result.errors:
         print(f"{prog}: {problem}", file=err)
     if result.report is not None and result.report_dir is not None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archiver.warc import DEFAULT_GZIP_LEVEL
+from archiver.warc import DEFAULT_GZIP_LEVEL, DEFAULT_READ_MAX_SIZE
 
 DEFAULT_WARC_MAX_SIZE = 1_000_000_000  # bytes; warcprox and Heritrix roll over near 1 GB
 DEFAULT_HISTORY_URL = "sqlite:///state/history.sqlite"
@@ -232,6 +232,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARCHIVER_REDIS_URL", TEXT, None, "share one queue between crawl processes"),
     Setting("ARCHIVER_JOB", TEXT, None, "the job of this crawl: Redis keys and the history's runs",
             shown_default="Scrapyd's job, else the UTC date"),
+    Setting("ARCHIVER_READ_MAX_SIZE", whole(1), DEFAULT_READ_MAX_SIZE,
+            "bytes of one body the report reads, decoded; a bigger page is reported too large to read"),
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
@@ -282,6 +284,7 @@ class ArchiverConfig:
     redis_url: str | None
     job: str  # ARCHIVER_JOB, else Scrapyd's SCRAPY_JOB, else the UTC date (YYYYMMDD)
     job_from: str  # JOB_FROM_SETTING, JOB_FROM_SCRAPYD or JOB_FROM_DATE
+    read_max_size: int  # bytes of one body the report reads, decoded
 
     @property
     def history(self) -> str | None:

@@ -9,7 +9,6 @@ import subprocess
 import time
 
 import pytest
-
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.findings import EXIT_INTERRUPTED

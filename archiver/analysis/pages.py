@@ -24,7 +24,7 @@ from archiver.analysis.extract import html_text, page_facts_and_links
 from archiver.analysis.links import BodyLink
 from archiver.analysis.model import PageFacts
 from archiver.warc.children import pool_worker_setup
-from archiver.warc.decode import UndecodableBody, record_payload
+from archiver.warc.decode import TooLargeToRead, UndecodableBody, record_payload
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ class PageJob:
     offset: int
     url: str
     want_links: bool = False  # an article's page: its links, visible text and fingerprint
+    read_limit: int | None = None  # bytes of body read at most (ARCHIVER_READ_MAX_SIZE); None: the default
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class PageResult:
     # size limit): the page exists but its text is unknown.
     undecodable: str | None = None
     fingerprint: str | None = None  # of an article's text, for the history (want_links pages)
+    too_large: bool = False  # undecodable because the stored body is over the read limit
 
 
 def is_html(content_type: str | None, body: bytes) -> bool:
@@ -65,7 +67,9 @@ def examine(job: PageJob) -> PageResult:
             content_type = record.http_headers.get_header("Content-Type") if record.http_headers else None
             if content_type and not is_html(content_type, b""):
                 return PageResult()  # not read, so nothing to decode
-            body = record_payload(record)
+            body = record_payload(record, job.read_limit)
+    except TooLargeToRead as error:
+        return PageResult(undecodable=str(error), too_large=True)
     except UndecodableBody as error:
         return PageResult(undecodable=str(error))
     except Exception as error:  # noqa: BLE001 - a bad record is a finding, not a crash

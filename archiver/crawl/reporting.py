@@ -83,7 +83,8 @@ class ReportWriter:
             logger.warning("No WARC file was written: no report")
             self.summary = ["No report: no WARC file was written"]
             return
-        options = AnalysisOptions(self.config.date_grace_days, replay_url=self.config.replay_url)
+        options = AnalysisOptions(self.config.date_grace_days, replay_url=self.config.replay_url,
+                                  read_limit=self.config.read_max_size)
         # Scrapy closes the spider with "shutdown" on SIGTERM or Ctrl-C.
         notes = (INTERRUPTED_NOTE,) if reason == "shutdown" else ()
         if self.config.history:

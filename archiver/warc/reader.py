@@ -50,7 +50,7 @@ def read_archives(paths: Iterable[Path], on_progress: Callable[[int], None] | No
     return index
 
 
-def read_body(path: Path, offset: int) -> bytes:
+def read_body(path: Path, offset: int, limit: int | None = None) -> bytes:
     """The body of the response record at ``offset``: de-chunked and decoded, within limits.
 
     Raises UndecodableBody (an unknown coding, a corrupt or oversized body)
@@ -60,4 +60,4 @@ def read_body(path: Path, offset: int) -> bytes:
 
     with open(path, "rb") as stream:
         stream.seek(offset)
-        return record_payload(next(iter(ArchiveIterator(stream))))
+        return record_payload(next(iter(ArchiveIterator(stream))), limit)
