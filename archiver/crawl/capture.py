@@ -14,6 +14,7 @@ import datetime
 import logging
 import socket
 import tempfile
+import weakref
 from concurrent.futures import Future
 from importlib.metadata import version
 from pathlib import Path
@@ -39,7 +40,7 @@ from archiver.seeds.model import Article, SeedDocument, SeedProblem
 from archiver.warc import OPEN_SUFFIX, WRITE_FAILED, records
 from archiver.warc.articles import to_json
 from archiver.warc.process import WarcWriterProcess, WriterSettings
-from archiver.warc.vocab import META_KEY, CrawlRole, article_uri, seed_uri
+from archiver.warc.vocab import META_KEY, CrawlRole, FailureKind, article_uri, seed_uri
 
 if TYPE_CHECKING:  # SQLAlchemy costs a crawl 0.4 s to start: imported only when a history is kept
     from archiver.history import CaptureRef, History
@@ -108,6 +109,11 @@ class WarcCaptureMiddleware:
         crawler.signals.connect(self.seed_skipped, signal=archiver_signals.seed_skipped)
         crawler.signals.connect(self.articles_loaded, signal=archiver_signals.articles_loaded)
         crawler.signals.connect(self.request_failed, signal=archiver_signals.request_failed)
+        # Scrapy cancels a body with no Content-Length once it passes
+        # DOWNLOAD_MAXSIZE, but the error it raises says neither why nor how much.
+        self.download_maxsize = settings.getint("DOWNLOAD_MAXSIZE")
+        self._received: weakref.WeakKeyDictionary[Request, int] = weakref.WeakKeyDictionary()
+        crawler.signals.connect(self.bytes_received, signal=signals.bytes_received)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -164,6 +170,7 @@ class WarcCaptureMiddleware:
         return self.writer.write(recipe, *args, locations=locations, **kwargs)
 
     def process_response(self, request: Request, response: Response) -> Response:
+        self._received.pop(request, None)
         if "cached" in response.flags:
             return response  # not fetched now: HttpCacheMiddleware answered
         exchange = records.HttpExchange(
@@ -216,6 +223,18 @@ class WarcCaptureMiddleware:
             response = written.result()[1]
             self.history.record_capture(url, digest, date, response.filename, response.offset, self.folder)
 
+    def bytes_received(self, data: bytes, request: Request) -> None:
+        self._received[request] = self._received.get(request, 0) + len(data)
+
+    def _over_maxsize(self, request: Request) -> str | None:
+        """Why a download was cancelled, when it was for passing DOWNLOAD_MAXSIZE unannounced."""
+        limit = request.meta.get("download_maxsize", self.download_maxsize)
+        received = self._received.get(request, 0)
+        if limit and received > limit:
+            return (f"cancelled after {received} bytes: the response is larger than "
+                    f"DOWNLOAD_MAXSIZE ({limit} bytes) and was not downloaded")
+        return None
+
     def process_exception(self, request: Request, exception: Exception) -> None:
         self.request_failed(request, exception)
         return None
@@ -226,13 +245,18 @@ class WarcCaptureMiddleware:
             return
         setattr(exception, RECORDED, True)
         kind = classify_failure(exception)
+        message = failure_message(exception)
+        too_large = self._over_maxsize(request) if kind == FailureKind.CONNECTION_ERROR else None
+        if too_large is not None:
+            kind, message = FailureKind.TOO_LARGE, too_large
+        self._received.pop(request, None)  # a retry starts its count again
         self.crawler.stats.inc_value(f"archiver/fetch/failure_count/{kind}")
         self._write(
             records.failure_record,
             request.url,
             kind,
             error=type(exception).__name__,
-            message=failure_message(exception),
+            message=message,
             attempt=retries_of(request) + 1,
             moment=_now(),
         )
