@@ -110,10 +110,13 @@ def unwritable_folder(folder: Path) -> str | None:
     cannot be written is better known before the minutes its work takes.
     """
     existing = Path(folder)
-    while not existing.exists() and existing.parent != existing:
-        existing = existing.parent
-    if not existing.is_dir():
-        return f"{existing} is not a folder"
+    try:
+        while not existing.exists() and existing.parent != existing:
+            existing = existing.parent
+        if not existing.is_dir():
+            return f"{existing} is not a folder"
+    except OSError as error:  # a name too long, a loop of links…
+        return error.strerror or str(error)
     if not os.access(existing, os.W_OK | os.X_OK):
         return f"{existing} is not writable"
     return None
