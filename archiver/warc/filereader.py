@@ -147,7 +147,7 @@ class _FileReader:
         if stream.read(16).strip(b"\r\n"):
             self.problem(iterator.offset, f"truncated record: the last {size - iterator.offset} "
                                           "bytes of the file cannot be read")
-        elif gzipped and last is not None and not _member_complete(stream, last):
+        elif gzipped and last is not None and not member_complete(stream, last):
             # warcio has what it needs before a member's CRC and size: a file
             # cut inside those last 8 bytes reads whole.
             self.problem(last, "truncated record: its gzip member ends before its checksum")
@@ -296,7 +296,7 @@ def _missing_headers(record) -> list[str]:
     return [name for name in REQUIRED_HEADERS if not headers.get_header(name)]
 
 
-def _member_complete(stream, offset: int) -> bool:
+def member_complete(stream, offset: int) -> bool:
     """Does the gzip member at ``offset`` inflate to its end, checksum included?"""
     stream.seek(offset)
     inflater = zlib.decompressobj(wbits=31)

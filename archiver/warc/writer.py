@@ -5,7 +5,7 @@ crash leaves an honest half file. Processes may share a folder: a name
 carries the process id and a random part, the ``.open`` file is created
 exclusively and the closed name is made with a hard link, which fails
 rather than replace a file that exists; every record is its own gzip member and
-is flushed to the operating system at once, so a killed process loses at
+is handed to the operating system at once (unbuffered), so a killed process loses at
 most the records it had not written yet.
 
 The writer indexes as it writes: it knows each record's URL, offset and
@@ -134,7 +134,7 @@ class RollingWarcWriter:
             try:
                 # Exclusive creation: two processes sharing a folder never
                 # write into the same file.
-                self._file = open(self.directory / (name + OPEN_SUFFIX), "xb")
+                self._file = open(self.directory / (name + OPEN_SUFFIX), "xb", buffering=0)
             except FileExistsError:
                 continue
             break
@@ -154,13 +154,32 @@ class RollingWarcWriter:
         with self._plain.getbuffer() as plain:
             member = packer.compress(plain) + packer.flush()
         offset = self._file.tell()
-        self._file.write(member)
-        self._file.flush()
+        try:
+            # Unbuffered: a write the disk refuses leaves nothing behind in a buffer.
+            view = memoryview(member)
+            while view:
+                view = view[self._file.write(view):]
+        except OSError:
+            self._cut_back(offset)
+            raise
         location = RecordLocation(self._path.name, offset, len(member))
         self.written[record.rec_type] = self.written.get(record.rec_type, 0) + 1
         if self.index and (line := cdxj_line(record, location)):
             self._index_lines.write(line)
         return location
+
+    def _cut_back(self, offset: int) -> None:
+        """Drop what a failed write left of a record (a full disk): the file stays whole records.
+
+        Cutting frees space, so it works on a full disk; a resume then sees
+        no trace of the record and fetches its URL again.
+        """
+        assert self._file is not None
+        try:
+            self._file.truncate(offset)
+            self._file.seek(offset)
+        except OSError as error:
+            logger.error("Could not cut the partial record at %d of %s: %s", offset, self._path, error)
 
     def write(self, records: Sequence) -> list[RecordLocation]:
         """Write records together into one file (a request stays with its response)."""
@@ -182,7 +201,13 @@ class RollingWarcWriter:
             # Written before the rename: a closed WARC always has its index.
             index = index_path_of(path)
             partial = index.with_name(index.name + OPEN_SUFFIX)
-            index_lines.write_sorted(partial)
+            try:
+                index_lines.write_sorted(partial)
+            except OSError:
+                # A full disk: no half index is left; the WARC stays .open
+                # and a resume indexes it.
+                partial.unlink(missing_ok=True)
+                raise
             os.replace(partial, index)
         if not _rename_exclusively(path.with_name(path.name + OPEN_SUFFIX), path):
             logger.error("Not closing WARC file %s: a file of that name exists; it stays .open", path)
