@@ -64,7 +64,8 @@ def _record(headers: list[tuple[str, str]], block: bytes) -> bytes:
     return b"WARC/1.1\r\n" + lines.encode() + b"\r\n" + block + b"\r\n\r\n"
 
 
-def _bomb_member(block_head: bytes, filler: bytes, count: int, uri: str, rec_type: str) -> bytes:
+def _bomb_member(block_head: bytes, filler: bytes, count: int, uri: str, rec_type: str,
+                 content_type: str = "application/http; msgtype=response") -> bytes:
     """One record, one gzip member: its block is ``block_head`` then ``count`` copies of ``filler``.
 
     Deflated once per piece: after a full flush the compressor starts afresh,
@@ -73,7 +74,7 @@ def _bomb_member(block_head: bytes, filler: bytes, count: int, uri: str, rec_typ
     length = len(block_head) + len(filler) * count
     head = _record([("WARC-Type", rec_type), ("WARC-Record-ID", f"<urn:uuid:{hashlib.md5(uri.encode()).hexdigest()}>"),
                     ("WARC-Date", "2026-11-22T10:30:15Z"), ("WARC-Target-URI", uri),
-                    ("Content-Type", "application/http; msgtype=response"),
+                    ("Content-Type", content_type),
                     ("Content-Length", str(length))], b"")[:-4] + block_head  # the block follows
     tail = b"\r\n\r\n"
     packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
@@ -232,7 +233,21 @@ def mutants(blob: bytes, seed: int, count: int) -> Iterator[Mutant]:
         yield Mutant(f"{number:03d}-{name}", data)
 
 
+def seed_bomb() -> bytes:
+    """An archived seed (our ``urn:archiver:seed:`` resource) of 1 GiB: one member of about 1 MB."""
+    return _bomb_member(b"https://news.example/a\n", b" " * MB, BOMB_BYTES // MB,
+                        "urn:archiver:seed:huge.txt", "resource", "text/plain")
+
+
+def metadata_bomb(uri: str) -> bytes:
+    """One of our failure metadata records, of 1 GiB."""
+    return _bomb_member(b"fetch-failure: timeout\r\n", b" " * MB, BOMB_BYTES // MB, uri, "metadata",
+                        "application/warc-fields")
+
+
 def bombs(blob: bytes, bomb_uri: str) -> list[Mutant]:
-    """A sound archive with a bomb added: an HTTP body, and a record block, of 1 GiB each."""
+    """A sound archive with a bomb added: an HTTP body, a record block, a seed and a metadata record of 1 GiB."""
     return [Mutant("901-bomb-http-body.warc.gz", blob + http_body_bomb(bomb_uri)),
-            Mutant("902-bomb-record-block.warc.gz", blob + block_bomb(bomb_uri))]
+            Mutant("902-bomb-record-block.warc.gz", blob + block_bomb(bomb_uri)),
+            Mutant("903-bomb-seed-record.warc.gz", blob + seed_bomb()),
+            Mutant("904-bomb-metadata-record.warc.gz", blob + metadata_bomb("urn:archiver:article:" + bomb_uri))]

@@ -3,7 +3,7 @@
 import pytest
 from scrapy.settings import Settings
 
-from archiver.crawl.addon import SPIDER_CONCURRENT_ITEMS, Archiver
+from archiver.crawl.addon import NEWS_DOWNLOAD_MAXSIZE, SPIDER_CONCURRENT_ITEMS, Archiver
 
 pytestmark = pytest.mark.fast
 
@@ -23,3 +23,19 @@ def test_a_project_setting_wins_over_the_addon():
     settings = settings_with_addon(CONCURRENT_ITEMS=50, HTTPERROR_ALLOW_ALL=False)
     assert settings.getint("CONCURRENT_ITEMS") == 50
     assert settings.getbool("HTTPERROR_ALLOW_ALL") is False
+
+
+def test_download_size_is_bounded_for_news_pages_unless_the_user_says_otherwise():
+    assert settings_with_addon().getint("DOWNLOAD_MAXSIZE") == NEWS_DOWNLOAD_MAXSIZE
+    assert NEWS_DOWNLOAD_MAXSIZE < Settings().getint("DOWNLOAD_MAXSIZE")  # Scrapy's 1 GiB
+    assert settings_with_addon(DOWNLOAD_MAXSIZE=0).getint("DOWNLOAD_MAXSIZE") == 0
+
+
+def test_decompression_gives_up_with_a_typed_refusal():
+    from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+
+    from archiver.crawl.failures import TypedHttpCompressionMiddleware
+
+    middlewares = settings_with_addon().getdict("DOWNLOADER_MIDDLEWARES")
+    assert middlewares.get(HttpCompressionMiddleware) is None
+    assert middlewares.get(TypedHttpCompressionMiddleware) == 590

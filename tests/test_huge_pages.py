@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import run_crawl
 from tests.site import QuietServer
+from tests.warc_checks import read_records
 
 MB = 1024 * 1024
 HUGE = 500_000_000
@@ -133,3 +134,8 @@ def test_a_500_mb_page_and_a_gzip_bomb_keep_the_crawl_under_1_gb_and_the_report_
         assert link["verdict"] == "uncertain", link
         # Why it was not read: over the download limit, or inflating past it.
         assert "max size" in link["detail"] or "DOWNLOAD_MAXSIZE" in link["detail"], link
+    # Archived as what they were: too large, not refused by us (excluded) nor a broken connection.
+    kinds = {r["uri"].removeprefix(big_site): r["payload"].split(b"\r\n")[0].decode()
+             for path in result.warcs for r in read_records(path)
+             if r["type"] == "metadata" and r["payload"].startswith(b"fetch-failure:")}
+    assert kinds == {path: "fetch-failure: too_large" for path in ("/huge", "/huge-unsized", "/bomb")}, kinds
