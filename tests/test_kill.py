@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -135,4 +136,36 @@ def test_sigkill_of_the_crawl_leaves_no_process_of_ours(site, tmp_path):
     if left:
         for line in left:  # ours, started by this test: end them by their id
             os.kill(int(line.split()[0]), signal.SIGKILL)
+    assert left == []
+
+
+def test_ctrl_c_stops_an_audit_at_once_and_leaves_no_worker(site, tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "urls.txt").write_text("".join(site.url(f"/many/{n}") + "\n" for n in range(300)))
+    warcs = tmp_path / "warcs"
+    crawl = subprocess.run(scrapy_command(seeds, warcs, {"ARCHIVER_DEPTH": "0", "ARCHIVER_REPORT_ENABLED": "False",
+                                                         "ARCHIVER_SOFT404_PROBES": "False"}),
+                           cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=300)
+    assert crawl.returncode == 0, crawl.stderr[-3000:]
+    audit = subprocess.Popen([sys.executable, "-m", "archiver.cli", "audit", "--workers", "2", str(warcs),
+                              "-o", str(tmp_path / "report")],
+                             cwd=PROJECT, env=crawl_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    # Ctrl-C once the extraction pool is at work (the audit and two workers at least).
+    while len(_session_processes(audit.pid)) < 3 and time.monotonic() < deadline and audit.poll() is None:
+        time.sleep(0.05)
+    os.killpg(audit.pid, signal.SIGINT)
+    try:
+        _, stderr = audit.communicate(timeout=20)
+    finally:
+        if audit.poll() is None:
+            os.killpg(audit.pid, signal.SIGKILL)
+    assert audit.returncode == EXIT_INTERRUPTED, stderr[-3000:]
+    assert "Traceback" not in stderr, stderr[-5000:]
+    assert stderr.splitlines()[-1] == "archiver: interrupted; no report written"
+    deadline = time.monotonic() + 10
+    while (left := _session_processes(audit.pid)) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert left == []

@@ -11,10 +11,8 @@ that exhausts memory or a page judged on its compressed bytes.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from warcio.archiveiterator import ArchiveIterator
@@ -23,7 +21,7 @@ from archiver.analysis.compare import text_fingerprint
 from archiver.analysis.extract import html_text, page_facts_and_links
 from archiver.analysis.links import BodyLink
 from archiver.analysis.model import PageFacts
-from archiver.warc.children import pool_worker_setup
+from archiver.warc.children import worker_pool
 from archiver.warc.decode import TooLargeToRead, UndecodableBody, record_payload
 
 logger = logging.getLogger(__name__)
@@ -95,10 +93,7 @@ def examine_all(jobs: Iterable[PageJob], workers: int | None = None) -> dict[tup
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(todo) < PARALLEL_FROM:
         return {(job.path, job.offset): examine(job) for job in todo}
-    # spawn, not fork: the crawl that calls this has threads running.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=pool_worker_setup, initargs=(os.getpid(),)) as pool:
+    with worker_pool(workers) as pool:
         # Small chunks: a 100-page chunk left one core idle for 3 s at the end.
         chunk = max(1, min(8, len(todo) // (workers * 8)))
         results = pool.map(examine, todo, chunksize=chunk)

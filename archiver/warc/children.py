@@ -16,11 +16,15 @@ end when told, or when their parent is gone:
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 WATCH_SECONDS = 1.0
@@ -64,3 +68,20 @@ def pool_worker_setup(parent: int) -> None:
     """
     leave_signals_to_parent()
     die_with_parent(parent)
+
+
+@contextmanager
+def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of spawned workers (the caller may run threads: no fork) set up as above.
+
+    Left by an exception (Ctrl-C: the workers ignore it, the caller does
+    not), the work not started is dropped rather than waited for.
+    """
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=pool_worker_setup, initargs=(os.getpid(),))
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
