@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # SQLAlchemy is imported only when a history is kept
 logger = logging.getLogger(__name__)
 
 INTERRUPTED_NOTE = ("The crawl was interrupted (SIGTERM or Ctrl-C) before it finished: what it had "
-                    "not fetched by then is missing from this report")
+                    "not fetched by then is not in the archive, and its links are judged without it")
 
 
 class ReportWriter:

@@ -30,9 +30,36 @@ PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 WATCH_SECONDS = 1.0
 
 
+PARENTS_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+class _QuietStartProcess(multiprocessing.context.SpawnProcess):
+    """Started with SIGINT and SIGTERM blocked, as multiprocessing starts its resource tracker.
+
+    The mask is inherited through fork and exec: a signal sent while the
+    new interpreter imports (a second or so) waits, and is then dropped by
+    :func:`leave_signals_to_parent`, instead of killing the helper with a
+    traceback. In the parent it waits only for the fork.
+    """
+
+    def start(self) -> None:
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, PARENTS_SIGNALS)
+        try:
+            super().start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+class QuietSpawnContext(multiprocessing.context.SpawnContext):
+    """``spawn`` (the caller may run threads: no fork), its processes started as above."""
+
+    Process = _QuietStartProcess
+
+
 def leave_signals_to_parent() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, PARENTS_SIGNALS)  # what came meanwhile is ignored
 
 
 def _ask_for_death_signal() -> bool:
@@ -77,7 +104,7 @@ def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     Left by an exception (Ctrl-C: the workers ignore it, the caller does
     not), the work not started is dropped rather than waited for.
     """
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=QuietSpawnContext(),
                                initializer=pool_worker_setup, initargs=(os.getpid(),))
     try:
         yield pool

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import multiprocessing
 import pickle
 import threading
 from collections import deque
@@ -34,6 +33,7 @@ from typing import Any
 
 # The writer itself (warcio, cdxj-indexer) is imported in the writer process only.
 from archiver.warc import DEFAULT_GZIP_LEVEL
+from archiver.warc.children import QuietSpawnContext
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class WarcWriterProcess:
                  on_error: Callable[[str], None] | None = None) -> None:
         """``on_error(message)`` is called, from another thread, when records could not be written."""
         self.on_error = on_error
-        context = multiprocessing.get_context("spawn")  # the crawl runs threads: no fork
+        context = QuietSpawnContext()  # the crawl runs threads: no fork
         inbox_reader, self._inbox = context.Pipe(duplex=False)
         self._outbox, outbox_writer = context.Pipe(duplex=False)
         _widen(self._inbox)
