@@ -4,13 +4,15 @@ SIGTERM and Ctrl-C go to a whole process group (systemd's default
 ``KillMode``, a terminal). The process that started a helper decides how to
 stop (Scrapy closes the spider, which closes the WARC files and writes the
 report); a helper that died of the signal first would lose the records in
-flight or break its pool with tracebacks. So helpers ignore both signals and
+flight or break its pool with tracebacks. So helpers start with both
+signals blocked (:class:`QuietSpawnContext`), ignore them once running, and
 end when told, or when their parent is gone:
 
 - the WARC writer reads its pipe, which closes when the crawl dies;
 - a ``ProcessPoolExecutor`` worker holds both ends of its queue and would
   wait forever: it asks Linux for SIGKILL when its parent dies
-  (``prctl(PR_SET_PDEATHSIG)``), and elsewhere a thread watches its parent.
+  (``prctl(PR_SET_PDEATHSIG)``), and elsewhere a thread watches its parent;
+  :func:`worker_pool` drops the work not started when its caller is interrupted.
 """
 
 from __future__ import annotations
@@ -28,8 +30,6 @@ from contextlib import contextmanager
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 WATCH_SECONDS = 1.0
-
-
 PARENTS_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
