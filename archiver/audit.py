@@ -6,6 +6,7 @@ the end of ``scrapy crawl seeds`` all go through :func:`run_audit`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sys
@@ -105,10 +106,13 @@ def unwritable_folder(folder: Path) -> str | None:
     cannot be written is better known before the minutes its work takes.
     """
     existing = Path(folder)
-    while not existing.exists() and existing.parent != existing:
-        existing = existing.parent
-    if not existing.is_dir():
-        return f"{existing} is not a folder"
+    try:
+        while not existing.exists() and existing.parent != existing:
+            existing = existing.parent
+        if not existing.is_dir():
+            return f"{existing} is not a folder"
+    except OSError as error:  # a name too long, a loop of links…
+        return error.strerror or str(error)
     if not os.access(existing, os.W_OK | os.X_OK):
         return f"{existing} is not writable"
     return None
@@ -139,12 +143,13 @@ DEFAULT_OPTIONS = AnalysisOptions()  # frozen: one instance serves as every defa
 def run_audit(paths: Sequence[str | Path], *, seeds: str | Path | None = None,
               output: Path, options: AnalysisOptions = DEFAULT_OPTIONS,
               progress: bool = False, fail_on: frozenset[FindingKind] | None = None,
-              history=None, originals=None) -> AuditResult:
+              history=None, originals=None, notes: Sequence[str] = ()) -> AuditResult:
     """Read, check and analyse the archives; write the report.
 
     ``history(report) -> report`` adds the history's fields; ``originals(url,
     digest)`` gives places where a revisit's original may be found besides
-    the files read (the history's capture locations).
+    the files read (the history's capture locations). ``notes`` are added
+    to the report's run-level notes (a crawl that was interrupted).
     """
     files, errors = warc_files(paths)
     errors = list(errors)
@@ -173,6 +178,8 @@ def run_audit(paths: Sequence[str | Path], *, seeds: str | Path | None = None,
     report = analyse(index, extra_seeds, options)
     if history is not None:
         report = history(report)
+    if notes:
+        report = dataclasses.replace(report, notes=(*report.notes, *notes))
     try:
         write_report(report, output)
     except OSError as error:  # checked beforehand, but a disk fills up

@@ -16,7 +16,7 @@ from archiver import __version__
 
 # Only what the integrity pass needs is imported up here: it must not pay
 # for Scrapy, trafilatura and the analysis it does not run.
-from archiver.findings import EXIT_UNREADABLE, FINDING_KINDS
+from archiver.findings import EXIT_INTERRUPTED, EXIT_UNREADABLE, FINDING_KINDS
 from archiver.warc.reader import read_archives, warc_files
 
 EXIT_NOT_WRITTEN = 1  # archiver wacz: the input was fine, the WACZ could not be written
@@ -90,7 +90,8 @@ def audit_from_arguments(opts: argparse.Namespace, config, out: TextIO, err: Tex
         print(f"{prog}: cannot write the report to {output}: {why}; give {where} a writable folder", file=err)
         return EXIT_UNREADABLE
     result = run_audit(opts.paths, seeds=opts.seeds, output=output,
-                       options=AnalysisOptions(grace, opts.workers, replay_url), progress=True, fail_on=fail_on)
+                       options=AnalysisOptions(grace, opts.workers, replay_url, config().read_max_size),
+                       progress=True, fail_on=fail_on)
     for problem in result.errors:
         print(f"{prog}: {problem}", file=err)
     if result.report is not None and result.report_dir is not None:
@@ -354,7 +355,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_UNREADABLE
     logging.basicConfig(level=logging.INFO if opts.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    return opts.command.run(opts)
+    try:
+        return opts.command.run(opts)
+    except KeyboardInterrupt:
+        # Ctrl-C: the pools' workers ignore it and end with this process.
+        print("archiver: interrupted; no report written", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archiver.warc import DEFAULT_GZIP_LEVEL
+from archiver.warc import DEFAULT_GZIP_LEVEL, DEFAULT_READ_MAX_SIZE
 
 DEFAULT_WARC_MAX_SIZE = 1_000_000_000  # bytes; warcprox and Heritrix roll over near 1 GB
 DEFAULT_HISTORY_URL = "sqlite:///state/history.sqlite"
@@ -275,6 +275,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARCHIVER_BROWSER_PAGES", BROWSER_PAGES, "articles", "which pages the browser renders: articles or all"),
     Setting("ARCHIVER_BROWSER_TIMEOUT", seconds(), 30.0, "seconds a page may take to load, scroll and settle"),
     Setting("ARCHIVER_BROWSER_EXECUTABLE", PATH, Path("/usr/bin/chromium"), "the Chromium the browser runs"),
+    Setting("ARCHIVER_READ_MAX_SIZE", whole(1), DEFAULT_READ_MAX_SIZE,
+            "bytes of one body the report reads, decoded; a bigger page is reported too large to read"),
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
@@ -337,6 +339,7 @@ class ArchiverConfig:
     browser_pages: str  # "articles" or "all"
     browser_timeout: float
     browser_executable: Path
+    read_max_size: int  # bytes of one body the report reads, decoded
 
     @property
     def history(self) -> str | None:

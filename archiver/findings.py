@@ -6,6 +6,8 @@ A module of constants only, so the light integrity pass imports nothing heavy.
 from enum import StrEnum
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
+# A crawl stopped by SIGTERM or Ctrl-C, files closed: a shell's status for Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
 
 
 class FindingKind(StrEnum):

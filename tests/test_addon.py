@@ -3,7 +3,7 @@
 import pytest
 from scrapy.settings import Settings
 
-from archiver.crawl.addon import SPIDER_CONCURRENT_ITEMS, Archiver
+from archiver.crawl.addon import NEWS_DOWNLOAD_MAXSIZE, SPIDER_CONCURRENT_ITEMS, Archiver
 
 pytestmark = pytest.mark.fast
 
@@ -33,3 +33,17 @@ def test_remote_control_and_telnet_are_off_unless_the_user_turns_them_on():
     assert settings.getbool("TELNETCONSOLE_ENABLED") is False
     chosen = settings_with_addon(REMOTE_CONTROL_ENABLED=True, TELNETCONSOLE_ENABLED=True)
     assert chosen.getbool("REMOTE_CONTROL_ENABLED") and chosen.getbool("TELNETCONSOLE_ENABLED")
+def test_download_size_is_bounded_for_news_pages_unless_the_user_says_otherwise():
+    assert settings_with_addon().getint("DOWNLOAD_MAXSIZE") == NEWS_DOWNLOAD_MAXSIZE
+    assert NEWS_DOWNLOAD_MAXSIZE < Settings().getint("DOWNLOAD_MAXSIZE")  # Scrapy's 1 GiB
+    assert settings_with_addon(DOWNLOAD_MAXSIZE=0).getint("DOWNLOAD_MAXSIZE") == 0
+
+
+def test_decompression_gives_up_with_a_typed_refusal():
+    from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+
+    from archiver.crawl.failures import TypedHttpCompressionMiddleware
+
+    middlewares = settings_with_addon().getdict("DOWNLOADER_MIDDLEWARES")
+    assert middlewares.get(HttpCompressionMiddleware) is None
+    assert middlewares.get(TypedHttpCompressionMiddleware) == 590

@@ -257,3 +257,39 @@ def test_an_audit_that_cannot_start_says_why_in_one_line(tmp_path):
         assert not (tmp_path / "r").exists()
         missing = audit(str(tmp_path / "nowhere.warc.gz"), command=command)
         assert missing.stderr.startswith(f"{command} audit: {tmp_path / 'nowhere.warc.gz'}: no such file or folder")
+
+
+def test_a_report_folder_whose_name_the_system_refuses_exits_2_in_one_line(tmp_path):
+    warc = clean_warc(tmp_path / "clean.warc.gz")
+    too_long = tmp_path / ("a" * 300)  # past NAME_MAX (255) of every common file system
+    deep = tmp_path.joinpath(*["b"] * 3000)  # past PATH_MAX (4096)
+    for output in (too_long, deep):
+        result = audit(str(warc), "-o", str(output))
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        [line] = result.stderr.splitlines()
+        assert line.startswith(f"archiver audit: cannot write the report to {output}: File name too long")
+
+
+@pytest.mark.fast
+def test_a_folder_that_cannot_be_listed_is_said_not_skipped(tmp_path, monkeypatch):
+    import os
+
+    from archiver.warc.reader import warc_files
+
+    sound = clean_warc(tmp_path / "clean.warc.gz")
+    hidden = tmp_path / "private"
+    hidden.mkdir()
+    clean_warc(hidden / "hidden.warc.gz")
+    listing = os.scandir
+
+    def refuse(path=".", *args):
+        # As a folder without read permission answers any user but root (these tests run as root).
+        if os.fspath(path) == os.fspath(hidden):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return listing(path, *args)
+
+    monkeypatch.setattr(os, "scandir", refuse)
+    found, unusable = warc_files([tmp_path])
+    assert found == [sound]
+    assert unusable == [f"{hidden}: cannot list the folder (Permission denied): its files are not read"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import io
 import random
+import re
 import subprocess
 import sys
 
@@ -118,3 +119,32 @@ def test_archiver_audit_names_the_file_and_offset(crawl, tmp_path):
     for name in ("trailer.warc.gz", "three.warc.gz"):
         alone = audit_integrity(tmp_path / name)
         assert alone.returncode == 1 and name in alone.stdout, alone.stdout
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("damage", [b"Content-Length: lots", b"Content-Length: 99999999999999999999999999",
+                                    b"Content-Length: 3"])
+def test_an_uncompressed_file_is_read_on_after_a_damaged_record(tmp_path, damage):
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    stream = io.BytesIO()
+    writer = WARCWriter(stream, gzip=False)
+    offsets = []
+    for n in range(5):
+        offsets.append(stream.tell())
+        body = b"<html><p>page %d</p></html>" % n
+        writer.write_record(writer.create_warc_record(
+            f"http://x.example/{n}", "response", payload=io.BytesIO(body), length=len(body),
+            http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")))
+    data = stream.getvalue()
+    head = data[offsets[2]:data.index(b"\r\n\r\n", offsets[2])]
+    damaged = re.sub(rb"Content-Length: \d+", damage, head)
+    path = tmp_path / "damaged.warc"
+    path.write_bytes(data[:offsets[2]] + damaged + data[offsets[2] + len(head):])
+    index = read_archives([path])
+    assert index.problems
+    assert min(p.offset for p in index.problems if p.offset is not None) >= offsets[2]
+    # the records after the damaged one are read, as they would be after a bad gzip member
+    for n in (0, 1, 3, 4):
+        assert index.capture(f"http://x.example/{n}") is not None, n

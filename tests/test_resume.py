@@ -9,6 +9,10 @@ import subprocess
 import time
 from collections import Counter
 
+import pytest
+
+from archiver.crawl.resume import Journal, resume_state, whole_records_end
+from archiver.warc.vocab import CrawlRole
 from tests.conftest import PROJECT, crawl_env, scrapy_command
 from tests.warc_checks import read_records, warcio_check
 
@@ -60,3 +64,76 @@ def test_killed_job_resumes_without_losing_or_refetching(site, tmp_path):
     data = json.loads((report / "report.json").read_text())
     assert {a["url"] for a in data["articles"]} == set(urls)
     assert len(data["archives"]) == len(list(warcs.glob("*.warc.gz")))
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"a full disk is simulated with a small tmpfs, which needs root: {done.stderr.strip()}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_a_job_stopped_by_a_full_disk_resumes_and_fetches_the_cut_record_again(site, tmp_path, small_disk):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    urls = [site.url(f"/many/{n}") for n in range(PAGES)]
+    (seeds / "urls.txt").write_text("\n".join(urls) + "\n")
+    warcs = small_disk / "warcs"
+    command = scrapy_command(seeds, warcs, {
+        "JOBDIR": str(tmp_path / "job"), "ARCHIVER_DEPTH": "0", "ARCHIVER_SOFT404_PROBES": "False",
+        "CONCURRENT_REQUESTS": str(CONCURRENCY), "ARCHIVER_WARC_MAX_SIZE": "20000",
+        "ARCHIVER_REPORT_DIR": str(tmp_path / "report"),
+    })
+    first = subprocess.run(command, cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=300)
+    assert first.returncode == 1, first.stderr[-3000:]
+    assert "No space left on device" in first.stderr
+    # What the full disk stopped is cut back: every file holds whole records only.
+    for path in warcs.iterdir():
+        if path.name.endswith((".warc.gz", ".warc.gz.open")):
+            assert whole_records_end(path) == path.stat().st_size, path.name
+    archived_before = {r["uri"] for path in warcs.glob("*.warc.gz*") for r in read_records(path)
+                       if r["type"] == "response"}
+    assert 0 < len(archived_before) < PAGES
+
+    subprocess.run(["mount", "-o", "remount,size=16m", str(small_disk)], check=True)  # the disk freed
+    second = subprocess.run(command, cwd=PROJECT, env=crawl_env(), capture_output=True, text=True,
+                            timeout=300)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert not list(warcs.glob("*.open"))
+    archived = Counter()
+    for path in sorted(warcs.glob("*.warc.gz")):
+        check = warcio_check(path)
+        assert check.returncode == 0, check.stdout
+        archived.update(r["uri"] for r in read_records(path) if r["type"] == "response")
+    # every URL archived exactly once, the one whose record the disk cut included
+    assert {u: archived[u] for u in urls} == {u: 1 for u in urls}
+
+
+@pytest.mark.fast
+def test_resume_cuts_a_closed_file_whose_last_member_lost_its_checksum(tmp_path):
+    from archiver.warc.records import exchange_records
+    from archiver.warc.writer import RollingWarcWriter
+    from tests.test_warc_writer import exchange
+
+    journal = Journal(tmp_path / "job")
+    writer = RollingWarcWriter(tmp_path / "warcs", "job", 10_000_000, lambda: {"software": "tests"},
+                               on_open=journal.warc_opened)
+    kept, cut = "http://news.example/kept", "http://news.example/cut"
+    for url in (kept, cut):
+        journal.scheduled(url, CrawlRole(0, url))
+        writer.write(exchange_records(writer.builder, exchange(url=url)))
+    writer.close()
+    [path] = writer.closed_files
+    data = path.read_bytes()
+    path.write_bytes(data[:-5])  # inside the last member's 8-byte trailer: warcio reads it whole
+    state = resume_state(journal)
+    assert state.is_done(kept)
+    assert not state.is_done(cut)
+    assert set(state.pending) == {cut}
+    assert warcio_check(path).returncode == 0
+    assert cut not in path.with_name(path.name.removesuffix(".warc.gz") + ".cdxj").read_text()

@@ -1,5 +1,8 @@
 import datetime
 import gzip
+import multiprocessing
+import os
+from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -251,3 +254,50 @@ def test_the_index_is_sorted_on_disk_past_its_buffer(tmp_path, monkeypatch):
     assert ours.count("\n") == 60
     assert not list(tmp_path.glob(".cdxj-run-*")), "the sorted runs are removed"
     assert index_warc(path).read_text() == ours
+
+
+def _write_many(folder: str, count: int) -> None:
+    writer = RollingWarcWriter(Path(folder), "shared", 1, lambda: {"software": "tests"})
+    for n in range(count):
+        writer.write(exchange_records(writer.builder, exchange(url=f"http://news.example/{os.getpid()}/{n}")))
+    writer.close()
+
+
+def test_processes_sharing_a_folder_never_overwrite_each_others_files(tmp_path):
+    # A rollover size of 1 byte: a new file for every exchange, so four
+    # processes pick names in the same milliseconds again and again.
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_write_many, args=(str(tmp_path), 150)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    files = list(tmp_path.glob("*.warc.gz"))
+    assert len(files) == 4 * 150
+    assert not list(tmp_path.glob("*.open"))
+    responses = sum(1 for path in files for record in read_records(path) if record["type"] == "response")
+    assert responses == 4 * 150
+
+
+def test_two_writers_in_one_millisecond_pick_different_names(tmp_path):
+    first = RollingWarcWriter(tmp_path, "same", 10_000, lambda: {"software": "tests"})
+    second = RollingWarcWriter(tmp_path, "same", 10_000, lambda: {"software": "tests"})
+    for writer in (first, second):
+        writer.write(exchange_records(writer.builder, exchange()))
+    names = first.current_path.name, second.current_path.name
+    first.close()
+    second.close()
+    assert names[0] != names[1]
+    assert names[0].split("-")[3].startswith(f"{os.getpid()}_")
+
+
+def test_closing_never_replaces_a_file_of_the_same_name(tmp_path):
+    writer = RollingWarcWriter(tmp_path, "kept", 10_000, lambda: {"software": "tests"})
+    writer.write(exchange_records(writer.builder, exchange()))
+    final = writer.current_path
+    final.write_bytes(b"another process's file")
+    writer.close()
+    assert final.read_bytes() == b"another process's file"
+    assert final.with_name(final.name + ".open").exists()  # ours stays, to be recovered
+    assert writer.closed_files == []

@@ -64,6 +64,7 @@ class AnalysisOptions:
     date_grace_days: int = 1
     workers: int | None = None  # None: every core
     replay_url: str | None = None  # a pywb collection URL (ARCHIVER_REPLAY_URL), ending in "/"
+    read_limit: int | None = None  # ARCHIVER_READ_MAX_SIZE; None: archiver.warc.decode's default
 
 
 def seeds_from_archive(index: ArchiveIndex) -> tuple[list[SeedDocument], list[IntegrityProblem]]:
@@ -139,19 +140,21 @@ class _Analysis:
             # Only a revisit has its payload elsewhere: say which, and where it was looked for.
             self.unresolved.setdefault(capture.location, self.index.unresolved_revisit(capture))
             return None
-        return PageJob(str(payload[0]), payload[1], capture.url, want_links)
+        return PageJob(str(payload[0]), payload[1], capture.url, want_links, self.options.read_limit)
 
     def examine(self, jobs: Iterable[PageJob | None]) -> None:
         todo = [j for j in jobs if j is not None and (j.path, j.offset) not in self.pages]
         self.pages.update(examine_all(todo, self.options.workers))
         for job in todo:
-            reason = self.pages[(job.path, job.offset)].undecodable
-            if reason:
-                self.note_undecodable(job.path, job.offset, job.url, reason)
+            result = self.pages[(job.path, job.offset)]
+            if result.undecodable:
+                self.note_undecodable(job.path, job.offset, job.url, result.undecodable, result.too_large)
 
-    def note_undecodable(self, path: str | Path, offset: int, url: str, reason: str) -> None:
+    def note_undecodable(self, path: str | Path, offset: int, url: str, reason: str,
+                         too_large: bool = False) -> None:
+        what = "not read" if too_large else "cannot be decoded"
         self.undecodable.setdefault((Path(path).name, offset), IntegrityProblem(
-            Path(path).name, offset, f"response body of {url} cannot be decoded: {reason}"))
+            Path(path).name, offset, f"response body of {url} {what}: {reason}"))
 
     def page(self, resolution: Resolution) -> PageResult:
         job = self.job(resolution)
@@ -200,7 +203,7 @@ class _Analysis:
                                     before=datetime.date.fromisoformat(before) if before else None)
             payload = self.index.payload_of(capture)
             try:
-                body = read_body(*payload) if payload and kind == "wayback" else b""
+                body = read_body(*payload, self.options.read_limit) if payload and kind == "wayback" else b""
             except UndecodableBody as error:
                 assert payload is not None  # read_body was called
                 self.note_undecodable(payload[0], payload[1], capture.url, str(error))
@@ -329,7 +332,8 @@ class _Analysis:
             date_mismatch=mismatch, title=title,
             title_mismatch=title_mismatch(anchor_text, titles, facts.sitename) if status in ALIVE else None,
             warc=warc, captured=warc_datetime(resolution.first_captured), detail=detail or page.error or (
-                f"response body cannot be decoded: {page.undecodable}" if page.undecodable else None),
+                page.undecodable if page.too_large  # "the page is too large to read: …"
+                else f"response body cannot be decoded: {page.undecodable}" if page.undecodable else None),
             archived_copy=self.archived_copy(url) if status not in ALIVE else None,
         )
 

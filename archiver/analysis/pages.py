@@ -11,10 +11,8 @@ that exhausts memory or a page judged on its compressed bytes.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from warcio.archiveiterator import ArchiveIterator
@@ -24,7 +22,8 @@ from archiver.analysis.extract import html_text, page_facts_and_links
 from archiver.analysis.links import BodyLink
 from archiver.analysis.model import PageFacts
 from archiver.analysis.requisites import Requisite, html_requisites
-from archiver.warc.decode import UndecodableBody, record_payload
+from archiver.warc.children import worker_pool
+from archiver.warc.decode import TooLargeToRead, UndecodableBody, record_payload
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +37,7 @@ class PageJob:
     offset: int
     url: str
     want_links: bool = False  # an article's page: its links, visible text, fingerprint and requisites
+    read_limit: int | None = None  # bytes of body read at most (ARCHIVER_READ_MAX_SIZE); None: the default
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ class PageResult:
     undecodable: str | None = None
     fingerprint: str | None = None  # of an article's text, for the history (want_links pages)
     requisites: tuple[Requisite, ...] = ()  # what an article's page needs to be displayed (want_links pages)
+    too_large: bool = False  # undecodable because the stored body is over the read limit
 
 
 def is_html(content_type: str | None, body: bytes) -> bool:
@@ -69,7 +70,9 @@ def examine(job: PageJob) -> PageResult:
                 content_type = record.rec_headers.get_header("Content-Type")
             if content_type and not is_html(content_type, b""):
                 return PageResult()  # not read, so nothing to decode
-            body = record_payload(record)
+            body = record_payload(record, job.read_limit)
+    except TooLargeToRead as error:
+        return PageResult(undecodable=str(error), too_large=True)
     except UndecodableBody as error:
         return PageResult(undecodable=str(error))
     except Exception as error:  # noqa: BLE001 - a bad record is a finding, not a crash
@@ -96,9 +99,7 @@ def examine_all(jobs: Iterable[PageJob], workers: int | None = None) -> dict[tup
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(todo) < PARALLEL_FROM:
         return {(job.path, job.offset): examine(job) for job in todo}
-    # spawn, not fork: the crawl that calls this has threads running.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with worker_pool(workers) as pool:
         # Small chunks: a 100-page chunk left one core idle for 3 s at the end.
         chunk = max(1, min(8, len(todo) // (workers * 8)))
         results = pool.map(examine, todo, chunksize=chunk)

@@ -8,6 +8,7 @@ priority: whatever the project, the spider or the command line sets wins.
 from __future__ import annotations
 
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
@@ -19,6 +20,7 @@ from archiver.config import ArchiverConfig
 from archiver.crawl.addresses import PrivateAddressMiddleware
 from archiver.crawl.capture import WarcCaptureMiddleware
 from archiver.crawl.failures import (
+    TypedHttpCompressionMiddleware,
     TypedMetaRefreshMiddleware,
     TypedRedirectMiddleware,
     TypedRobotsTxtMiddleware,
@@ -41,9 +43,14 @@ TYPED_REPLACEMENTS = (
     (RobotsTxtMiddleware, TypedRobotsTxtMiddleware, 100),
     (MetaRefreshMiddleware, TypedMetaRefreshMiddleware, 580),
     (RedirectMiddleware, TypedRedirectMiddleware, 600),
+    (HttpCompressionMiddleware, TypedHttpCompressionMiddleware, 590),
 )
 
 PROJECT_URL = "https://pypi.org/project/news-archiver/"
+# Scrapy's default DOWNLOAD_MAXSIZE is 1 GiB, and a body is held whole, and
+# copied, in memory: a 500 MB page took a crawl past 1 GB. No news page comes
+# near this; HttpCompressionMiddleware stops a gzip bomb at the same size.
+NEWS_DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 SPIDER_CONCURRENT_ITEMS = 8
 
 
@@ -102,6 +109,7 @@ class Archiver:
         # who wants one turns it on in the project or on the command line.
         settings.set("TELNETCONSOLE_ENABLED", False, priority="addon")
         settings.set("REMOTE_CONTROL_ENABLED", False, priority="addon")
+        settings.set("DOWNLOAD_MAXSIZE", NEWS_DOWNLOAD_MAXSIZE, priority="addon")
         # A 404 is a finding to archive and report, not a response to drop.
         settings.set("HTTPERROR_ALLOW_ALL", True, priority="addon")
         settings.set(

@@ -14,6 +14,7 @@ import datetime
 import logging
 import socket
 import tempfile
+import weakref
 from concurrent.futures import Future
 from importlib.metadata import version
 from pathlib import Path
@@ -113,6 +114,11 @@ class WarcCaptureMiddleware:
         crawler.signals.connect(self.request_failed, signal=archiver_signals.request_failed)
         crawler.signals.connect(self.page_rendered, signal=archiver_signals.page_rendered)
         crawler.signals.connect(self.browser_failed, signal=archiver_signals.browser_failed)
+        # Scrapy cancels a body with no Content-Length once it passes
+        # DOWNLOAD_MAXSIZE, but the error it raises says neither why nor how much.
+        self.download_maxsize = settings.getint("DOWNLOAD_MAXSIZE")
+        self._received: weakref.WeakKeyDictionary[Request, int] = weakref.WeakKeyDictionary()
+        crawler.signals.connect(self.bytes_received, signal=signals.bytes_received)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -169,6 +175,7 @@ class WarcCaptureMiddleware:
         return self.writer.write(recipe, *args, locations=locations, **kwargs)
 
     def process_response(self, request: Request, response: Response) -> Response:
+        self._received.pop(request, None)
         if "cached" in response.flags:
             return response  # not fetched now: HttpCacheMiddleware answered
         exchange = records.HttpExchange(
@@ -223,6 +230,18 @@ class WarcCaptureMiddleware:
             response = written.result()[1]
             self.history.record_capture(url, digest, date, response.filename, response.offset, self.folder)
 
+    def bytes_received(self, data: bytes, request: Request) -> None:
+        self._received[request] = self._received.get(request, 0) + len(data)
+
+    def _over_maxsize(self, request: Request) -> str | None:
+        """Why a download was cancelled, when it was for passing DOWNLOAD_MAXSIZE unannounced."""
+        limit = request.meta.get("download_maxsize", self.download_maxsize)
+        received = self._received.get(request, 0)
+        if limit and received > limit:
+            return (f"cancelled after {received} bytes: the response is larger than "
+                    f"DOWNLOAD_MAXSIZE ({limit} bytes) and was not downloaded")
+        return None
+
     def process_exception(self, request: Request, exception: Exception) -> None:
         self.request_failed(request, exception)
         return None
@@ -234,6 +253,10 @@ class WarcCaptureMiddleware:
         setattr(exception, RECORDED, True)
         kind = classify_failure(exception)
         message = failure_message(exception)
+        too_large = self._over_maxsize(request) if kind == FailureKind.CONNECTION_ERROR else None
+        if too_large is not None:
+            kind, message = FailureKind.TOO_LARGE, too_large
+        self._received.pop(request, None)  # a retry starts its count again
         if kind == FailureKind.TOO_LARGE and self.config.requisite_maxsize \
                 and CrawlRole.from_meta(request.meta.get(META_KEY)).requisite:
             # The spider set the requisite's download_maxsize: a skip by our rule, not a failure.
@@ -284,7 +307,7 @@ class WarcCaptureMiddleware:
         # first records (and the crawl, once the pipe is full).
         self.writer  # noqa: B018 - the property starts the process
 
-    def spider_closed(self) -> None:
+    def spider_closed(self, reason: str = "finished") -> None:
         if self._writer is not None:
             closed = self._writer.close()
             self._writer = None
@@ -299,5 +322,5 @@ class WarcCaptureMiddleware:
         if self.history is not None:
             self.history.close()
         self.crawler.signals.send_catch_log(
-            archiver_signals.warcs_closed, paths=list(self.closed_files)
+            archiver_signals.warcs_closed, paths=list(self.closed_files), reason=reason
         )

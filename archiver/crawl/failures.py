@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import (
@@ -105,6 +106,24 @@ class _GivingUpTyped:
             raise TooManyRedirects(str(gave_up)) from None
 
 
+class BodyTooLarge(IgnoreRequest):
+    """A compressed body that inflates past DOWNLOAD_MAXSIZE (a decompression bomb)."""
+
+
+class TypedHttpCompressionMiddleware(HttpCompressionMiddleware):
+    """Scrapy's decompression, raising :class:`BodyTooLarge` where it gives up.
+
+    The only IgnoreRequest HttpCompressionMiddleware raises is for a body
+    that inflates past DOWNLOAD_MAXSIZE; bare, it would read as ``excluded``.
+    """
+
+    def process_response(self, request: Request, response: Response):  # type: ignore[override]
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest as gave_up:
+            raise BodyTooLarge(str(gave_up)) from None
+
+
 class TypedRedirectMiddleware(_GivingUpTyped, RedirectMiddleware):  # type: ignore[misc]
     """Scrapy's redirects, raising :class:`TooManyRedirects` when it gives up."""
 
@@ -168,6 +187,8 @@ def classify_failure(exc: BaseException) -> FailureKind:
         return FailureKind.ROBOTS_DISALLOWED
     if isinstance(exc, TooManyRedirects):
         return FailureKind.TOO_MANY_REDIRECTS
+    if isinstance(exc, BodyTooLarge):
+        return FailureKind.TOO_LARGE
     if isinstance(exc, IgnoreRequest):
         return FailureKind.EXCLUDED  # ours, an offsite filter, a cache-only miss…
     if isinstance(exc, (UnsupportedURLSchemeError, NotSupported)):

@@ -35,6 +35,9 @@ if TYPE_CHECKING:  # SQLAlchemy is imported only when a history is kept
 
 logger = logging.getLogger(__name__)
 
+INTERRUPTED_NOTE = ("The crawl was interrupted (SIGTERM or Ctrl-C) before it finished: what it had "
+                    "not fetched by then is not in the archive, and its links are judged without it")
+
 
 class ReportWriter:
     def __init__(self, crawler: Crawler) -> None:
@@ -74,7 +77,7 @@ class ReportWriter:
     def spider_opened(self) -> None:
         self.started = datetime.datetime.now(datetime.UTC)
 
-    def warcs_closed(self, paths: list[Path]) -> None:
+    def warcs_closed(self, paths: list[Path], reason: str = "finished") -> None:
         jobdir = self.crawler.settings.get("JOBDIR")
         if jobdir:
             # A resumed job: the report covers every run of it.
@@ -88,7 +91,10 @@ class ReportWriter:
             paths = [*paths, self._replay_check(paths)]
         if not self.config.report_enabled:
             return
-        options = AnalysisOptions(self.config.date_grace_days, replay_url=self.config.replay_url)
+        options = AnalysisOptions(self.config.date_grace_days, replay_url=self.config.replay_url,
+                                  read_limit=self.config.read_max_size)
+        # Scrapy closes the spider with "shutdown" on SIGTERM or Ctrl-C.
+        notes = (INTERRUPTED_NOTE,) if reason == "shutdown" else ()
         if self.config.history:
             from archiver.history import History
 
@@ -96,9 +102,9 @@ class ReportWriter:
             with History.open(self.config.history) as history:
                 result = run_audit(paths, output=self.config.report_dir, options=options,
                                    history=functools.partial(self._apply_history, history),
-                                   originals=functools.partial(self._originals, history))
+                                   originals=functools.partial(self._originals, history), notes=notes)
         else:
-            result = run_audit(paths, output=self.config.report_dir, options=options)
+            result = run_audit(paths, output=self.config.report_dir, options=options, notes=notes)
         stats = self.crawler.stats
         stats.set_value("archiver/report/findings_count", len(result.findings))
         report = result.report
@@ -125,7 +131,7 @@ class ReportWriter:
         for kind in FINDING_KINDS:
             stats.set_value(f"archiver/report/findings/{kind}", kinds.get(kind, 0))
         logger.info("Report written to %s: %d findings", result.report_dir, len(result.findings))
-        self.summary = summary_lines(report, result.report_dir)
+        self.summary = [*notes, *summary_lines(report, result.report_dir)]
 
     def _replay_check(self, paths: list[Path]) -> Path:
         """Replay each article through pywb in Chromium; its results go into a WARC file of their own."""

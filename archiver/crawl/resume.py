@@ -21,6 +21,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archiver.crawl.scrapy_internals import JOBDIR_STATE
 from archiver.warc import OPEN_SUFFIX
+from archiver.warc.filereader import GZIP_MAGIC, member_complete
 from archiver.warc.index import ArchiveIndex, url_key
 from archiver.warc.reader import read_archives
 from archiver.warc.vocab import META_KEY, CrawlRole
@@ -87,24 +88,59 @@ class Journal:
         return files
 
 
-def recover_open_file(path: Path) -> Path:
-    """Cut an .open file to its last whole record, close it and index it."""
-    end = 0
+def whole_records_end(path: Path) -> int:
+    """Where the last whole record of a file ends: a cut record after it is not whole.
+
+    warcio reads a gzip member cut inside its 8-byte trailer (CRC and
+    size) as whole: the last member is inflated to its end to be sure.
+    """
+    end = last = 0
     with open(path, "rb") as stream:
+        gzipped = stream.read(3) == GZIP_MAGIC
+        stream.seek(0)
         iterator = ArchiveIterator(stream)
         try:
             for record in iterator:
+                last = iterator.offset
                 iterator.read_to_end(record)  # in blocks, undecoded: memory stays flat
                 end = iterator.offset
         except Exception as error:  # noqa: BLE001 - the cut record is the expected damage
             logger.info("%s ends in a cut record (%s)", path, type(error).__name__)
-    size = path.stat().st_size
-    if end < size:
-        with open(path, "r+b") as stream:
-            stream.truncate(end)
-        logger.warning("Recovered %s: kept %d bytes of whole records, dropped a cut record of %d bytes",
-                       path, end, size - end)
+        if gzipped and end > last and not member_complete(stream, last):
+            end = last
+    return end
+
+
+def _cut(path: Path) -> bool:
+    """Cut a file after its last whole record; whether anything was cut."""
+    end, size = whole_records_end(path), path.stat().st_size
+    if end >= size:
+        return False
+    with open(path, "r+b") as stream:
+        stream.truncate(end)
+    logger.warning("Recovered %s: kept %d bytes of whole records, dropped a cut record of %d bytes",
+                   path, end, size - end)
+    return True
+
+
+def cut_partial_tail(path: Path) -> bool:
+    """A closed file that ends in a cut record (a full disk) is cut and indexed again: its URL is fetched again."""
+    if not _cut(path):
+        return False
+    from archiver.warc.cdxj import index_warc
+
+    index_warc(path)
+    return True
+
+
+def recover_open_file(path: Path) -> Path:
+    """Cut an .open file to its last whole record, close it and index it."""
+    _cut(path)
     final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
+    from archiver.warc.cdxj import index_path_of
+
+    index = index_path_of(final)
+    index.with_name(index.name + OPEN_SUFFIX).unlink(missing_ok=True)  # a half index a full disk left
     os.replace(path, final)
     from archiver.warc.cdxj import index_warc
 
@@ -127,6 +163,11 @@ class ResumeState:
 def resume_state(journal: Journal) -> ResumeState:
     files = [recover_open_file(p) if p.name.endswith(OPEN_SUFFIX) else p for p in journal.warc_files()]
     index = read_archives(files)
+    # A closed file may end in a record a full disk cut (before the writer
+    # learnt to cut it back itself): its URL must not count as archived.
+    damaged = {problem.filename for problem in index.problems if problem.offset is not None}
+    if [path for path in files if path.name in damaged and cut_partial_tail(path)]:
+        index = read_archives(files)
     done = set(index.captures) | set(index.failures)
     pending = {url: role for url, role in journal.scheduled_requests().items() if url_key(url) not in done}
     return ResumeState(done, pending, index)

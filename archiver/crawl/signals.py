@@ -10,12 +10,13 @@ request_failed(request: Request, exception: BaseException)
     not see, such as RedirectMiddleware giving up on a redirect loop
 fetch_failed(request: Request, kind: str, exception: BaseException)
     sent once a failure is archived, with its kind
-warcs_closed(paths: list[Path])
-    sent when the crawl's WARC files are closed and indexed
 page_rendered(rendering: Rendering)
     sent by the browser (ARCHIVER_BROWSER) with a page's screenshot and DOM
 browser_failed(url: str, kind: str, message: str, concurrent_to: str | None)
     sent by the browser when a rendering failed or is incomplete (a BrowserFailureKind)
+warcs_closed(paths: list[Path], reason: str)
+    sent when the crawl's WARC files are closed and indexed; ``reason`` is
+    the spider's close reason (``"shutdown"``: a signal interrupted it)
 """
 
 seed_loaded = object()

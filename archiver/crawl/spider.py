@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import multiprocessing
 import os
 import secrets
 import string
@@ -30,6 +29,7 @@ from archiver.crawl.failures import classify_failure
 from archiver.crawl.resume import Journal, ResumeState, discard_scrapy_job_state, resume_state
 from archiver.crawl.settings import config_of
 from archiver.seeds import group_articles, load_seeds, shown_name
+from archiver.warc.children import QuietSpawnContext, pool_worker_setup
 from archiver.warc.index import url_key
 from archiver.warc.vocab import META_KEY, CrawlRole, FailureKind
 
@@ -307,7 +307,9 @@ class SeedsSpider(scrapy.Spider):
         if self._pool is None:
             # spawn, not fork: the crawling process runs threads.
             self._pool = ProcessPoolExecutor(
-                max_workers=os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn")
+                max_workers=os.cpu_count() or 1, mp_context=QuietSpawnContext(),
+                # Workers outlive neither a signal's graceful close nor a SIGKILL of the crawl.
+                initializer=pool_worker_setup, initargs=(os.getpid(),),
             )
         return await asyncio.wrap_future(self._pool.submit(body_links, html, url))
 

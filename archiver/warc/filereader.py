@@ -3,7 +3,8 @@
 One streaming pass: every record's digests are checked, every response's
 stored Content-Length is compared with its payload, and a bad gzip member or
 a truncated record is reported by offset. Reading resumes at the next gzip
-member, so one bad record does not hide the rest of a file. Bodies are not
+member (or, uncompressed, the next line ``WARC/1.x``), so one bad record
+does not hide the rest of a file. Bodies are not
 kept: a :class:`Capture` says where its record is.
 """
 
@@ -147,7 +148,7 @@ class _FileReader:
         except Exception as error:  # noqa: BLE001 - warcio raises what a damaged header makes it raise
             damaged = max(iterator.offset, start)
             self.problem(damaged, _describe(error, stream, damaged, gzipped))
-            return next_gzip_member(stream, damaged + 1) if gzipped else None
+            return next_gzip_member(stream, damaged + 1) if gzipped else next_plain_record(stream, damaged + 1)
         if self.end is not None:
             return None  # the file ended before the segment did: reached stays None
         # warcio stops without a word at a gzip member cut short.
@@ -156,7 +157,7 @@ class _FileReader:
         if stream.read(16).strip(b"\r\n"):
             self.problem(iterator.offset, f"truncated record: the last {size - iterator.offset} "
                                           "bytes of the file cannot be read")
-        elif gzipped and last is not None and not _member_complete(stream, last):
+        elif gzipped and last is not None and not member_complete(stream, last):
             # warcio has what it needs before a member's CRC and size: a file
             # cut inside those last 8 bytes reads whole.
             self.problem(last, "truncated record: its gzip member ends before its checksum")
@@ -344,7 +345,7 @@ def _missing_headers(record) -> list[str]:
     return [name for name in REQUIRED_HEADERS if not headers.get_header(name)]
 
 
-def _member_complete(stream, offset: int) -> bool:
+def member_complete(stream, offset: int) -> bool:
     """Does the gzip member at ``offset`` inflate to its end, checksum included?"""
     stream.seek(offset)
     inflater = zlib.decompressobj(wbits=31)
@@ -417,6 +418,29 @@ def next_gzip_member(stream, after: int, accept: Callable[[int], bool] | None = 
             found = block.find(GZIP_MAGIC, found + 1)
         # A header cut by the end of the block is found by the next read.
         position += len(block) - len(GZIP_MAGIC) + 1
+
+
+PLAIN_RECORD_START = re.compile(rb"(?:^|\n)(WARC/1\.[01]\r?\n)")
+
+
+def next_plain_record(stream, after: int) -> int | None:
+    """The offset of the first line ``WARC/1.0`` or ``WARC/1.1`` at or after ``after``, in an uncompressed file.
+
+    A body may hold that line too (an archived WARC): a false start reads
+    as one more damaged record, and the search goes on after it.
+    """
+    position = after
+    while True:
+        stream.seek(max(position - 1, 0))
+        block = stream.read(CHUNK + 1)
+        if len(block) <= 1:
+            return None
+        first = 0 if position == 0 else 1  # block[0] is the byte before: only a newline to match
+        for found in PLAIN_RECORD_START.finditer(block):
+            if found.start(1) >= first:
+                return max(position - 1, 0) + found.start(1)
+        # A start cut by the end of the block is found by the next read.
+        position += max(len(block) - 16, 1)
 
 
 def _printable(text: str, limit: int = 120) -> str:

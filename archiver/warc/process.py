@@ -12,7 +12,8 @@ What crosses the pipe is a *recipe*: a function of :mod:`archiver.warc.records`
 :class:`~warcio.warcwriter.WARCWriter`. The pipe is the bounded queue:
 when the writer falls behind, ``write`` blocks and memory stays flat.
 
-If the crawling process dies, the writer sees the pipe close and leaves its
+The writer ignores SIGINT and SIGTERM (see :mod:`archiver.warc.children`):
+the crawl tells it when to close. If the crawling process dies, the writer sees the pipe close and leaves its
 file as ``.open`` for :mod:`archiver.crawl.resume` to recover, as a killed in-process
 writer would.
 """
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import multiprocessing
 import pickle
 import threading
 from collections import deque
@@ -33,6 +33,7 @@ from typing import Any
 
 # The writer itself (warcio, cdxj-indexer) is imported in the writer process only.
 from archiver.warc import DEFAULT_GZIP_LEVEL
+from archiver.warc.children import QuietSpawnContext
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,13 @@ def _widen(connection) -> None:
 
 
 def _serve(settings: WriterSettings, inbox, outbox) -> None:
+    from archiver.warc.children import leave_signals_to_parent
     from archiver.warc.writer import RollingWarcWriter
+
+    # SIGTERM or Ctrl-C to the process group: the crawl closes the spider and
+    # then this writer, with every record in flight written; killed, the
+    # crawl closes the pipe, and the file stays .open for a resume.
+    leave_signals_to_parent()
 
     writer = RollingWarcWriter(
         settings.directory, settings.prefix, settings.max_size, settings.warcinfo,
@@ -78,7 +85,8 @@ def _serve(settings: WriterSettings, inbox, outbox) -> None:
         try:
             message = pickle.loads(inbox.recv_bytes())
         except EOFError:
-            return  # the crawl died: leave the .open file to be recovered
+            writer.abandon()  # the crawl died: leave the .open file to be recovered
+            return
         if message is None:
             break
         recipe, args, kwargs, wanted = message
@@ -105,7 +113,7 @@ class WarcWriterProcess:
                  on_error: Callable[[str], None] | None = None) -> None:
         """``on_error(message)`` is called, from another thread, when records could not be written."""
         self.on_error = on_error
-        context = multiprocessing.get_context("spawn")  # the crawl runs threads: no fork
+        context = QuietSpawnContext()  # the crawl runs threads: no fork
         inbox_reader, self._inbox = context.Pipe(duplex=False)
         self._outbox, outbox_writer = context.Pipe(duplex=False)
         _widen(self._inbox)

@@ -23,13 +23,32 @@ def warc_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[str
     suffixes = (".warc", ".warc.gz", ".warc.open", ".warc.gz.open", ".arc", ".arc.gz")
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(suffixes)))
-        elif path.is_file():
-            found.append(path)
-        else:
-            unusable.append(f"{raw}: no such file or folder")
+        try:
+            if path.is_dir():
+                found.extend(_files_under(path, suffixes, unusable))
+            elif path.is_file():
+                found.append(path)
+            else:
+                unusable.append(f"{raw}: no such file or folder")
+        except OSError as error:  # a name too long, a loop of links…
+            unusable.append(f"{raw}: {error.strerror or error}")
     return found, unusable
+
+
+def _files_under(folder: Path, suffixes: tuple[str, ...], unusable: list[str]) -> list[Path]:
+    """The archive files anywhere under ``folder``, sorted; a folder that cannot be listed is said.
+
+    Path.rglob passes over a folder it may not list without a word: its
+    files would be missing from the audit, which would still exit 0.
+    """
+    def cannot_list(error: OSError) -> None:
+        unusable.append(f"{error.filename}: cannot list the folder ({error.strerror or error}): "
+                        "its files are not read")
+
+    found = [Path(top) / name
+             for top, _folders, files in os.walk(folder, onerror=cannot_list)
+             for name in files if name.endswith(suffixes)]
+    return sorted(p for p in found if p.is_file())
 
 
 def read_archives(paths: Iterable[Path], on_progress: Callable[[int], None] | None = None,
@@ -50,7 +69,7 @@ def read_archives(paths: Iterable[Path], on_progress: Callable[[int], None] | No
     return index
 
 
-def read_body(path: Path, offset: int) -> bytes:
+def read_body(path: Path, offset: int, limit: int | None = None) -> bytes:
     """The body of the response record at ``offset``: de-chunked and decoded, within limits.
 
     Raises UndecodableBody (an unknown coding, a corrupt or oversized body)
@@ -60,4 +79,4 @@ def read_body(path: Path, offset: int) -> bytes:
 
     with open(path, "rb") as stream:
         stream.seek(offset)
-        return record_payload(next(iter(ArchiveIterator(stream))))
+        return record_payload(next(iter(ArchiveIterator(stream))), limit)

@@ -13,13 +13,12 @@ their order are those of a sequential read.
 
 from __future__ import annotations
 
-import multiprocessing
 import zlib
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from archiver.warc.children import worker_pool
 from archiver.warc.filereader import (
     GZIP_MAGIC,
     next_gzip_member,
@@ -91,8 +90,7 @@ def _read(segment: Segment) -> tuple[ArchiveIndex, int, int | None]:
 
 def read_in_parallel(index: ArchiveIndex, segments: list[Segment], workers: int,
                      on_progress: Callable[[int], None] | None) -> None:
-    context = multiprocessing.get_context("spawn")  # callers may run threads: no fork
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with worker_pool(workers) as pool:
         futures = [pool.submit(_read, segment) for segment in segments]
         by_file: dict[Path, list] = {}
         for segment, future in zip(segments, futures):

@@ -1,8 +1,11 @@
 """Rolling WARC files: named, opened, rolled over and closed as warcprox does.
 
 A file is written as ``NAME.warc.gz.open`` and renamed when closed, so a
-crash leaves an honest half file; every record is its own gzip member and
-is flushed to the operating system at once, so a killed process loses at
+crash leaves an honest half file. Processes may share a folder: a name
+carries the process id and a random part, the ``.open`` file is created
+exclusively and the closed name is made with a hard link, which fails
+rather than replace a file that exists; every record is its own gzip member and
+is handed to the operating system at once (unbuffered), so a killed process loses at
 most the records it had not written yet.
 
 The writer indexes as it writes: it knows each record's URL, offset and
@@ -19,6 +22,7 @@ import datetime
 import logging
 import os
 import re
+import secrets
 import socket
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -53,8 +57,29 @@ def _safe_host(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]+", "-", name).strip("-") or "localhost"
 
 
+def _rename_exclusively(source: Path, target: Path) -> bool:
+    """Give ``source`` the name ``target`` unless a file has it; False when one has.
+
+    os.rename replaces an existing target without a word; a hard link
+    fails instead. Where hard links are not allowed (some network and FAT
+    file systems), the target is checked first: a narrow race, but only
+    with a name that holds this process's id and a random part.
+    """
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        return False
+    except OSError:  # EPERM, ENOTSUP...: no hard links here
+        if target.exists():
+            return False
+        os.rename(source, target)
+        return True
+    os.unlink(source)
+    return True
+
+
 class RollingWarcWriter:
-    """Writes records to ``{prefix}-{timestamp}-{serial}-{host}.warc.gz`` files.
+    """Writes records to ``{prefix}-{timestamp}-{serial}-{pid}_{random}-{host}.warc.gz`` files.
 
     ``warcinfo`` gives the fields of the ``warcinfo`` record that opens each
     file (a mapping, or a callable returning one).
@@ -99,14 +124,17 @@ class RollingWarcWriter:
         while True:
             self.serial += 1
             stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d%H%M%S%f")[:17]
-            name = f"{self.prefix}-{stamp}-{self.serial:05d}-{self.host}.warc.gz"
+            # The process id and a random part: two processes (or containers
+            # with the same host name and pid) never pick the same name.
+            unique = f"{os.getpid()}_{secrets.token_hex(3)}"
+            name = f"{self.prefix}-{stamp}-{self.serial:05d}-{unique}-{self.host}.warc.gz"
             final = self.directory / name
             if final.exists():
                 continue
             try:
                 # Exclusive creation: two processes sharing a folder never
                 # write into the same file.
-                self._file = open(self.directory / (name + OPEN_SUFFIX), "xb")
+                self._file = open(self.directory / (name + OPEN_SUFFIX), "xb", buffering=0)
             except FileExistsError:
                 continue
             break
@@ -126,13 +154,32 @@ class RollingWarcWriter:
         with self._plain.getbuffer() as plain:
             member = packer.compress(plain) + packer.flush()
         offset = self._file.tell()
-        self._file.write(member)
-        self._file.flush()
+        try:
+            # Unbuffered: a write the disk refuses leaves nothing behind in a buffer.
+            view = memoryview(member)
+            while view:
+                view = view[self._file.write(view):]
+        except OSError:
+            self._cut_back(offset)
+            raise
         location = RecordLocation(self._path.name, offset, len(member))
         self.written[record.rec_type] = self.written.get(record.rec_type, 0) + 1
         if self.index and (line := cdxj_line(record, location)):
             self._index_lines.write(line)
         return location
+
+    def _cut_back(self, offset: int) -> None:
+        """Drop what a failed write left of a record (a full disk): the file stays whole records.
+
+        Cutting frees space, so it works on a full disk; a resume then sees
+        no trace of the record and fetches its URL again.
+        """
+        assert self._file is not None
+        try:
+            self._file.truncate(offset)
+            self._file.seek(offset)
+        except OSError as error:
+            logger.error("Could not cut the partial record at %d of %s: %s", offset, self._path, error)
 
     def write(self, records: Sequence) -> list[RecordLocation]:
         """Write records together into one file (a request stays with its response)."""
@@ -154,11 +201,25 @@ class RollingWarcWriter:
             # Written before the rename: a closed WARC always has its index.
             index = index_path_of(path)
             partial = index.with_name(index.name + OPEN_SUFFIX)
-            index_lines.write_sorted(partial)
+            try:
+                index_lines.write_sorted(partial)
+            except OSError:
+                # A full disk: no half index is left; the WARC stays .open
+                # and a resume indexes it.
+                partial.unlink(missing_ok=True)
+                raise
             os.replace(partial, index)
-        os.replace(path.with_name(path.name + OPEN_SUFFIX), path)
+        if not _rename_exclusively(path.with_name(path.name + OPEN_SUFFIX), path):
+            logger.error("Not closing WARC file %s: a file of that name exists; it stays .open", path)
+            return
         self.closed_files.append(path)
         logger.info("Closed WARC file %s", path)
+
+    def abandon(self) -> None:
+        """Let go of the current file as it is: ``.open``, unindexed, for a resume to recover."""
+        if self._file is not None:
+            self._file.close()
+            self._file = self._path = None
 
     def close(self) -> None:
         """Close the current file, index it and give it its final name."""

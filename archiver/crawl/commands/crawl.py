@@ -25,7 +25,7 @@ from archiver.config import SettingError
 from archiver.crawl.errors import is_startup_error
 from archiver.crawl.settings import config_of, config_or_exit
 from archiver.crawl.wacz_packaging import FAILED_STAT as WACZ_FAILED_STAT
-from archiver.findings import EXIT_FINDINGS, FINDING_KINDS
+from archiver.findings import EXIT_FINDINGS, EXIT_INTERRUPTED, FINDING_KINDS
 from archiver.warc import WRITE_FAILED
 
 logger = logging.getLogger(__name__)
@@ -117,6 +117,13 @@ class Command(ScrapyCrawlCommand):
             print(f"scrapy crawl: the WACZ could not be written: {stats.get_value(WACZ_FAILED_STAT)}",
                   file=sys.stderr)
             self.exitcode = 1
+            return
+        if stats.get_value("finish_reason") == "shutdown":
+            # Scrapy's reason when SIGTERM or Ctrl-C stopped it: the files are
+            # closed and the report (if any) says so, but the crawl is not whole.
+            print("scrapy crawl: interrupted (SIGTERM or Ctrl-C) before the crawl finished; "
+                  "its WARC files are closed; the report, if written, covers what was fetched", file=sys.stderr)
+            self.exitcode = EXIT_INTERRUPTED
             return
         if not self.fail_on:
             return
