@@ -20,9 +20,9 @@ from archiver.analysis.dates import date_findings_for_page, is_after, link_date
 from archiver.analysis.health import (
     ALIVE,
     Resolution,
-    directory_of,
     redirect_soft_404,
     resolve,
+    url_shape,
     verdict_for,
 )
 from archiver.analysis.memento import LookupRequest, parse_response
@@ -108,7 +108,7 @@ class _Analysis:
         self.undecodable: dict[tuple[str, int], IntegrityProblem] = {}
         for capture in index.all_captures():
             if capture.probe:
-                self.probes.setdefault(directory_of(capture.url), []).append(capture.url)
+                self.probes.setdefault(url_shape(capture.url), []).append(capture.url)
             if capture.lookup:
                 self.lookups.setdefault(url_key(capture.lookup[0]), []).append(capture)
 
@@ -155,7 +155,7 @@ class _Analysis:
                 for location, reason in self.unresolved.items()]
 
     def probe_resolutions(self, url: str) -> list[Resolution]:
-        return [self.resolve(p) for p in self.probes.get(directory_of(url), []) if url_key(p) != url_key(url)]
+        return [self.resolve(p) for p in self.probes.get(url_shape(url), []) if url_key(p) != url_key(url)]
 
     def soft_404(self, url: str, resolution: Resolution) -> str | None:
         if resolution.status not in ALIVE:

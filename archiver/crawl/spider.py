@@ -6,13 +6,11 @@ import asyncio
 import datetime
 import multiprocessing
 import os
-import secrets
-import string
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TypeGuard
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -26,6 +24,7 @@ from archiver.config import ArchiverConfig
 from archiver.crawl import signals as archiver_signals
 from archiver.crawl.errors import SeedPathMissing
 from archiver.crawl.failures import classify_failure
+from archiver.crawl.probes import Probe, ProbePlan
 from archiver.crawl.resume import Journal, ResumeState, discard_scrapy_job_state, resume_state
 from archiver.crawl.settings import config_of
 from archiver.seeds import group_articles, load_seeds
@@ -46,18 +45,6 @@ def role_of(request: scrapy.Request | None) -> CrawlRole:
     return CrawlRole.from_meta(request.meta.get(META_KEY) if request is not None else None)
 
 
-def sibling_probe(url: str) -> tuple[tuple[str, str], str]:
-    """A random URL in the same folder as ``url``, and that folder's key.
-
-    A site that answers it with 200 and the same page answers anything:
-    its 200s may be "not found" pages (Bar-Yossef et al., WWW 2004).
-    """
-    parts = urlsplit(url)
-    folder = (parts.path or "/").rsplit("/", 1)[0] + "/"
-    name = "".join(secrets.choice(string.ascii_lowercase) for _ in range(20))
-    return (parts.netloc.lower(), folder), urlunsplit((parts.scheme, parts.netloc, folder + name, "", ""))
-
-
 class SeedsSpider(scrapy.Spider):
     """Arguments: ``-a seeds=PATH`` (a file or folder, default ``ARCHIVER_SEEDS``)."""
 
@@ -71,7 +58,7 @@ class SeedsSpider(scrapy.Spider):
     def __init__(self, *args, seeds: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.seeds_arg = seeds
-        self.probed: set[tuple[str, str]] = set()
+        self.probes = ProbePlan()
         self.article_dates: dict[str | None, datetime.date | None] = {}
         self.articles_by_key: dict[str, str] = {}  # url key -> the article's URL
         self.least_depth: dict[str, int] = {}  # url key -> the least depth it was requested at
@@ -198,7 +185,12 @@ class SeedsSpider(scrapy.Spider):
     async def parse(self, response: Response):
         assert response.request is not None  # a downloaded response knows its request
         role = role_of(response.request)
-        if role.probe or role.lookup_for:
+        if role.probe:
+            for probe in self._probe_requests(self.probes.probe_answered(self._asked(response.request),
+                                                                           response.status)):
+                yield probe
+            return
+        if role.lookup_for:
             return
         if response.status >= 400:
             lookup = self._archive_lookup(response.request, role)
@@ -206,11 +198,10 @@ class SeedsSpider(scrapy.Spider):
                 yield lookup
         if response.status >= 300:
             return
+        asked = self._asked(response.request)
         if self.config.soft404_probes:
-            probe = self._probe(response)
-            if probe is not None:
+            for probe in self._probe_requests(self.probes.page_answered(asked, role.depth)):
                 yield probe
-        asked = response.meta.get("redirect_urls", [response.url])[0]
         depth = min(role.depth, self.least_depth.get(url_key(asked), role.depth))
         if depth >= self.config.depth or not isinstance(response, TextResponse):
             return
@@ -233,15 +224,18 @@ class SeedsSpider(scrapy.Spider):
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
 
-    def _probe(self, response: Response) -> scrapy.Request | None:
-        """One soft-404 probe per folder of the URLs that answered 2xx."""
-        asked = response.meta.get("redirect_urls", [response.url])[0]
-        folder, url = sibling_probe(asked)
-        if folder in self.probed:
-            return None
-        self.probed.add(folder)
-        self.crawler.stats.inc_value("archiver/soft404/probe_count")
-        return self._request(url, CrawlRole(role_of(response.request).depth, None, probe=True))
+    @staticmethod
+    def _asked(request: scrapy.Request) -> str:
+        """The URL a request first asked for, before any redirect."""
+        return request.meta.get("redirect_urls", [request.url])[0]
+
+    def _probe_requests(self, probes: list[Probe]) -> Iterator[scrapy.Request]:
+        """Soft-404 probes (archiver.crawl.probes says which are sent, and when)."""
+        for probe in probes:
+            request = self._request(probe.url, CrawlRole(probe.depth, None, probe=True))
+            if request is not None:
+                self.crawler.stats.inc_value("archiver/soft404/probe_count")
+                yield request
 
     def failed(self, failure: Failure):
         # Most failures are archived already; one raised after the capture
@@ -252,6 +246,9 @@ class SeedsSpider(scrapy.Spider):
         self._send(archiver_signals.request_failed, request=request, exception=error)
         self.logger.info("Could not fetch %s: %s", request.url, failure.getErrorMessage())
         role = role_of(request)
+        if role.probe:
+            yield from self._probe_requests(self.probes.probe_answered(self._asked(request), None))
+            return
         if classify_failure(error) in LOOKUP_FAILURES and not role.probe and not role.lookup_for:
             lookup = self._archive_lookup(request, role)
             if lookup is not None:

@@ -1,0 +1,95 @@
+"""Soft-404 probes: one per host and URL shape, and none once a host answers a real 404.
+
+The crawl's plan (archiver.crawl.probes) and the analysis's lookup of a
+link's probe (url_shape) must agree: the analysis finds each link's probe
+from the archived probe URL alone.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from archiver.analysis.health import url_shape
+from archiver.crawl.probes import ProbePlan, sibling_probe
+
+pytestmark = pytest.mark.fast
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("https://news.example/2024/05/12/talks", "https://news.example/2024/05/13/other-story"),
+    ("https://news.example/2024/05/12/talks", "https://news.example/1999/12/31/old"),
+    ("http://site.example/story-118/a", "http://site.example/story-907/b"),
+    ("http://site.example/a/b", "http://SITE.example/a/c?x=1"),
+    ("http://site.example/top", "http://site.example/other"),
+    ("http://site.example", "http://site.example/index.html"),
+])
+def test_folders_that_differ_only_in_digits_share_a_shape(a: str, b: str) -> None:
+    assert url_shape(a) == url_shape(b)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("https://news.example/2024/05/12/talks", "https://other.example/2024/05/12/talks"),
+    ("https://news.example:8080/2024/05/12/talks", "https://news.example/2024/05/12/talks"),
+    ("https://news.example/2024/05/12/talks", "https://news.example/2024/05/talks"),
+    ("https://news.example/news/talks", "https://news.example/sport/talks"),
+    ("https://news.example/story-1/a", "https://news.example/story-a/a"),
+    ("https://news.example/a/b", "https://news.example/a/b/c"),
+])
+def test_other_hosts_and_folders_have_other_shapes(a: str, b: str) -> None:
+    assert url_shape(a) != url_shape(b)
+
+
+def test_a_probe_is_a_random_letters_only_name_in_the_pages_folder() -> None:
+    page = "https://news.example/2024/05/12/talks?ref=home"
+    probe, other = sibling_probe(page), sibling_probe(page)
+    assert probe != other
+    assert probe.startswith("https://news.example/2024/05/12/")
+    name = probe.rsplit("/", 1)[1]
+    assert len(name) == 20 and name.isalpha()
+    assert url_shape(probe) == url_shape(page)
+
+
+def test_one_probe_per_host_and_shape() -> None:
+    plan = ProbePlan()
+    [probe] = plan.page_answered("https://news.example/2024/05/12/talks", 1)
+    assert url_shape(probe.url) == url_shape("https://news.example/2024/05/12/talks")
+    assert probe.depth == 1
+    # Another day of the same site, while the probe is out: the same shape, no probe.
+    assert plan.page_answered("https://news.example/2024/05/13/budget", 1) == []
+    # Another host: its own probe, at once.
+    assert len(plan.page_answered("https://other.example/2024/05/13/budget", 0)) == 1
+    # After a soft answer, the same shape is still covered.
+    assert plan.probe_answered(probe.url, 200) == []
+    assert plan.page_answered("https://news.example/2023/01/02/later", 1) == []
+
+
+def test_a_hard_404_settles_the_host() -> None:
+    plan = ProbePlan()
+    [probe] = plan.page_answered("https://news.example/2024/05/12/talks", 1)
+    # Other shapes of the host wait for the first probe's answer...
+    assert plan.page_answered("https://news.example/sport/match", 1) == []
+    assert plan.page_answered("https://news.example/video/123/clip", 1) == []
+    # ... which is a real 404: the host's not-found handler is honest, nothing more to probe.
+    assert plan.probe_answered(probe.url, 404) == []
+    assert plan.page_answered("https://news.example/opinion/column", 1) == []
+
+
+@pytest.mark.parametrize("answer", [200, 302, 403, 500, None])
+def test_any_other_answer_sends_the_waiting_shapes_probes(answer: int | None) -> None:
+    plan = ProbePlan()
+    [probe] = plan.page_answered("https://news.example/2024/05/12/talks", 1)
+    assert plan.page_answered("https://news.example/sport/match", 0) == []
+    assert plan.page_answered("https://news.example/sport/other-match", 0) == []  # same shape
+    released = plan.probe_answered(probe.url, answer)
+    assert [(url_shape(p.url), p.depth) for p in released] == [(url_shape("https://news.example/sport/x"), 0)]
+    # The host is known to answer anything: a new shape is probed at once.
+    assert len(plan.page_answered("https://news.example/opinion/column", 1)) == 1
+
+
+def test_a_daily_site_needs_one_probe_however_many_days() -> None:
+    plan = ProbePlan()
+    sent = []
+    for day in range(1, 29):
+        for n in range(3):
+            sent += plan.page_answered(f"https://daily.example/2024/02/{day:02d}/story-{n}", 1)
+    assert len(sent) == 1
