@@ -1,17 +1,17 @@
-"""Which soft-404 probes a crawl sends: one per host and URL shape, none once a host answers a real 404.
+"""Which soft-404 probes a crawl sends: one per host and URL shape.
 
 A probe is a random URL beside a page that answered 2xx. A site that
 answers it with the same page answers anything: its 200s may be "not
 found" pages (Bar-Yossef et al., WWW 2004). Probing every folder cost a
-request per day of a /YYYY/MM/DD/slug site; here:
+request per day of a /YYYY/MM/DD/slug site; folders that differ only in
+digits (dates, ids) now share one probe
+(:func:`archiver.analysis.health.url_shape`, which the analysis uses to
+find each link's probe in the archive). A shape is probed once, whatever
+its probe answers: a hard 404 settles it for the run.
 
-- folders that differ only in digits (dates, ids) share one probe
-  (:func:`archiver.analysis.health.url_shape`, which the analysis uses to
-  find each link's probe in the archive);
-- a host has one probe in flight at a time. Its other shapes wait for the
-  answer: a hard 404 (404 or 410) says the host's not-found handler is
-  honest, and they are not probed; any other answer (a 2xx, a redirect's
-  end, an error, no answer) sends their probes.
+A hard 404 does not settle the host's other shapes: one site answers a
+missing /page/x with a 404 and a missing /soft/x with its front page (the
+crawl tests' site does, as real CMSs with several handlers do).
 
 Plain Python, no Scrapy: the spider calls it and sends what it returns.
 """
@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import secrets
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from archiver.analysis.health import url_shape
-
-HARD_404 = frozenset({404, 410})
 
 
 def sibling_probe(url: str) -> str:
@@ -36,13 +34,6 @@ def sibling_probe(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, folder + name, "", ""))
 
 
-@dataclass
-class _Host:
-    waiting: list[tuple[str, int]] = field(default_factory=list)  # (page URL, depth) per shape
-    in_flight: bool = False
-    hard_404: bool | None = None  # what its first answered probe said; None: not yet
-
-
 @dataclass(frozen=True)
 class Probe:
     url: str
@@ -51,31 +42,12 @@ class Probe:
 
 class ProbePlan:
     def __init__(self) -> None:
-        self.shapes: set[tuple[str, str]] = set()  # probed, in flight or waiting
-        self.hosts: dict[str, _Host] = {}
+        self.shapes: set[tuple[str, str]] = set()  # (host, shape) probed or in flight
 
     def page_answered(self, url: str, depth: int) -> list[Probe]:
-        """A page answered 2xx: the probe to send for its shape, if any is due now."""
+        """A page answered 2xx: the probe to send for its shape, if it has none yet."""
         shape = url_shape(url)
         if shape in self.shapes:
             return []
-        host = self.hosts.setdefault(shape[0], _Host())
-        if host.hard_404:
-            return []
         self.shapes.add(shape)
-        if host.in_flight and host.hard_404 is None:
-            host.waiting.append((url, depth))
-            return []
-        host.in_flight = True
         return [Probe(sibling_probe(url), depth)]
-
-    def probe_answered(self, probe_url: str, status: int | None) -> list[Probe]:
-        """A probe was answered (``status``) or failed (None): the probes that waited on it."""
-        host = self.hosts.setdefault(url_shape(probe_url)[0], _Host())
-        host.in_flight = False
-        if host.hard_404 is None:
-            host.hard_404 = status in HARD_404
-        waiting, host.waiting = host.waiting, []
-        if host.hard_404:
-            return []
-        return [Probe(sibling_probe(url), depth) for url, depth in waiting]

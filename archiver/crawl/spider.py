@@ -185,12 +185,7 @@ class SeedsSpider(scrapy.Spider):
     async def parse(self, response: Response):
         assert response.request is not None  # a downloaded response knows its request
         role = role_of(response.request)
-        if role.probe:
-            for probe in self._probe_requests(self.probes.probe_answered(self._asked(response.request),
-                                                                           response.status)):
-                yield probe
-            return
-        if role.lookup_for:
+        if role.probe or role.lookup_for:
             return
         if response.status >= 400:
             lookup = self._archive_lookup(response.request, role)
@@ -246,9 +241,6 @@ class SeedsSpider(scrapy.Spider):
         self._send(archiver_signals.request_failed, request=request, exception=error)
         self.logger.info("Could not fetch %s: %s", request.url, failure.getErrorMessage())
         role = role_of(request)
-        if role.probe:
-            yield from self._probe_requests(self.probes.probe_answered(self._asked(request), None))
-            return
         if classify_failure(error) in LOOKUP_FAILURES and not role.probe and not role.lookup_for:
             lookup = self._archive_lookup(request, role)
             if lookup is not None:
