@@ -96,6 +96,24 @@ def url_list(base: str, count: int, pages: int, seed: int = 11) -> list[str]:
     return urls
 
 
+def links_article(root: Path, urls: list[str]) -> Path:
+    """One article citing every URL in its text: the page a link checker is given.
+
+    The peers are pointed at it and check what it links to; so is our crawl
+    (its live body links, depth 1). Written under the served root.
+    """
+    path = root / f"links-{len(urls)}.html"
+    rng = random.Random(len(urls))
+    paragraphs = "".join(
+        f"<p>{_sentence(rng)} As <a href='{url}'>{' '.join(rng.choices(WORDS, k=4))} report {i}</a> "
+        f"said, {_sentence(rng).lower()}</p>\n" for i, url in enumerate(urls))
+    path.write_text(
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Sources of the year</title>"
+        "<meta property='article:published_time' content='2024-06-01T08:00:00Z'></head><body>"
+        f"<article><h1>Sources of the year</h1>{paragraphs}</article></body></html>", encoding="utf-8")
+    return path
+
+
 NGINX_CONF = """
 {user}
 worker_processes 1;
