@@ -15,6 +15,7 @@ import datetime
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -52,12 +53,35 @@ class Figure:
 FINDINGS_STATUSES = (0, 1, 8)
 
 
+class Runs(list[float]):
+    """Wall seconds of each run, and the CPU seconds (user + system) of each.
+
+    CPU time is summed over the command's process tree (every descendant
+    that was waited for: the crawl's WARC writer and worker pools). On a
+    machine shared with other jobs it moves far less than wall time.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cpu: list[float] = []
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+LAST_CPU: list[float] = [0.0]  # CPU seconds of the last run()
+
+
 def run(command: list[str], *, cwd: Path = PROJECT) -> float:
-    """Wall seconds of one run of a command."""
+    """Wall seconds of one run of a command (its CPU seconds go to LAST_CPU)."""
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, stderr = proc.communicate()
     elapsed = time.perf_counter() - started
+    LAST_CPU[0] = _children_cpu() - cpu_before
     if proc.returncode not in FINDINGS_STATUSES:
         raise RuntimeError(f"{command[:4]} failed ({proc.returncode}): {stderr.decode()[-2000:]}")
     return elapsed
@@ -137,12 +161,13 @@ def write_urls(path: Path, urls: list[str]) -> Path:
     return path
 
 
-def median_runs(runs: int, make_command, before=None) -> list[float]:
-    times = []
+def median_runs(runs: int, make_command, before=None) -> Runs:
+    times = Runs()
     for _ in range(runs):
         if before:
             before()
         times.append(run(make_command()))
+        times.cpu.append(LAST_CPU[0])
     return times
 
 
@@ -412,9 +437,14 @@ def render(bench: Bench, started: datetime.datetime) -> str:
                   "names. They show what is reachable on this machine at all."]
     lines += ["", "All runs:", ""]
     for f in bench.figures:
+        cpu = ""
+        if isinstance(f.ours, Runs) and isinstance(f.peer, Runs) and f.ours.cpu and f.peer.cpu:
+            ratio = statistics.median(f.ours.cpu) / statistics.median(f.peer.cpu)
+            cpu = (f"; CPU time ours {', '.join(f'{x:.2f}' for x in f.ours.cpu)}, "
+                   f"peer {', '.join(f'{x:.2f}' for x in f.peer.cpu)} (s), ratio of medians {ratio:.2f}×")
         lines.append(f"- {f.name}: ours {', '.join(f'{x:.2f}' for x in f.ours)}; "
                      f"peer {', '.join(f'{x:.2f}' for x in f.peer) or '—'} ({f.unit})"
-                     + (f". {f.note}" if f.note else ""))
+                     + cpu + (f". {f.note}" if f.note else ""))
     if bench.notes:
         lines += ["", *[f"- {n}" for n in bench.notes]]
     return "\n".join(lines) + "\n"
