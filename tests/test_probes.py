@@ -7,10 +7,17 @@ from the archived probe URL alone.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from archiver.analysis.analyse import AnalysisOptions, analyse
 from archiver.analysis.health import url_shape
 from archiver.crawl.probes import ProbePlan, sibling_probe
+from archiver.seeds.model import Article, ArticleLink
+from archiver.warc.reader import read_archives
+from tests.test_analyse_inprocess import NOT_FOUND_TEXT
+from tests.warcs import WarcBuilder, html_page
 
 pytestmark = pytest.mark.fast
 
@@ -69,3 +76,27 @@ def test_a_daily_site_needs_one_probe_however_many_days() -> None:
         for n in range(3):
             sent += plan.page_answered(f"https://daily.example/2024/02/{day:02d}/story-{n}", 1)
     assert len(sent) == 1
+
+
+def test_the_analysis_finds_a_links_probe_by_its_shape(tmp_path: Path) -> None:
+    """A soft 404 on another day of a dated site is judged by the one probe its shape had."""
+    article = "http://news.example/2020/03/01/talks"
+    missing = "http://site.example/2020/02/11/missing-story"  # answers 200 with a "not found" page
+    live = "http://site.example/2020/02/12/real-story"
+    other_site = "http://other.example/2020/02/11/missing-story"  # no probe on its host
+    probe = "http://site.example/2020/02/10/qwertyuiopasdfghjklz"  # the crawl probed another day
+    with WarcBuilder(tmp_path) as warc:
+        warc.response(article, html_page("Talks", ["The talks go on."]))
+        warc.response(missing, html_page("Page not found", NOT_FOUND_TEXT))
+        warc.response(live, html_page("The real story", ["Prices rose in the first quarter, the report says."]))
+        warc.response(other_site, html_page("Page not found", NOT_FOUND_TEXT))
+        warc.response(probe, html_page("Page not found", NOT_FOUND_TEXT), probe=True)
+        warc.article(Article(url=article, links=(
+            ArticleLink(missing, "The missing story"), ArticleLink(live, "The real story"),
+            ArticleLink(other_site, "The other story"))))
+    report = analyse(read_archives([warc.close()]), options=AnalysisOptions(workers=1))
+    links = {link.url: link for link in report.articles[0].links}
+    assert links[missing].status == "soft_404"
+    assert probe in (links[missing].detail or "")
+    assert links[live].status == "ok"
+    assert links[other_site].status == "ok"  # another host: its shape has no probe
