@@ -101,7 +101,7 @@ class _Analysis:
         self.reachable = network_reachable(index)
         self.resolutions: dict[str, Resolution] = {}
         self.pages: dict[tuple[str, int], PageResult] = {}
-        self.probes: dict[tuple[str, str], list[str]] = {}
+        self.probes: dict[tuple[str, str], list[str]] = {}  # url_shape -> the probe URLs archived for it
         self.unresolved: dict[WarcLocation, str] = {}  # revisits whose payload is nowhere to be found
         self.lookups: dict[str, list[Capture]] = {}
         # Bodies that could not be decoded, by record: integrity problems of the report.
