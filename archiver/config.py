@@ -241,7 +241,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARCHIVER_REPORT_DIR", PATH, None, "where the report goes",
             shown_default="reports/<UTC timestamp>"),
     Setting("ARCHIVER_DATE_GRACE_DAYS", whole(0), 1, "days a link may be dated after its article"),
-    Setting("ARCHIVER_SOFT404_PROBES", FLAG, True, "probe one random sibling URL per folder for soft 404s"),
+    Setting("ARCHIVER_SOFT404_PROBES", FLAG, True, "probe one random sibling URL per host and URL shape for soft 404s"),
     Setting("ARCHIVER_RETRY_BACKOFF", seconds(), 1.0, "seconds before the first retry, doubling"),
     Setting("ARCHIVER_RETRY_AFTER_MAX", seconds(), 60.0, "longest Retry-After waited for"),
     Setting("ARCHIVER_ALLOW_PRIVATE", FLAG, False, "allow private, loopback and link-local targets"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -141,6 +142,37 @@ def url_list(base: str, count: int, pages: int, seed: int = 11) -> list[str]:
         else:
             urls.append(f"{base}/pages/{page}.html")
     return urls
+
+
+_PAGE_NUMBER = re.compile(r"/(?:pages|m/\d+|r/\d+)/(\d+)(?:\.html)?$")
+_TITLE = re.compile(r"<title>([^<]*)</title>")
+
+
+def _linked_title(root: Path, url: str) -> str | None:
+    """The title of the page a workload URL serves, as a writer would quote it in the anchor."""
+    number = _PAGE_NUMBER.search(url)
+    if number is None:
+        return None
+    found = _TITLE.search((root / "pages" / f"{number.group(1)}.html").read_text(encoding="utf-8")[:2000])
+    return found.group(1) if found else None
+
+
+def links_article(root: Path, urls: list[str]) -> Path:
+    """One article citing every URL in its text: the page a link checker is given.
+
+    The peers are pointed at it and check what it links to; so is our crawl
+    (its live body links, depth 1). Written under the served root.
+    """
+    path = root / f"links-{len(urls)}.html"
+    rng = random.Random(len(urls))
+    paragraphs = "".join(
+        f"<p>{_sentence(rng)} As <a href='{url}'>{_linked_title(root, url) or 'a report that is gone'}</a> "
+        f"said, {_sentence(rng).lower()}</p>\n" for url in urls)
+    path.write_text(
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Sources of the year</title>"
+        "<meta property='article:published_time' content='2024-06-01T08:00:00Z'></head><body>"
+        f"<article><h1>Sources of the year</h1>{paragraphs}</article></body></html>", encoding="utf-8")
+    return path
 
 
 NGINX_CONF = """

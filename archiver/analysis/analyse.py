@@ -21,9 +21,9 @@ from archiver.analysis.dates import date_findings_for_page, is_after, link_date
 from archiver.analysis.health import (
     ALIVE,
     Resolution,
-    directory_of,
     redirect_soft_404,
     resolve,
+    url_shape,
     verdict_for,
 )
 from archiver.analysis.memento import LookupRequest, parse_response
@@ -113,7 +113,7 @@ class _Analysis:
         self.reachable = network_reachable(index)
         self.resolutions: dict[str, Resolution] = {}
         self.pages: dict[tuple[str, int], PageResult] = {}
-        self.probes: dict[tuple[str, str], list[str]] = {}
+        self.probes: dict[tuple[str, str], list[str]] = {}  # url_shape -> the probe URLs archived for it
         self.unresolved: dict[WarcLocation, str] = {}  # revisits whose payload is nowhere to be found
         self.lookups: dict[str, list[Capture]] = {}
         # Bodies that could not be decoded, by record: integrity problems of the report.
@@ -121,7 +121,7 @@ class _Analysis:
         self.judge = CompletenessJudge(index, self.resolve)
         for capture in index.all_captures():
             if capture.probe:
-                self.probes.setdefault(directory_of(capture.url), []).append(capture.url)
+                self.probes.setdefault(url_shape(capture.url), []).append(capture.url)
             if capture.lookup:
                 self.lookups.setdefault(url_key(capture.lookup[0]), []).append(capture)
 
@@ -131,7 +131,7 @@ class _Analysis:
             self.resolutions[key] = resolve(url, self.index)
         return self.resolutions[key]
 
-    def job(self, resolution: Resolution, want_links: bool = False) -> PageJob | None:
+    def job(self, resolution: Resolution, want_links: bool = False, want_text: bool = True) -> PageJob | None:
         capture = resolution.capture
         if capture is None or not 200 <= capture.status < 300:
             return None
@@ -140,7 +140,8 @@ class _Analysis:
             # Only a revisit has its payload elsewhere: say which, and where it was looked for.
             self.unresolved.setdefault(capture.location, self.index.unresolved_revisit(capture))
             return None
-        return PageJob(str(payload[0]), payload[1], capture.url, want_links, self.options.read_limit)
+        return PageJob(str(payload[0]), payload[1], capture.url, want_links,
+                       read_limit=self.options.read_limit, want_text=want_text)
 
     def examine(self, jobs: Iterable[PageJob | None]) -> None:
         todo = [j for j in jobs if j is not None and (j.path, j.offset) not in self.pages]
@@ -170,7 +171,19 @@ class _Analysis:
                 for location, reason in self.unresolved.items()]
 
     def probe_resolutions(self, url: str) -> list[Resolution]:
-        return [self.resolve(p) for p in self.probes.get(directory_of(url), []) if url_key(p) != url_key(url)]
+        return [self.resolve(p) for p in self.probes.get(url_shape(url), []) if url_key(p) != url_key(url)]
+
+    def text_probes(self, url: str, resolution: Resolution) -> list[Resolution]:
+        """The probes whose page text soft_404 compares with the page ``url`` led to.
+
+        The pages on both sides need trafilatura's main text; no other
+        judgement of a linked page reads it.
+        """
+        if resolution.status not in ALIVE or redirect_soft_404(url, resolution):
+            return []
+        return [probe for probe in self.probe_resolutions(url) if probe.status in ALIVE
+                and not (probe.final_url and resolution.final_url
+                         and url_key(probe.final_url) == url_key(resolution.final_url))]
 
     def soft_404(self, url: str, resolution: Resolution) -> str | None:
         if resolution.status not in ALIVE:
@@ -185,6 +198,7 @@ class _Analysis:
             if probe.final_url and resolution.final_url and \
                     url_key(probe.final_url) == url_key(resolution.final_url):
                 return f"a random URL beside it ({probe.final_url}) lands on the same page"
+            # text_probes listed this probe, so both pages were examined with their text.
             probe_facts = self.page(probe).facts
             if facts and probe_facts and facts.text.strip():
                 score = similarity(facts.text, probe_facts.text)
@@ -403,10 +417,18 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
 
     live_links = {url: live_page(url).links for url in originals}
     link_lists = {i: _links(a, live_links.get(a.url, ()) if a.url else (), a.url) for i, a in enumerate(articles)}
-    targets = [work.resolve(u) for links in link_lists.values() for u, _, _ in links]
+    link_urls = [u for links in link_lists.values() for u, _, _ in links]
+    targets = [work.resolve(u) for u in link_urls]
     probes = [p for r in [*originals.values(), *targets] if r.capture
               for p in work.probe_resolutions(r.capture.url)]
-    work.examine(work.job(r) for r in [*targets, *probes])
+    # A linked page's titles and date come from its markup; trafilatura's
+    # main text only for the pages a soft-404 comparison reads.
+    compared: set[WarcLocation] = set()  # the records of those pages
+    for url, resolution in itertools.chain(originals.items(), zip(link_urls, targets)):
+        if text_probes := work.text_probes(url, resolution):
+            compared.update(r.capture.location for r in (resolution, *text_probes) if r.capture)
+    work.examine(work.job(r, want_text=r.capture is not None and r.capture.location in compared)
+                 for r in [*targets, *probes])
 
     reports = []
     for i, article in enumerate(articles):

@@ -165,8 +165,20 @@ def redirect_soft_404(url: str, resolution: Resolution) -> str | None:
     return None
 
 
+# A run of digits in a folder: a date, an id, a page number.
+_DIGITS = re.compile(r"[0-9]+")
+
+
 @functools.lru_cache(maxsize=1 << 16)  # asked for every link of every page
-def directory_of(url: str) -> tuple[str, str]:
+def url_shape(url: str) -> tuple[str, str]:
+    """The host and folder shape of ``url``: its folder with every run of digits as ``0``.
+
+    One soft-404 probe answers for every folder of a shape: a site's
+    /2024/05/12/ and /2024/05/13/ (or /story-118/ and /story-907/) are served
+    by the same code, and so answer a missing page the same way. The crawl
+    probes per shape and the analysis finds a link's probe by it, from the
+    probe's archived URL alone.
+    """
     parts = urlsplit(url)
-    path = parts.path or "/"
-    return parts.netloc.lower(), path.rsplit("/", 1)[0] + "/"
+    folder = (parts.path or "/").rsplit("/", 1)[0] + "/"
+    return parts.netloc.lower(), _DIGITS.sub("0", folder)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -38,6 +38,10 @@ class PageJob:
     url: str
     want_links: bool = False  # an article's page: its links, visible text, fingerprint and requisites
     read_limit: int | None = None  # bytes of body read at most (ARCHIVER_READ_MAX_SIZE); None: the default
+    # trafilatura's main text, for a judgement that reads it (an article's,
+    # a soft-404 comparison with a probe). Without it a page gets its titles
+    # and date from its markup and the date pass: what a link's judgements need.
+    want_text: bool = True
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,8 @@ def examine(job: PageJob) -> PageResult:
     try:
         html = html_text(body, content_type)
         # Only an article's page is compared with seeds, so only it keeps its visible text.
-        facts, found = page_facts_and_links(html, job.url, with_visible_text=job.want_links)
+        facts, found = page_facts_and_links(html, job.url, with_visible_text=job.want_links,
+                                            with_text=job.want_links or job.want_text)
         links = tuple(found) if job.want_links else ()
         # An article's fingerprint is worked out here, in parallel: 1.4 ms for 45 kB of text.
         fingerprint = text_fingerprint(facts.text) if job.want_links and facts.text.strip() else None
@@ -94,7 +99,12 @@ def examine(job: PageJob) -> PageResult:
 
 def examine_all(jobs: Iterable[PageJob], workers: int | None = None) -> dict[tuple[str, int], PageResult]:
     """Examine pages, in parallel when there are enough of them."""
-    unique = {(job.path, job.offset): job for job in jobs}
+    unique: dict[tuple[str, int], PageJob] = {}
+    for job in jobs:
+        # One record asked for twice is examined once, for everything either asked.
+        other = unique.get((job.path, job.offset))
+        unique[(job.path, job.offset)] = job if other is None else replace(
+            job, want_links=job.want_links or other.want_links, want_text=job.want_text or other.want_text)
     todo = list(unique.values())
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(todo) < PARALLEL_FROM:

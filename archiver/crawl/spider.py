@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import datetime
 import os
-import secrets
-import string
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -26,6 +24,7 @@ from archiver.config import ArchiverConfig
 from archiver.crawl import signals as archiver_signals
 from archiver.crawl.errors import SeedPathMissing
 from archiver.crawl.failures import classify_failure
+from archiver.crawl.probes import Probe, ProbePlan
 from archiver.crawl.resume import Journal, ResumeState, discard_scrapy_job_state, resume_state
 from archiver.crawl.settings import config_of
 from archiver.seeds import group_articles, load_seeds, shown_name
@@ -53,18 +52,6 @@ def role_of(request: scrapy.Request | None) -> CrawlRole:
     return CrawlRole.from_meta(request.meta.get(META_KEY) if request is not None else None)
 
 
-def sibling_probe(url: str) -> tuple[tuple[str, str], str]:
-    """A random URL in the same folder as ``url``, and that folder's key.
-
-    A site that answers it with 200 and the same page answers anything:
-    its 200s may be "not found" pages (Bar-Yossef et al., WWW 2004).
-    """
-    parts = urlsplit(url)
-    folder = (parts.path or "/").rsplit("/", 1)[0] + "/"
-    name = "".join(secrets.choice(string.ascii_lowercase) for _ in range(20))
-    return (parts.netloc.lower(), folder), urlunsplit((parts.scheme, parts.netloc, folder + name, "", ""))
-
-
 class SeedsSpider(scrapy.Spider):
     """Arguments: ``-a seeds=PATH`` (a file or folder, default ``ARCHIVER_SEEDS``)."""
 
@@ -79,7 +66,7 @@ class SeedsSpider(scrapy.Spider):
     def __init__(self, *args, seeds: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.seeds_arg = seeds
-        self.probed: set[tuple[str, str]] = set()
+        self.probes = ProbePlan()
         self.article_dates: dict[str | None, datetime.date | None] = {}
         self.articles_by_key: dict[str, str] = {}  # url key -> the article's URL
         self.least_depth: dict[str, int] = {}  # url key -> the least depth it was requested at
@@ -278,11 +265,10 @@ class SeedsSpider(scrapy.Spider):
             page = role.article if role.depth == 0 and role.article else response.url
             for request in self._requisite_requests(found, role, page):
                 yield request
+        asked = self._asked(response.request)
         if self.config.soft404_probes:
-            probe = self._probe(response)
-            if probe is not None:
+            for probe in self._probe_requests(self.probes.page_answered(asked, role.depth)):
                 yield probe
-        asked = response.meta.get("redirect_urls", [response.url])[0]
         depth = min(role.depth, self.least_depth.get(url_key(asked), role.depth))
         follow = depth < self.config.depth and isinstance(response, TextResponse)
         if follow:
@@ -317,15 +303,18 @@ class SeedsSpider(scrapy.Spider):
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
 
-    def _probe(self, response: Response) -> scrapy.Request | None:
-        """One soft-404 probe per folder of the URLs that answered 2xx."""
-        asked = response.meta.get("redirect_urls", [response.url])[0]
-        folder, url = sibling_probe(asked)
-        if folder in self.probed:
-            return None
-        self.probed.add(folder)
-        self.crawler.stats.inc_value("archiver/soft404/probe_count")
-        return self._request(url, CrawlRole(role_of(response.request).depth, None, probe=True))
+    @staticmethod
+    def _asked(request: scrapy.Request) -> str:
+        """The URL a request first asked for, before any redirect."""
+        return request.meta.get("redirect_urls", [request.url])[0]
+
+    def _probe_requests(self, probes: list[Probe]) -> Iterator[scrapy.Request]:
+        """Soft-404 probes (archiver.crawl.probes says which are sent, and when)."""
+        for probe in probes:
+            request = self._request(probe.url, CrawlRole(probe.depth, None, probe=True))
+            if request is not None:
+                self.crawler.stats.inc_value("archiver/soft404/probe_count")
+                yield request
 
     def failed(self, failure: Failure):
         # Most failures are archived already; one raised after the capture
