@@ -59,8 +59,13 @@ def write_seed(folder: Path, site: RequisitesSite) -> Path:
 @pytest.fixture(scope="module")
 def crawl(requisites_site, tmp_path_factory):
     root = tmp_path_factory.mktemp("requisites")
-    # Packaged as a WACZ too: the acceptance tests below replay the article from it.
-    result = run_crawl(write_seed(root / "seeds", requisites_site), root / "warcs", {"ARCHIVER_WACZ": "True"})
+    # Packaged as a WACZ, and replay-checked at its end: the acceptance tests below
+    # replay the article from both. Without pywb or Chromium the check says it
+    # could not run, the crawl still ends, and those tests are skipped.
+    settings = {"ARCHIVER_WACZ": "True", "ARCHIVER_REPLAY_CHECK": "True"}
+    if pywb_bin() is not None:
+        settings["ARCHIVER_PYWB_BIN"] = str(pywb_bin())
+    result = run_crawl(write_seed(root / "seeds", requisites_site), root / "warcs", settings)
     assert result.returncode == 0, result.log
     return result
 
@@ -282,6 +287,19 @@ def test_the_skipped_video_is_reported_as_skipped_in_replay_not_missing(replayed
     assert (url, status) == (video, 404)
     assert why.startswith("skipped, not archived on purpose: ") and "ARCHIVER_REQUISITE_MAXSIZE" in why, why
     assert video not in {m["url"] for m in article["missing"]}
+
+
+def test_the_crawl_s_own_replay_check_reports_the_video_as_skipped(crawl, requisites_site, replay_tools):
+    article = crawl_report(crawl)["articles"][0]
+    replay = article["replay_check"]
+    assert replay is not None and replay["not_judged"] is None, (article["replay_unavailable"], replay)
+    assert (replay["missing"], replay["escaped"], replay["complete"]) == ([], [], True), replay
+    assert [s["url"] for s in replay["skipped"]] == [requisites_site.url(VIDEO_PATH)]
+    assert replay["archived_count"] >= 8
+    # The check ran while the site still served: it asked it for nothing more.
+    assert all(requisites_site.hits[p] == 1 for p in (ARTICLE_PATH, *REQUISITE_PATHS, VIDEO_PATH))
+    markdown = (crawl.warc_dir.parent / f"report-{crawl.warc_dir.name}" / "report.md").read_text(encoding="utf-8")
+    assert "0 missing in replay, 0 requests leaving the replay server, 1 skipped by the crawl on purpose" in markdown
 
 
 def test_an_image_removed_from_a_copy_of_the_warc_is_named_missing(crawl, requisites_site, replay_tools, tmp_path):
