@@ -17,15 +17,17 @@ from __future__ import annotations
 import collections
 import json
 import os
+import re
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from archiver.warc.vocab import REQUISITE_KIND_HEADER, REQUISITE_OF_HEADER, FailureKind
 from tests.conftest import PROJECT, crawl_env, run_crawl
-from tests.pywb import Pywb, pywb_bin
+from tests.pywb import pywb_bin
 from tests.requisites_site import (
     ARTICLE_PATH,
     REQUISITE_PATHS,
@@ -317,22 +319,26 @@ def test_an_image_removed_from_a_copy_of_the_warc_is_named_missing(crawl, requis
     assert requisites_site.hits - before == collections.Counter()
 
 
-def test_the_crawl_s_wacz_validates_and_pywb_replays_the_article_from_it(crawl, requisites_site, replay_tools,
-                                                                        tmp_path):
+def test_the_crawl_s_wacz_validates_and_pywb_replays_the_article_from_it(crawl, requisites_site, pywb):
     [wacz] = crawl.warc_dir.glob("*.wacz")
     validated = wacz_validate(wacz)
     assert validated.returncode == 0 and "Validation succeeded" in validated.stdout, validated.stdout
     [page] = listed_pages(wacz)[1]
-    assert (page["url"], page["title"]) == (requisites_site.url(ARTICLE_PATH), "Harbour reopens after the storm")
-    server = Pywb(replay_tools, tmp_path)
-    try:
-        collection = server.collection("from-wacz", [wacz])  # wb-manager add --unpack-wacz
-        before = collections.Counter(requisites_site.hits)
-        for path in (ARTICLE_PATH, *REQUISITE_PATHS):
-            status, _, body = collection.original(requisites_site.url(path))
-            assert status == 200, path
-            assert body == (fixture_bytes(path) if path != ARTICLE_PATH
-                            else fixture_bytes("/article.html")), path
-        assert requisites_site.hits - before == collections.Counter(), "pywb reached the site"
-    finally:
-        server.close()
+    article = requisites_site.url(ARTICLE_PATH)
+    assert (page["url"], page["title"]) == (article, "Harbour reopens after the storm")
+    collection = pywb.collection("from-wacz", [wacz])  # wb-manager add --unpack-wacz
+    before = collections.Counter(requisites_site.hits)
+    for path in (ARTICLE_PATH, *REQUISITE_PATHS):
+        status, _, body = collection.original(requisites_site.url(path))
+        assert (status, body) == (200, fixture_bytes(path)), path
+    # And as a reader's browser gets it (the page of pywb's frame): rewritten, at its
+    # capture, each requisite's URL led back into the collection.
+    timestamp = "".join(c for c in page["ts"] if c.isdigit())[:14]
+    with urllib.request.urlopen(f"{collection.base}/{collection.name}/{timestamp}mp_/{article}",
+                                timeout=30) as replayed:
+        html = replayed.read().decode("utf-8")
+    assert "<title>Harbour reopens after the storm</title>" in html
+    for path in ("/assets/style.css", "/assets/script.js", "/assets/photo-400.png", "/assets/frame.html"):
+        assert re.search(rf'"/{collection.name}/{timestamp}[a-z]{{2}}_/{re.escape(requisites_site.url(path))}"',
+                         html), path
+    assert requisites_site.hits - before == collections.Counter(), "pywb reached the site"
