@@ -138,6 +138,8 @@ def test_a_requisite_skipped_by_rule_is_reported_apart_from_missing(tmp_path) ->
     assert f"### Asked for in replay, skipped on purpose\n\n- {VIDEO}: skipped" in markdown
     html = (tmp_path / "report" / "report.html").read_text()
     assert "<h3>Asked for in replay, skipped on purpose (1)</h3>" in html
+    assert ("0 articles not judged, 1 resources skipped by the crawl on purpose (not archived)"
+            in summary_lines(report, tmp_path / "report")[-2])
 
 
 def test_a_url_skipped_once_and_captured_later_is_not_skipped(tmp_path) -> None:
