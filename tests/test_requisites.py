@@ -59,7 +59,8 @@ def write_seed(folder: Path, site: RequisitesSite) -> Path:
 
 
 @pytest.fixture(scope="module")
-def crawl(requisites_site, tmp_path_factory):
+def crawled(requisites_site, tmp_path_factory):
+    """The crawl, and what the site was asked for by its end (later tests crawl the same site)."""
     root = tmp_path_factory.mktemp("requisites")
     # Packaged as a WACZ, and replay-checked at its end: the acceptance tests below
     # replay the article from both. Without pywb or Chromium the check says it
@@ -69,7 +70,12 @@ def crawl(requisites_site, tmp_path_factory):
         settings["ARCHIVER_PYWB_BIN"] = str(pywb_bin())
     result = run_crawl(write_seed(root / "seeds", requisites_site), root / "warcs", settings)
     assert result.returncode == 0, result.log
-    return result
+    return result, collections.Counter(requisites_site.hits)
+
+
+@pytest.fixture(scope="module")
+def crawl(crawled):
+    return crawled[0]
 
 
 @pytest.fixture(scope="module")
@@ -291,7 +297,8 @@ def test_the_skipped_video_is_reported_as_skipped_in_replay_not_missing(replayed
     assert video not in {m["url"] for m in article["missing"]}
 
 
-def test_the_crawl_s_own_replay_check_reports_the_video_as_skipped(crawl, requisites_site, replay_tools):
+def test_the_crawl_s_own_replay_check_reports_the_video_as_skipped(crawled, requisites_site, replay_tools):
+    crawl, hits = crawled
     article = crawl_report(crawl)["articles"][0]
     replay = article["replay_check"]
     assert replay is not None and replay["not_judged"] is None, (article["replay_unavailable"], replay)
@@ -299,7 +306,7 @@ def test_the_crawl_s_own_replay_check_reports_the_video_as_skipped(crawl, requis
     assert [s["url"] for s in replay["skipped"]] == [requisites_site.url(VIDEO_PATH)]
     assert replay["archived_count"] >= 8
     # The check ran while the site still served: it asked it for nothing more.
-    assert all(requisites_site.hits[p] == 1 for p in (ARTICLE_PATH, *REQUISITE_PATHS, VIDEO_PATH))
+    assert all(hits[p] == 1 for p in (ARTICLE_PATH, *REQUISITE_PATHS, VIDEO_PATH)), hits
     markdown = (crawl.warc_dir.parent / f"report-{crawl.warc_dir.name}" / "report.md").read_text(encoding="utf-8")
     assert "0 missing in replay, 0 requests leaving the replay server, 1 skipped by the crawl on purpose" in markdown
 
