@@ -349,3 +349,15 @@ def test_the_crawl_s_wacz_validates_and_pywb_replays_the_article_from_it(crawl, 
         assert re.search(rf'"/{collection.name}/{timestamp}[a-z]{{2}}_/{re.escape(requisites_site.url(path))}"',
                          html), path
     assert requisites_site.hits - before == collections.Counter(), "pywb reached the site"
+
+
+def test_the_replay_check_of_the_crawl_s_wacz_finds_nothing_missing(crawl, requisites_site, replay_tools, tmp_path):
+    [wacz] = crawl.warc_dir.glob("*.wacz")
+    before = collections.Counter(requisites_site.hits)
+    status, articles = replay_check([wacz], replay_tools, tmp_path / "replay.json")
+    article = articles[requisites_site.url(ARTICLE_PATH)]
+    assert (article["error"], article["missing"], article["escaped"]) == (None, [], []), article
+    assert [s["url"] for s in article["skipped"]] == [requisites_site.url(VIDEO_PATH)]
+    assert requisites_site.url("/assets/frame-image.png") in article["archived"]
+    assert status == 0
+    assert requisites_site.hits - before == collections.Counter()
