@@ -254,6 +254,7 @@ def replay_check_from_arguments(opts: argparse.Namespace, config, out: TextIO, e
         ReplayCheckOptions,
         check_pages,
         pages_to_check,
+        skipped_on_purpose,
         summary,
         text_lines,
         unpack_wacz,
@@ -311,7 +312,7 @@ def replay_check_from_arguments(opts: argparse.Namespace, config, out: TextIO, e
                 print(f"{prog}: the archive holds no article records (it was not written by a crawl of ours): "
                       "name the pages to check with --url", file=err)
                 return EXIT_UNREADABLE
-            results = check_pages(files, pages, options)
+            results = check_pages(files, pages, options, skipped=skipped_on_purpose(index))
         except ReplayCheckError as error:
             print(f"{prog}: {error}", file=err)
             return EXIT_UNREADABLE

@@ -47,5 +47,7 @@ def summary_lines(report: Report, report_dir: Path, fail_on: frozenset[FindingKi
         lines.append(f"Replay: {len(checked)} of {len(report.articles)} articles checked; "
                      f"{sum(len(r.missing) for r in checked)} resources missing in replay, "
                      f"{sum(len(r.escaped) for r in checked)} requests leaving the replay server, "
-                     f"{sum(1 for r in checked if r.error)} articles not judged")
+                     f"{sum(1 for r in checked if r.error)} articles not judged"
+                     + (f", {skipped} resources skipped by the crawl on purpose (not archived)"
+                        if (skipped := sum(len(r.skipped) for r in checked)) else ""))
     return [*lines, f"Report: {Path(report_dir) / REPORT_TO_OPEN}"]

@@ -16,14 +16,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from warcio.archiveiterator import ArchiveIterator
-from warcio.warcwriter import WARCWriter
 
 from archiver.cli import main
 from archiver.seeds import Article
 from archiver.warc.reader import read_archives
 from tests.conftest import run_crawl
 from tests.pywb import pywb_bin
+from tests.warc_checks import without
 from tests.warcs import WarcBuilder, html_page
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -119,16 +118,6 @@ def archive(servers, tmp_path_factory) -> Path:
         warc.article(Article(url=site.base + "/abroad", title="Abroad"))
     site.hits.clear()
     return warc.close()
-
-
-def without(source: Path, url: str, target: Path) -> Path:
-    """A copy of a WARC file without the records of one URL."""
-    with open(source, "rb") as inp, open(target, "wb") as out:
-        writer = WARCWriter(out, gzip=True)
-        for record in ArchiveIterator(inp):
-            if record.rec_headers.get_header("WARC-Target-URI") != url:
-                writer.write_record(record)
-    return target
 
 
 def replay_check(args: list[str], tmp_path: Path, capsys) -> tuple[int, dict, str]:

@@ -4,19 +4,30 @@ Every resource the article needs is archived as a request/response pair with the
 bytes the server sent, but the 30 MB video, which is over
 ARCHIVER_REQUISITE_MAXSIZE: it is recorded as skipped, and the article's
 completeness figure says so, in the crawl's report as in `archiver audit`'s.
+
+Issue 13's acceptance is one scenario over that one crawl (made with
+ARCHIVER_WACZ): the tests at the end of this module replay its WARCs through
+pywb in Chromium (`archiver replay-check`) with nothing missing and no hit on
+the site, name an image removed from a copy of the WARC as missing, and
+validate the crawl's WACZ and replay the article from it in pywb.
 """
 
 from __future__ import annotations
 
+import collections
 import json
+import os
+import re
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from archiver.warc.vocab import REQUISITE_KIND_HEADER, REQUISITE_OF_HEADER, FailureKind
-from tests.conftest import run_crawl
+from tests.conftest import PROJECT, crawl_env, run_crawl
+from tests.pywb import pywb_bin
 from tests.requisites_site import (
     ARTICLE_PATH,
     REQUISITE_PATHS,
@@ -24,7 +35,10 @@ from tests.requisites_site import (
     RequisitesSite,
     fixture_bytes,
 )
-from tests.warc_checks import read_records, warcio_check
+from tests.test_wacz import listed_pages, wacz_validate
+from tests.warc_checks import read_records, warcio_check, without
+
+CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
@@ -45,11 +59,23 @@ def write_seed(folder: Path, site: RequisitesSite) -> Path:
 
 
 @pytest.fixture(scope="module")
-def crawl(requisites_site, tmp_path_factory):
+def crawled(requisites_site, tmp_path_factory):
+    """The crawl, and what the site was asked for by its end (later tests crawl the same site)."""
     root = tmp_path_factory.mktemp("requisites")
-    result = run_crawl(write_seed(root / "seeds", requisites_site), root / "warcs")
+    # Packaged as a WACZ, and replay-checked at its end: the acceptance tests below
+    # replay the article from both. Without pywb or Chromium the check says it
+    # could not run, the crawl still ends, and those tests are skipped.
+    settings = {"ARCHIVER_WACZ": "True", "ARCHIVER_REPLAY_CHECK": "True"}
+    if pywb_bin() is not None:
+        settings["ARCHIVER_PYWB_BIN"] = str(pywb_bin())
+    result = run_crawl(write_seed(root / "seeds", requisites_site), root / "warcs", settings)
     assert result.returncode == 0, result.log
-    return result
+    return result, collections.Counter(requisites_site.hits)
+
+
+@pytest.fixture(scope="module")
+def crawl(crawled):
+    return crawled[0]
 
 
 @pytest.fixture(scope="module")
@@ -201,3 +227,137 @@ def test_robots_txt_applies_to_requisites(tmp_path):
     [refused] = [p for p in figure["problems"] if p["state"] == "failed"]
     assert refused["url"] == site.url("/assets/frame-image.png")
     assert refused["reason"].startswith("robots_disallowed")
+
+
+# --- issue 13's acceptance: the same crawl replayed through pywb in Chromium, and its WACZ --------
+
+
+@pytest.fixture(scope="module")
+def replay_tools() -> Path:
+    """pywb's folder; the test is skipped, saying what is missing, when pywb, Chromium or Playwright is."""
+    reasons = []
+    if not CHROMIUM.exists():
+        reasons.append("no /usr/bin/chromium (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        reasons.append("the test extras' playwright package is missing")
+    bindir = pywb_bin()
+    if bindir is None:
+        reasons.append("pywb is not installed (make test installs it into .venv-pywb)")
+    if reasons:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the replay acceptance: " + "; ".join(reasons), pytrace=False)
+        pytest.skip("; ".join(reasons))
+    assert bindir is not None
+    return bindir
+
+
+def replay_check(warcs: list[Path], bindir: Path, output: Path) -> tuple[int, dict]:
+    """`archiver replay-check` as a user runs it; its JSON results by article URL."""
+    done = subprocess.run([sys.executable, "-m", "archiver.cli", "replay-check", *map(str, warcs), "--json",
+                           "-o", str(output), "--pywb-bin", str(bindir)],
+                          cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in done.stderr, done.stderr
+    results = json.loads(output.read_text(encoding="utf-8"))
+    return done.returncode, {a["url"]: a for a in results["articles"]}
+
+
+@pytest.fixture(scope="module")
+def replayed(crawl, requisites_site, replay_tools, tmp_path_factory):
+    """The crawl's WARCs replay-checked, and the paths the site was asked for meanwhile."""
+    before = collections.Counter(requisites_site.hits)
+    status, articles = replay_check(crawl.warcs, replay_tools, tmp_path_factory.mktemp("replay") / "replay.json")
+    return status, articles[requisites_site.url(ARTICLE_PATH)], requisites_site.hits - before
+
+
+def test_the_article_replays_with_nothing_missing_and_no_hit_on_the_site(replayed, requisites_site):
+    status, article, hits = replayed
+    assert article["error"] is None, article
+    assert article["missing"] == [] and article["escaped"] == [], article
+    assert hits == collections.Counter(), f"the replay reached the site: {dict(hits)}"
+    # What a browser asks for (one of the srcset's images; the stylesheet's font is
+    # asked for only when a text uses it, which this one does) came from the archive.
+    archived = set(article["archived"])
+    for path in ("/assets/style.css", "/assets/second.css", "/assets/background.png", "/assets/font.woff2",
+                 "/assets/script.js", "/assets/lazy.png", "/assets/frame.html", "/assets/frame-image.png"):
+        assert requisites_site.url(path) in archived, path
+    assert archived <= {requisites_site.url(p) for p in REQUISITE_PATHS}
+    assert status == 0
+
+
+def test_the_skipped_video_is_reported_as_skipped_in_replay_not_missing(replayed, requisites_site):
+    _, article, _ = replayed
+    video = requisites_site.url(VIDEO_PATH)
+    # The replayed page asks for it (Chromium preloads a video's metadata), and pywb has
+    # nothing to answer: the crawl's record of the skip says why, and it is no gap.
+    [(url, status, why)] = [(s["url"], s["status"], s["why"]) for s in article["skipped"]]
+    assert (url, status) == (video, 404)
+    assert why.startswith("skipped, not archived on purpose: ") and "ARCHIVER_REQUISITE_MAXSIZE" in why, why
+    assert video not in {m["url"] for m in article["missing"]}
+
+
+def test_the_crawl_s_own_replay_check_reports_the_video_as_skipped(crawled, requisites_site, replay_tools):
+    crawl, hits = crawled
+    article = crawl_report(crawl)["articles"][0]
+    replay = article["replay_check"]
+    assert replay is not None and replay["not_judged"] is None, (article["replay_unavailable"], replay)
+    assert (replay["missing"], replay["escaped"], replay["complete"]) == ([], [], True), replay
+    assert [s["url"] for s in replay["skipped"]] == [requisites_site.url(VIDEO_PATH)]
+    assert replay["archived_count"] >= 8
+    # The check ran while the site still served: it asked it for nothing more.
+    assert all(hits[p] == 1 for p in (ARTICLE_PATH, *REQUISITE_PATHS, VIDEO_PATH)), hits
+    markdown = (crawl.warc_dir.parent / f"report-{crawl.warc_dir.name}" / "report.md").read_text(encoding="utf-8")
+    assert "0 missing in replay, 0 requests leaving the replay server, 1 skipped by the crawl on purpose" in markdown
+
+
+def test_an_image_removed_from_a_copy_of_the_warc_is_named_missing(crawl, requisites_site, replay_tools, tmp_path):
+    lazy = requisites_site.url("/assets/lazy.png")
+    copies = []
+    for path in crawl.warcs:
+        (tmp_path / "copy").mkdir(exist_ok=True)
+        copies.append(without(path, lazy, tmp_path / "copy" / path.name))
+    before = collections.Counter(requisites_site.hits)
+    status, articles = replay_check(copies, replay_tools, tmp_path / "replay.json")
+    article = articles[requisites_site.url(ARTICLE_PATH)]
+    assert [(m["url"], m["why"]) for m in article["missing"]] == [(lazy, "not in the archive")], article
+    assert lazy not in article["archived"] and requisites_site.url("/assets/frame-image.png") in article["archived"]
+    assert status == 1
+    assert requisites_site.hits - before == collections.Counter()
+
+
+def test_the_crawl_s_wacz_validates_and_pywb_replays_the_article_from_it(crawl, requisites_site, pywb):
+    [wacz] = crawl.warc_dir.glob("*.wacz")
+    validated = wacz_validate(wacz)
+    assert validated.returncode == 0 and "Validation succeeded" in validated.stdout, validated.stdout
+    [page] = listed_pages(wacz)[1]
+    article = requisites_site.url(ARTICLE_PATH)
+    assert (page["url"], page["title"]) == (article, "Harbour reopens after the storm")
+    collection = pywb.collection("from-wacz", [wacz])  # wb-manager add --unpack-wacz
+    before = collections.Counter(requisites_site.hits)
+    for path in (ARTICLE_PATH, *REQUISITE_PATHS):
+        status, _, body = collection.original(requisites_site.url(path))
+        assert (status, body) == (200, fixture_bytes(path)), path
+    # And as a reader's browser gets it (the page of pywb's frame): rewritten, at its
+    # capture, each requisite's URL led back into the collection.
+    timestamp = "".join(c for c in page["ts"] if c.isdigit())[:14]
+    with urllib.request.urlopen(f"{collection.base}/{collection.name}/{timestamp}mp_/{article}",
+                                timeout=30) as replayed:
+        html = replayed.read().decode("utf-8")
+    assert "<title>Harbour reopens after the storm</title>" in html
+    for path in ("/assets/style.css", "/assets/script.js", "/assets/photo-400.png", "/assets/frame.html"):
+        assert re.search(rf'"/{collection.name}/{timestamp}[a-z]{{2}}_/{re.escape(requisites_site.url(path))}"',
+                         html), path
+    assert requisites_site.hits - before == collections.Counter(), "pywb reached the site"
+
+
+def test_the_replay_check_of_the_crawl_s_wacz_finds_nothing_missing(crawl, requisites_site, replay_tools, tmp_path):
+    [wacz] = crawl.warc_dir.glob("*.wacz")
+    before = collections.Counter(requisites_site.hits)
+    status, articles = replay_check([wacz], replay_tools, tmp_path / "replay.json")
+    article = articles[requisites_site.url(ARTICLE_PATH)]
+    assert (article["error"], article["missing"], article["escaped"]) == (None, [], []), article
+    assert [s["url"] for s in article["skipped"]] == [requisites_site.url(VIDEO_PATH)]
+    assert requisites_site.url("/assets/frame-image.png") in article["archived"]
+    assert status == 0
+    assert requisites_site.hits - before == collections.Counter()

@@ -8,6 +8,7 @@ import zlib
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.warcwriter import WARCWriter
 
 
 def warcio_check(path: Path) -> subprocess.CompletedProcess:
@@ -59,3 +60,13 @@ def stored_length_problems(path: Path) -> list[str]:
             if name.strip().lower() == b"content-length" and int(value) != len(body):
                 problems.append(f"{record['uri']}: Content-Length {int(value)} != {len(body)}")
     return problems
+
+
+def without(source: Path, url: str, target: Path) -> Path:
+    """A copy of a WARC file without the records of one URL."""
+    with open(source, "rb") as inp, open(target, "wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for record in ArchiveIterator(inp):
+            if record.rec_headers.get_header("WARC-Target-URI") != url:
+                writer.write_record(record)
+    return target

@@ -140,6 +140,7 @@ class ReportWriter:
             ReplayCheckOptions,
             check_pages,
             pages_to_check,
+            skipped_on_purpose,
             summary,
             write_results,
         )
@@ -148,13 +149,14 @@ class ReportWriter:
 
         options = ReplayCheckOptions(self.config.pywb_bin, self.config.chromium, self.config.replay_check_timeout,
                                      self.config.replay_check_max_pages)
-        pages = pages_to_check(read_archives(paths, workers=os.cpu_count() or 1))
+        index = read_archives(paths, workers=os.cpu_count() or 1)
+        pages, skipped = pages_to_check(index), skipped_on_purpose(index)
         outcome: list[list[ArticleReplay]] = []
         failed: list[str] = []
 
         def run() -> None:
             try:
-                outcome.append(check_pages(paths, pages, options))
+                outcome.append(check_pages(paths, pages, options, skipped=skipped))
             except ReplayCheckError as error:
                 failed.append(str(error))
             except Exception as error:  # noqa: BLE001 - the crawl still ends with its report, saying why
@@ -178,6 +180,7 @@ class ReportWriter:
         stats.set_value("archiver/replay_check/articles_count", len(results))
         stats.set_value("archiver/replay_check/missing_count", sum(len(r.missing) for r in results))
         stats.set_value("archiver/replay_check/escaped_count", sum(len(r.escaped) for r in results))
+        stats.set_value("archiver/replay_check/skipped_count", sum(len(r.skipped) for r in results))
         stats.set_value("archiver/replay_check/not_judged_count", sum(1 for r in results if r.error))
         written = write_results(paths[0].parent, self.config.warc_prefix, results,
                                 gzip_level=self.config.warc_gzip_level)

@@ -11,16 +11,16 @@ from __future__ import annotations
 import datetime
 import tempfile
 import zipfile
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from archiver.replay.browser import BrowserError, ReplayBrowser, preflight
 from archiver.replay.pywb import ReplayServer, ReplayServerError, find_pywb
 from archiver.warc import records
-from archiver.warc.index import ArchiveIndex
-from archiver.warc.replaycheck import ArticleReplay, to_json
-from archiver.warc.vocab import replay_check_uri
+from archiver.warc.index import ArchiveIndex, url_key
+from archiver.warc.replaycheck import ArticleReplay, MissingResource, to_json
+from archiver.warc.vocab import FailureKind, replay_check_uri
 
 DEFAULT_CHROMIUM = Path("/usr/bin/chromium")
 
@@ -52,6 +52,37 @@ def pages_to_check(index: ArchiveIndex, urls: Iterable[str] = ()) -> list[tuple[
     return pages
 
 
+def skipped_on_purpose(index: ArchiveIndex) -> dict[str, str]:
+    """Why each URL the crawl skipped by rule is not in the archive, by url_key.
+
+    A page requisite over ARCHIVER_REQUISITE_MAXSIZE (the article's 30 MB
+    video) is recorded as skipped and never fetched: its replayed page still
+    asks for it, and pywb has nothing to answer. That is the archive as the
+    crawl meant it (the completeness figure counts it as skipped), so the
+    replay check reports it apart, with the crawl's own reason, and not as a
+    missing resource. A URL that was captured after all (another crawl of the
+    files) is archived, not skipped: pywb answers it.
+    """
+    skipped: dict[str, str] = {}
+    for failures in index.failures.values():
+        last = failures[-1]
+        if last.kind == FailureKind.OVER_SIZE_LIMIT and index.capture(last.url) is None:
+            skipped[url_key(last.url)] = last.message
+    return skipped
+
+
+def set_skipped_apart(result: ArticleReplay, skipped: Mapping[str, str]) -> ArticleReplay:
+    """The result with each missing resource the crawl skipped on purpose moved to ``skipped``."""
+    if not skipped:
+        return result
+    apart = [m for m in result.missing if url_key(m.url) in skipped]
+    if not apart:
+        return result
+    return replace(result, missing=[m for m in result.missing if url_key(m.url) not in skipped],
+                   skipped=[MissingResource(m.url, m.status, "skipped, not archived on purpose: "
+                                            + skipped[url_key(m.url)]) for m in apart])
+
+
 def unpack_wacz(path: Path, into: Path) -> list[Path]:
     """The WARC files of a WACZ (its ``archive/`` folder), extracted into ``into``."""
     try:
@@ -72,8 +103,11 @@ def unpack_wacz(path: Path, into: Path) -> list[Path]:
 
 
 def check_pages(warcs: list[Path], pages: list[tuple[str, str | None]], options: ReplayCheckOptions,
-                workdir: Path | None = None) -> list[ArticleReplay]:
-    """One result per page, in order; pages past ``max_pages`` say so instead of being opened."""
+                workdir: Path | None = None, skipped: Mapping[str, str] | None = None) -> list[ArticleReplay]:
+    """One result per page, in order; pages past ``max_pages`` say so instead of being opened.
+
+    ``skipped``: what the crawl left out on purpose (:func:`skipped_on_purpose`), reported apart from missing.
+    """
     results: list[ArticleReplay] = []
     to_open: list[tuple[str, str]] = []
     for url, timestamp in pages:
@@ -101,7 +135,7 @@ def check_pages(warcs: list[Path], pages: list[tuple[str, str | None]], options:
                           for url, timestamp in to_open]
     except (ReplayServerError, BrowserError) as error:
         raise ReplayCheckError(str(error)) from None
-    by_url = {r.url: r for r in opened}
+    by_url = {r.url: set_skipped_apart(r, skipped or {}) for r in opened}
     order = [url for url, _ in pages]
     return sorted(results + list(by_url.values()), key=lambda r: order.index(r.url))
 
@@ -123,8 +157,11 @@ def summary(results: list[ArticleReplay]) -> str:
     missing = sum(len(r.missing) for r in results)
     escaped = sum(len(r.escaped) for r in results)
     unjudged = sum(1 for r in results if r.error)
+    skipped = sum(len(r.skipped) for r in results)
     line = (f"Replay check: {len(results)} articles, {sum(len(r.archived) for r in results)} resources "
             f"archived, {missing} missing in replay, {escaped} requests leaving the replay server")
+    if skipped:
+        line += f", {skipped} skipped by the crawl on purpose (not archived)"
     return line + (f", {unjudged} articles not fully judged" if unjudged else "")
 
 
@@ -133,9 +170,11 @@ def text_lines(results: list[ArticleReplay]) -> list[str]:
     lines = []
     for r in results:
         lines.append(f"{r.url} ({r.timestamp or 'not archived'}): {len(r.archived)} archived, "
-                     f"{len(r.missing)} missing, {len(r.escaped)} escaped")
+                     f"{len(r.missing)} missing, {len(r.escaped)} escaped"
+                     + (f", {len(r.skipped)} skipped on purpose" if r.skipped else ""))
         if r.error:
             lines.append(f"  not judged: {r.error}")
         lines += [f"  missing: {m.url}: {m.why}" for m in r.missing]
         lines += [f"  escaped: {url}: blocked (it would have left the replay server)" for url in r.escaped]
+        lines += [f"  skipped: {m.url}: {m.why}" for m in r.skipped]
     return lines

@@ -34,6 +34,8 @@ def replay_summary(replay: ArticleReplay) -> str:
     """An article's replay check in a line: its counts, when and through what, or why it was not judged."""
     line = (f"{len(replay.archived)} resources archived, {len(replay.missing)} missing in replay, "
             f"{len(replay.escaped)} requests leaving the replay server")
+    if replay.skipped:
+        line += f", {len(replay.skipped)} skipped by the crawl on purpose (not archived)"
     if replay.timestamp:
         line += f" (capture {replay.timestamp}"
         line += f", {replay.replay}, checked {replay.checked_at})" if replay.replay else ")"

@@ -361,6 +361,10 @@ def _article(number: int, article: ArticleReport, grace_days: int, replay: str |
         out.extend(f'<li>{url_html(m.url)}: {e(clean(m.why))}</li>' for m in article.replay.missing)
         out.extend(f'<li>{url_html(url)}: {e(ESCAPED)}</li>' for url in article.replay.escaped)
         out.append("</ul>")
+    if article.replay is not None and article.replay.skipped:
+        out.append(f"<h3>Asked for in replay, skipped on purpose ({len(article.replay.skipped)})</h3><ul>")
+        out.extend(f'<li>{url_html(m.url)}: {e(clean(m.why))}</li>' for m in article.replay.skipped)
+        out.append("</ul>")
     if article.date_findings:
         out.append("<h3>Date findings</h3><ul>")
         out.extend(f"<li>{e(clean(f))}</li>" for f in article.date_findings)

@@ -161,6 +161,9 @@ def replay_to_dict(replay: ArticleReplay | None) -> dict[str, Any] | None:
         "escaped_count": len(replay.escaped), "archived": list(replay.archived),
         "missing": [{"url": m.url, "status": m.status, "why": m.why} for m in replay.missing],
         "escaped": list(replay.escaped),
+        # Not archived on purpose (a requisite over ARCHIVER_REQUISITE_MAXSIZE): not a gap of the archive.
+        "skipped_count": len(replay.skipped),
+        "skipped": [{"url": m.url, "status": m.status, "why": m.why} for m in replay.skipped],
     }
 
 

@@ -202,6 +202,10 @@ def _article(number: int, article: ArticleReport, grace_days: int) -> list[str]:
         lines += [f"- {md(m.url)}: {md(m.why)}" for m in article.replay.missing]
         lines += [f"- {md(url)}: {md(ESCAPED)}" for url in article.replay.escaped]
         lines.append("")
+    if article.replay is not None and article.replay.skipped:
+        lines += ["### Asked for in replay, skipped on purpose", ""]
+        lines += [f"- {md(m.url)}: {md(m.why)}" for m in article.replay.skipped]
+        lines.append("")
 
     if article.comparisons:
         lines += ["### Text comparisons", ""]

@@ -3,7 +3,9 @@
 ``archiver replay-check`` and ``ARCHIVER_REPLAY_CHECK`` open each archived
 article through pywb in a headless browser and record what its replay asked
 for: each resource answered from the archive, each one the archive could not
-answer (and why), and each request that tried to leave the replay server.
+answer (and why), each one it does not hold because the crawl skipped it on
+purpose (a page requisite over ARCHIVER_REQUISITE_MAXSIZE, recorded as such),
+and each request that tried to leave the replay server.
 The crawl writes one record per article into its archive, so the check's
 result stays with the files it judged. Plain values only, as article records.
 
@@ -12,7 +14,10 @@ Format 1::
     {"format": 1, "url": str, "timestamp": "YYYYMMDDhhmmss",
      "checked_at": ISO 8601, "replay": "pywb X.Y (frameless)", "error": str|null,
      "archived": [str], "missing": [{"url": str, "status": int|null, "why": str}],
-     "escaped": [str]}
+     "escaped": [str], "skipped": [{"url": str, "status": int|null, "why": str}]}
+
+``skipped`` was added within format 1 (a record without it has none): a
+reader of format 1 that does not know it still reads the rest right.
 
 ``error`` says why the page itself could not be judged (it did not load,
 the browser timed out); its lists then hold what was seen before.
@@ -47,6 +52,8 @@ class ArticleReplay:
     archived: list[str] = field(default_factory=list)
     missing: list[MissingResource] = field(default_factory=list)
     escaped: list[str] = field(default_factory=list)  # requests to a host other than the replay server
+    # Not in the archive on purpose: the crawl's record of the skip says why. Not a gap of the archive.
+    skipped: list[MissingResource] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -59,6 +66,7 @@ def to_json(result: ArticleReplay) -> dict[str, Any]:
         "replay": result.replay, "error": result.error, "archived": list(result.archived),
         "missing": [{"url": m.url, "status": m.status, "why": m.why} for m in result.missing],
         "escaped": list(result.escaped),
+        "skipped": [{"url": m.url, "status": m.status, "why": m.why} for m in result.skipped],
     }
 
 
@@ -71,10 +79,12 @@ def from_json(data: Any) -> ArticleReplay:
         url, timestamp = data["url"], data["timestamp"]
         missing = [MissingResource(str(m["url"]), m.get("status"), str(m.get("why", "")))
                    for m in data.get("missing", [])]
+        skipped = [MissingResource(str(m["url"]), m.get("status"), str(m.get("why", "")))
+                   for m in data.get("skipped", [])]
         if not isinstance(url, str) or not isinstance(timestamp, str):
             raise TypeError("url and timestamp must be text")
         return ArticleReplay(url, timestamp, str(data.get("checked_at", "")), str(data.get("replay", "")),
                              data.get("error"), [str(u) for u in data.get("archived", [])], missing,
-                             [str(u) for u in data.get("escaped", [])])
+                             [str(u) for u in data.get("escaped", [])], skipped)
     except (KeyError, TypeError, AttributeError) as error:
         raise ReplayCheckFormatError(f"missing or malformed field: {error}") from None
