@@ -211,7 +211,7 @@ def test_a_browser_that_will_not_start_is_a_finding_for_each_page_and_the_crawl_
         (seeds / "bridge.md").write_text(f"# {TITLE}\n\nOriginal url: {site.url('/article.html')}\n\n"
                                          + "\n\n".join(PARAGRAPHS) + "\n", encoding="utf-8")
         result = run_crawl(seeds, tmp_path / "warcs", {
-            "ARCHIVER_BROWSER": "True", "ARCHIVER_BROWSER_EXECUTABLE": str(not_a_browser),
+            "ARCHIVER_BROWSER": "True", "ARCHIVER_CHROMIUM": str(not_a_browser),
             "ARCHIVER_REPORT_DIR": str(tmp_path / "report"), "ARCHIVER_SOFT404_PROBES": "False"})
     assert result.returncode == 0, result.log[-3000:]
     [warc] = result.warcs

@@ -22,7 +22,7 @@ ANY_EXECUTABLE = Path("/bin/sh")
 
 def _renderer(pages: str = "articles") -> PageRenderer:
     config = dataclasses.replace(ArchiverConfig.defaults(), browser=True, browser_pages=pages,
-                                 browser_executable=ANY_EXECUTABLE)
+                                 chromium=ANY_EXECUTABLE)
     return PageRenderer(get_crawler(), config)
 
 
@@ -59,7 +59,7 @@ def test_the_browser_gets_decoded_bodies_without_their_coding() -> None:
 
 def test_a_missing_chromium_is_one_line_naming_the_package(tmp_path) -> None:
     config = dataclasses.replace(ArchiverConfig.defaults(), browser=True,
-                                 browser_executable=tmp_path / "chromium")
+                                 chromium=tmp_path / "chromium")
     with pytest.raises(BrowserMissing) as raised:
         check_browser(config)
     message = str(raised.value)

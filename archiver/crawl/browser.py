@@ -80,11 +80,11 @@ class BrowserMissing(CannotStart):
 
 def check_browser(config: ArchiverConfig) -> None:
     """Fail at start, in one line, when the browser cannot run."""
-    executable = config.browser_executable
+    executable = config.chromium
     if not (executable.is_file() and os.access(executable, os.X_OK)):
         raise BrowserMissing(f"ARCHIVER_BROWSER is on but {executable} is not an executable Chromium: install "
                              "Debian's chromium package (apt-get install chromium) or set "
-                             "ARCHIVER_BROWSER_EXECUTABLE")
+                             "ARCHIVER_CHROMIUM")
     try:
         import playwright.async_api  # noqa: F401
     except ImportError:
@@ -155,7 +155,7 @@ class PageRenderer:
                 if self._playwright is None:
                     self._playwright = await async_playwright().start()
                 self._browser = await self._playwright.chromium.launch(
-                    executable_path=str(self.config.browser_executable), args=ARGS, headless=True,
+                    executable_path=str(self.config.chromium), args=ARGS, headless=True,
                     timeout=LAUNCH_TIMEOUT_MS)
             return self._browser
 
