@@ -38,6 +38,7 @@ from archiver.crawl.capture import RECORD_ID_META
 from archiver.crawl.errors import CannotStart
 from archiver.crawl.failures import failure_message
 from archiver.warc.records import Rendering
+from archiver.warc.screenshots import SCROLL_PAUSE_MS, SCROLL_TO_END, THUMBNAIL_QUALITY, VIEWPORT, thumbnail_clip
 from archiver.warc.vocab import META_KEY, BrowserFailureKind, CrawlRole
 
 logger = logging.getLogger(__name__)
@@ -45,12 +46,8 @@ logger = logging.getLogger(__name__)
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio"]
-VIEWPORT = {"width": 1280, "height": 800}
-THUMBNAIL_SCALE = 0.25  # 320 × 200 px of the first screen: about 10 kB of JPEG
-THUMBNAIL_QUALITY = 70
 PAGES_AT_ONCE = 2  # two Chromium tabs keep a 2-core machine busy without starving the crawl
 QUIET_SECONDS = 0.5  # no request in flight for this long: the network has settled
-SCROLL_PAUSE_MS = 150  # between screens, for an IntersectionObserver to fire and its image to be asked for
 EVIDENCE_TIMEOUT_MS = 15_000  # the screenshot and the DOM, after the page's own time limit
 LAUNCH_TIMEOUT_MS = 60_000  # Chromium takes 4 s to start on a busy 2-core machine; one that hangs is a crash
 MESSAGE_CHARS = 300
@@ -59,19 +56,6 @@ CACHE_BYTES = 64 << 20  # decoded bodies kept for pages that ask for them again
 DROPPED_RESPONSE_HEADERS = {"content-encoding", "content-length", "transfer-encoding"}
 # What Scrapy sets itself (its User-Agent names us; its cookie jar and Accept-Encoding are its own).
 DROPPED_REQUEST_HEADERS = {"user-agent", "cookie", "accept-encoding", "host", "connection", "content-length"}
-
-SCROLL_TO_END = """async (pause) => {
-    const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
-    const page = () => document.scrollingElement || document.documentElement;
-    for (let screens = 0; screens < 200; screens++) {
-        const height = page().scrollHeight;
-        window.scrollBy(0, window.innerHeight);
-        await sleep(pause);
-        if (window.scrollY + window.innerHeight >= page().scrollHeight - 1 && page().scrollHeight === height) break;
-    }
-    window.scrollTo(0, 0);
-    await sleep(pause);
-}"""
 
 
 class BrowserMissing(CannotStart):
@@ -320,8 +304,7 @@ class _PageVisit:
         session = await self.context.new_cdp_session(page)
         try:
             shot = await session.send("Page.captureScreenshot", {
-                "format": "jpeg", "quality": THUMBNAIL_QUALITY,
-                "clip": {"x": 0, "y": 0, **VIEWPORT, "scale": THUMBNAIL_SCALE}})
+                "format": "jpeg", "quality": THUMBNAIL_QUALITY, "clip": thumbnail_clip()})
         finally:
             await session.detach()
         return base64.b64decode(shot["data"])

@@ -292,9 +292,22 @@ def _rendering(rendering: PageRendering) -> str:
         parts.append("text read from the browser's DOM: the HTML has no article text of its own")
     for kind, message in rendering.failures:
         parts.append(f'<span class="mismatch">browser {e(kind)}: {e(shorten(message))}</span>')
-    # The replay check adds the replay's screenshot and the pixel similarity beside ours.
+    return "<br>".join(parts)
+
+
+def _replay_rendering(rendering: PageRendering) -> str:
+    """The replay check's first screen beside ours, and how alike the two full pages are."""
+    parts = []
+    if rendering.replay_thumbnail_jpeg:
+        data = base64.b64encode(rendering.replay_thumbnail_jpeg).decode("ascii")
+        parts.append(f'<img class="thumb" src="data:image/jpeg;base64,{data}" '
+                     'alt="The first screen of the page as its replay showed it">')
+    if rendering.replay_screenshot is not None:
+        parts.append(f"full page: {_record_place(rendering.replay_screenshot)}")
     if rendering.replay_similarity is not None:
-        parts.append(f"replay's screenshot similarity {rendering.replay_similarity:.2f}")
+        parts.append(f"pixel similarity with the crawl's screenshot: {rendering.replay_similarity:.1%}")
+    elif rendering.replay_similarity_unavailable:
+        parts.append(f'<span class="muted">{e(rendering.replay_similarity_unavailable)}</span>')
     return "<br>".join(parts)
 
 
@@ -338,6 +351,7 @@ def _article(number: int, article: ArticleReport, grace_days: int, replay: str |
         facts.append(("Replay", f'<span class="muted">{e(clean(article.replay_unavailable))}</span>'))
     if article.rendering is not None:
         facts.append(("Screenshot", _rendering(article.rendering)))
+        facts.append(("Replay's screenshot", _replay_rendering(article.rendering)))
     out.append('<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
     out.append(_requisite_problems(article))
 

@@ -12,7 +12,12 @@ Format 1::
     {"format": 1, "url": str, "timestamp": "YYYYMMDDhhmmss",
      "checked_at": ISO 8601, "replay": "pywb X.Y (frameless)", "error": str|null,
      "archived": [str], "missing": [{"url": str, "status": int|null, "why": str}],
-     "escaped": [str]}
+     "escaped": [str], "screenshot_error": str|null}
+
+The replayed page's full-page PNG and first-screen JPEG are resource records
+(``urn:archiver:replay-screenshot:URL``, ``urn:archiver:replay-thumbnail:URL``)
+whose WARC-Concurrent-To is this record; ``screenshot_error`` says why there
+are none (absent from records written before it: read as null).
 
 ``error`` says why the page itself could not be judged (it did not load,
 the browser timed out); its lists then hold what was seen before.
@@ -47,6 +52,11 @@ class ArticleReplay:
     archived: list[str] = field(default_factory=list)
     missing: list[MissingResource] = field(default_factory=list)
     escaped: list[str] = field(default_factory=list)  # requests to a host other than the replay server
+    # Why the replayed page has no screenshot (urn:archiver:replay-screenshot:); None when it has one.
+    screenshot_error: str | None = None
+    # The photographs themselves, written as resource records beside this one (not in its JSON).
+    screenshot: bytes | None = field(default=None, repr=False, compare=False)
+    thumbnail: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def complete(self) -> bool:
@@ -58,7 +68,7 @@ def to_json(result: ArticleReplay) -> dict[str, Any]:
         "format": FORMAT, "url": result.url, "timestamp": result.timestamp, "checked_at": result.checked_at,
         "replay": result.replay, "error": result.error, "archived": list(result.archived),
         "missing": [{"url": m.url, "status": m.status, "why": m.why} for m in result.missing],
-        "escaped": list(result.escaped),
+        "escaped": list(result.escaped), "screenshot_error": result.screenshot_error,
     }
 
 
@@ -75,6 +85,7 @@ def from_json(data: Any) -> ArticleReplay:
             raise TypeError("url and timestamp must be text")
         return ArticleReplay(url, timestamp, str(data.get("checked_at", "")), str(data.get("replay", "")),
                              data.get("error"), [str(u) for u in data.get("archived", [])], missing,
-                             [str(u) for u in data.get("escaped", [])])
+                             [str(u) for u in data.get("escaped", [])],
+                             None if data.get("screenshot_error") is None else str(data["screenshot_error"]))
     except (KeyError, TypeError, AttributeError) as error:
         raise ReplayCheckFormatError(f"missing or malformed field: {error}") from None
