@@ -71,7 +71,9 @@ def test_the_replay_of_the_javascript_built_article_misses_nothing(crawl) -> Non
     assert article["replay_unavailable"] is None and replay["not_judged"] is None, replay
     assert replay["missing"] == [] and replay["escaped"] == [] and replay["complete"], replay
     assert sorted(replay["archived"]) == sorted(site.url(p) for p in RESOURCES)
-    # Every request the site counted is one the crawl archived: the replay asked it nothing.
+    # Each asked of the site once (the browser was answered by the spider's requisite fetches)…
+    assert all(site.requests[p] == 1 for p in ["/article.html", *RESOURCES]), site.requests
+    # …and every request the site counted is one the crawl archived: the replay asked it nothing.
     responses = Counter(urlsplit(r["uri"]).path for warc in crawl_warcs(root) for r in read_records(warc)
                         if r["type"] == "response")
     assert site.requests == responses, (site.requests, responses)
