@@ -20,6 +20,7 @@ from archiver.analysis.screenshots import ScreenshotUnreadable, pixel_similarity
 from archiver.replay.check import write_results
 from archiver.report.html import render_html
 from archiver.report.json import report_to_dict
+from archiver.report.markdown import render_markdown
 from archiver.seeds import Article
 from archiver.warc import records, vocab
 from archiver.warc.reader import read_archives
@@ -115,6 +116,7 @@ def test_the_replays_screenshot_is_archived_beside_its_check_and_compared(tmp_pa
     for jpeg in (b"\xff\xd8crawl", b"\xff\xd8replay"):
         assert f'src="data:image/jpeg;base64,{base64.b64encode(jpeg).decode()}"' in html
     assert f"pixel similarity with the crawl's screenshot: {1 - 1000 / (WIDTH * HEIGHT):.1%}" in html
+    assert f"pixel similarity with the crawl's screenshot {1 - 1000 / (WIDTH * HEIGHT):.1%}" in render_markdown(report)
 
 
 def test_without_a_replay_check_the_similarity_is_null_and_says_why(tmp_path) -> None:
@@ -123,6 +125,7 @@ def test_without_a_replay_check_the_similarity_is_null_and_says_why(tmp_path) ->
     assert rendering is not None and rendering.replay_similarity is None and rendering.replay_screenshot is None
     assert "holds no replay check of this article" in rendering.replay_similarity_unavailable
     assert "holds no replay check of this article" in render_html(report)
+    assert "- **Replay's screenshot:** no similarity: the archive holds no replay check" in render_markdown(report)
     assert "holds no replay check" in report_to_dict(report)["articles"][0]["rendering"][
         "replay_similarity_unavailable"]
 
