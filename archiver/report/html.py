@@ -112,6 +112,8 @@ ul.paragraphs { margin: .2rem 0 .6rem; }
 ul.paragraphs li { color: #333; }
 .muted { color: #777; }
 img.thumb { display: block; width: 320px; max-width: 100%; border: 1px solid #ccc; }
+.shots { display: flex; flex-wrap: wrap; gap: 1rem; }
+.shots > div { flex: 0 1 340px; }
 span.history { color: #8a6d1a; }
 tr.revived td:first-child { border-left: 4px solid #2d6a2d; }
 footer { margin-top: 3rem; color: #777; font-size: .85rem; }
@@ -350,8 +352,10 @@ def _article(number: int, article: ArticleReport, grace_days: int, replay: str |
     else:
         facts.append(("Replay", f'<span class="muted">{e(clean(article.replay_unavailable))}</span>'))
     if article.rendering is not None:
-        facts.append(("Screenshot", _rendering(article.rendering)))
-        facts.append(("Replay's screenshot", _replay_rendering(article.rendering)))
+        # The crawl's first screen and the replay's side by side.
+        facts.append(("Screenshot", f'<div class="shots"><div><strong>Crawl</strong><br>'
+                                    f'{_rendering(article.rendering)}</div><div><strong>Replay</strong><br>'
+                                    f'{_replay_rendering(article.rendering)}</div></div>'))
     out.append('<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
     out.append(_requisite_problems(article))
 
