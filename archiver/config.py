@@ -261,7 +261,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARCHIVER_REPLAY_CHECK_MAX_PAGES", whole(1), 100, "the most articles the replay check opens"),
     Setting("ARCHIVER_PYWB_BIN", PATH, None, "the folder holding pywb's wayback and wb-manager",
             shown_default="$ARCHIVER_PYWB_BIN, else .venv-pywb/bin, else the PATH"),
-    Setting("ARCHIVER_CHROMIUM", PATH, Path("/usr/bin/chromium"), "the Chromium the replay check drives"),
+    # One Chromium for the browser (ARCHIVER_BROWSER) and the replay check: their screenshots are compared.
+    Setting("ARCHIVER_CHROMIUM", PATH, Path("/usr/bin/chromium"),
+            "the Chromium the browser and the replay check drive"),
     Setting("ARCHIVER_REDIS_URL", TEXT, None, "share one queue between crawl processes"),
     Setting("ARCHIVER_JOB", TEXT, None, "the job of this crawl: Redis keys and the history's runs",
             shown_default="Scrapyd's job, else the UTC date"),
@@ -274,7 +276,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARCHIVER_BROWSER", FLAG, False, "render pages in headless Chromium: what it loads, a screenshot, the DOM"),
     Setting("ARCHIVER_BROWSER_PAGES", BROWSER_PAGES, "articles", "which pages the browser renders: articles or all"),
     Setting("ARCHIVER_BROWSER_TIMEOUT", seconds(), 30.0, "seconds a page may take to load, scroll and settle"),
-    Setting("ARCHIVER_BROWSER_EXECUTABLE", PATH, Path("/usr/bin/chromium"), "the Chromium the browser runs"),
     Setting("ARCHIVER_READ_MAX_SIZE", whole(1), DEFAULT_READ_MAX_SIZE,
             "bytes of one body the report reads, decoded; a bigger page is reported too large to read"),
 )
@@ -338,7 +339,6 @@ class ArchiverConfig:
     browser: bool
     browser_pages: str  # "articles" or "all"
     browser_timeout: float
-    browser_executable: Path
     read_max_size: int  # bytes of one body the report reads, decoded
 
     @property

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from pathlib import Path
 
 import pytest
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request, TextResponse
 from scrapy.utils.test import get_crawler
 
 from archiver.config import ArchiverConfig
+from archiver.crawl import browser as browser_module
 from archiver.crawl.browser import BrowserMissing, PageRenderer, browser_headers, check_browser
 from archiver.warc.vocab import CrawlRole
 
@@ -22,7 +25,7 @@ ANY_EXECUTABLE = Path("/bin/sh")
 
 def _renderer(pages: str = "articles") -> PageRenderer:
     config = dataclasses.replace(ArchiverConfig.defaults(), browser=True, browser_pages=pages,
-                                 browser_executable=ANY_EXECUTABLE)
+                                 chromium=ANY_EXECUTABLE)
     return PageRenderer(get_crawler(), config)
 
 
@@ -59,8 +62,81 @@ def test_the_browser_gets_decoded_bodies_without_their_coding() -> None:
 
 def test_a_missing_chromium_is_one_line_naming_the_package(tmp_path) -> None:
     config = dataclasses.replace(ArchiverConfig.defaults(), browser=True,
-                                 browser_executable=tmp_path / "chromium")
+                                 chromium=tmp_path / "chromium")
     with pytest.raises(BrowserMissing) as raised:
         check_browser(config)
     message = str(raised.value)
     assert "\n" not in message and "apt-get install chromium" in message and str(tmp_path / "chromium") in message
+
+
+# A page's requisites are fetched by the spider while the browser loads the page:
+# the browser is answered by the spider's response, so each is downloaded once.
+SCRIPT = "http://news.example/app.js"
+
+
+def _downloads(renderer: PageRenderer, monkeypatch) -> list[str]:
+    asked: list[str] = []
+
+    async def download(request):
+        asked.append(request.url)
+        return browser_module.Fetched(200, {}, b"downloaded by the browser")
+
+    monkeypatch.setattr(renderer, "_download", download)
+    return asked
+
+
+def test_a_requisite_the_spider_fetches_answers_the_browser(monkeypatch) -> None:
+    async def run():
+        renderer = _renderer()
+        asked = _downloads(renderer, monkeypatch)
+        renderer.expect(SCRIPT)
+        waiting = renderer.fetch(Request(SCRIPT))
+        await asyncio.sleep(0)
+        assert not waiting.done()  # the spider's response is on its way
+        renderer.arrived(SCRIPT, TextResponse(SCRIPT, body=b"from the spider",
+                                              headers={"Content-Type": "application/javascript"}))
+        assert (await waiting).body == b"from the spider"
+        assert (await renderer.fetch(Request(SCRIPT))).body == b"from the spider"  # and kept for the next page
+        return asked
+
+    assert asyncio.run(run()) == []
+
+
+def test_a_requisite_that_failed_fails_in_the_browser_too(monkeypatch) -> None:
+    async def run():
+        renderer = _renderer()
+        asked = _downloads(renderer, monkeypatch)
+        renderer.expect(SCRIPT)
+        waiting = renderer.fetch(Request(SCRIPT))
+        renderer.arrived(SCRIPT, error=IgnoreRequest("Forbidden by robots.txt"))
+        with pytest.raises(IgnoreRequest, match="robots.txt"):
+            await waiting
+        return asked
+
+    assert asyncio.run(run()) == []
+
+
+def test_a_requisite_the_scheduler_dropped_is_downloaded_by_the_browser(monkeypatch) -> None:
+    async def run():
+        renderer = _renderer()
+        asked = _downloads(renderer, monkeypatch)
+        renderer.expect(SCRIPT)
+        waiting = renderer.fetch(Request(SCRIPT))
+        renderer.dropped(Request(SCRIPT))  # the dupefilter: fetched before as a linked page
+        assert (await waiting).body == b"downloaded by the browser"
+        return asked
+
+    assert asyncio.run(run()) == [SCRIPT]
+
+
+def test_a_requisite_that_never_comes_is_downloaded_by_the_browser(monkeypatch) -> None:
+    monkeypatch.setattr(browser_module, "EXPECTED_WAIT_SECONDS", 0.05)
+
+    async def run():
+        renderer = _renderer()
+        asked = _downloads(renderer, monkeypatch)
+        renderer.expect(SCRIPT)
+        assert (await renderer.fetch(Request(SCRIPT))).body == b"downloaded by the browser"
+        return asked
+
+    assert asyncio.run(run()) == [SCRIPT]

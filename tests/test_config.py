@@ -233,10 +233,10 @@ def cannot_start_cases(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
                                       "error: bad history database URL 'mysql://db/archiver': "
                                       "the backend must be one of sqlite, postgresql, not 'mysql'"),
         "no browser": (seeds + ["-s", "ARCHIVER_BROWSER=True",
-                                "-s", f"ARCHIVER_BROWSER_EXECUTABLE={tmp_path / 'no-chromium'}"],
+                                "-s", f"ARCHIVER_CHROMIUM={tmp_path / 'no-chromium'}"],
                        f"error: ARCHIVER_BROWSER is on but {tmp_path / 'no-chromium'} is not an executable "
                        "Chromium: install Debian's chromium package (apt-get install chromium) or set "
-                       "ARCHIVER_BROWSER_EXECUTABLE"),
+                       "ARCHIVER_CHROMIUM"),
     }
 
 

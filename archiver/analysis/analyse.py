@@ -45,6 +45,7 @@ from archiver.analysis.model import (
     page_date_source,
 )
 from archiver.analysis.pages import PageJob, PageResult, examine_all
+from archiver.analysis.screenshots import ScreenshotUnreadable, pixel_similarity
 from archiver.analysis.titles import title_mismatch
 from archiver.seeds import Article, SeedDocument, SeedError, parse_seed
 from archiver.seeds.dates import date_from_url
@@ -52,6 +53,7 @@ from archiver.warc import vocab
 from archiver.warc.decode import UndecodableBody
 from archiver.warc.index import ArchiveIndex, Capture, RenderingRecord, url_key
 from archiver.warc.reader import read_body
+from archiver.warc.replaycheck import ArticleReplay
 from archiver.warc.vocab import FailureKind
 
 LIVE = "live"
@@ -104,6 +106,9 @@ def articles_from_pages(index: ArchiveIndex) -> list[Article]:
 
 # The browser's DOM is an article's text when it has more than this many times the words of the HTML's.
 RENDERED_TEXT_RATIO = 2
+# The crawl's own renderings of a page (the replay check adds its screenshots beside them).
+CRAWL_RENDERINGS = (vocab.SCREENSHOT_URN, vocab.THUMBNAIL_URN, vocab.RENDERED_DOM_URN)
+SCREENSHOT_READ_LIMIT = 64 << 20  # bytes of PNG: a full page screenshot is a few MB
 
 
 class _Analysis:
@@ -254,27 +259,55 @@ class _Analysis:
                 chosen[url] = result
         return chosen
 
-    def rendering(self, resolution: Resolution | None, text_from: TextSource) -> PageRendering | None:
-        """The page's rendering records and the browser's failures; None when it was never rendered."""
+    def rendering(self, resolution: Resolution | None, text_from: TextSource,
+                  replay: ArticleReplay | None) -> PageRendering | None:
+        """The page's rendering records and the browser's failures; None when it was never rendered.
+
+        With a replay check of the page, its screenshot and how alike it is to ours.
+        """
         if resolution is None or resolution.capture is None:
             return None
         url = resolution.capture.url
         records = self.index.rendering(url)
         failures = self.index.browser_failures.get(url_key(url), [])
-        if not records and not failures:
-            return None
+        if not any(prefix in records for prefix in CRAWL_RENDERINGS) and not failures:
+            return None  # the replay check's screenshot alone has nothing of ours to be compared with
 
         def ref(prefix: str) -> RecordRef | None:
             found: RenderingRecord | None = records.get(prefix)
             return RecordRef(found.uri, found.location, found.length) if found else None
 
         thumbnail = records.get(vocab.THUMBNAIL_URN)
+        replay_thumbnail = records.get(vocab.REPLAY_THUMBNAIL_URN)
+        similarity, unavailable = self.replay_similarity(records.get(vocab.SCREENSHOT_URN),
+                                                         records.get(vocab.REPLAY_SCREENSHOT_URN), replay)
         return PageRendering(
             screenshot=ref(vocab.SCREENSHOT_URN), thumbnail=ref(vocab.THUMBNAIL_URN),
             rendered_dom=ref(vocab.RENDERED_DOM_URN), text_from=text_from,
             failures=tuple((f.kind, f.message) for f in failures),
             thumbnail_jpeg=thumbnail.payload if thumbnail else None,
+            replay_screenshot=ref(vocab.REPLAY_SCREENSHOT_URN), replay_similarity=similarity,
+            replay_similarity_unavailable=unavailable,
+            replay_thumbnail_jpeg=replay_thumbnail.payload if replay_thumbnail else None,
         )
+
+    def replay_similarity(self, crawl: RenderingRecord | None, replayed: RenderingRecord | None,
+                          replay: ArticleReplay | None) -> tuple[float | None, str | None]:
+        """The two screenshots' pixel similarity, or None and why it cannot be told."""
+        if crawl is None:
+            return None, "no similarity: the crawl's browser took no screenshot of the page (see its failures)"
+        if replayed is None:
+            if replay is None:
+                return None, ("no similarity: the archive holds no replay check of this article (run archiver "
+                              "replay-check on it, or crawl with ARCHIVER_REPLAY_CHECK = True)")
+            why = replay.screenshot_error or replay.error or "the check was written without one"
+            return None, f"no similarity: the replay check has no screenshot of the page: {why}"
+        try:
+            pngs = [read_body(self.index.path_of(r.location), r.location.offset, SCREENSHOT_READ_LIMIT)
+                    for r in (crawl, replayed)]
+            return pixel_similarity(*pngs), None
+        except (ScreenshotUnreadable, UndecodableBody, OSError, ValueError, KeyError, StopIteration) as error:
+            return None, f"no similarity: the screenshots could not be compared: {error}"
 
     def why_no_text(self, article: Article, resolution: Resolution | None, docs: dict[str, SeedDocument]) -> str:
         """Why an article has no text verdict: what stood between its page and its seeds."""
@@ -463,7 +496,7 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
             text_unavailable=work.why_no_text(article, original_res, by_name) if best is None else None,
             requisites=requisites, requisites_unavailable=requisites_unavailable,
             replay=replay,
-            rendering=work.rendering(original_res, text_from),
+            rendering=work.rendering(original_res, text_from, replay),
         ))
     notes = article_notes + (() if work.reachable else (
         "The network looked unreachable when this archive was written: every host failed "

@@ -235,10 +235,12 @@ class PageRendering:
     failures: tuple[tuple[str, str], ...] = ()  # (BrowserFailureKind, message) of this crawl's tries
     # The thumbnail's JPEG, for report.html's data: image; None when over the size cap.
     thumbnail_jpeg: bytes | None = field(default=None, repr=False, compare=False)
-    # Hook for the replay check (issue 14 item 3): the replay's screenshot and its
-    # pixel similarity with ours, filled by that check when it runs.
+    # The replay check's screenshot of the page and the share of its pixels that match
+    # ours (archiver.analysis.screenshots); when there is no similarity, why.
     replay_screenshot: RecordRef | None = None
     replay_similarity: float | None = None
+    replay_similarity_unavailable: str | None = None
+    replay_thumbnail_jpeg: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from archiver.crawl.capture import RECORD_ID_META
 from archiver.crawl.errors import CannotStart
 from archiver.crawl.failures import failure_message
 from archiver.warc.records import Rendering
+from archiver.warc.screenshots import SCROLL_PAUSE_MS, SCROLL_TO_END, THUMBNAIL_QUALITY, VIEWPORT, thumbnail_clip
 from archiver.warc.vocab import META_KEY, BrowserFailureKind, CrawlRole
 
 logger = logging.getLogger(__name__)
@@ -45,33 +46,19 @@ logger = logging.getLogger(__name__)
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio"]
-VIEWPORT = {"width": 1280, "height": 800}
-THUMBNAIL_SCALE = 0.25  # 320 × 200 px of the first screen: about 10 kB of JPEG
-THUMBNAIL_QUALITY = 70
 PAGES_AT_ONCE = 2  # two Chromium tabs keep a 2-core machine busy without starving the crawl
 QUIET_SECONDS = 0.5  # no request in flight for this long: the network has settled
-SCROLL_PAUSE_MS = 150  # between screens, for an IntersectionObserver to fire and its image to be asked for
 EVIDENCE_TIMEOUT_MS = 15_000  # the screenshot and the DOM, after the page's own time limit
 LAUNCH_TIMEOUT_MS = 60_000  # Chromium takes 4 s to start on a busy 2-core machine; one that hangs is a crash
 MESSAGE_CHARS = 300
 CACHE_BYTES = 64 << 20  # decoded bodies kept for pages that ask for them again
+# How long the browser waits for a requisite the spider has asked for (archiver/crawl/spider.py)
+# before downloading it itself: a request some middleware dropped without a word must not hang the page.
+EXPECTED_WAIT_SECONDS = 20.0
 # What the browser gets and Scrapy already undid (or will redo): the body is decoded and whole.
 DROPPED_RESPONSE_HEADERS = {"content-encoding", "content-length", "transfer-encoding"}
 # What Scrapy sets itself (its User-Agent names us; its cookie jar and Accept-Encoding are its own).
 DROPPED_REQUEST_HEADERS = {"user-agent", "cookie", "accept-encoding", "host", "connection", "content-length"}
-
-SCROLL_TO_END = """async (pause) => {
-    const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
-    const page = () => document.scrollingElement || document.documentElement;
-    for (let screens = 0; screens < 200; screens++) {
-        const height = page().scrollHeight;
-        window.scrollBy(0, window.innerHeight);
-        await sleep(pause);
-        if (window.scrollY + window.innerHeight >= page().scrollHeight - 1 && page().scrollHeight === height) break;
-    }
-    window.scrollTo(0, 0);
-    await sleep(pause);
-}"""
 
 
 class BrowserMissing(CannotStart):
@@ -80,11 +67,11 @@ class BrowserMissing(CannotStart):
 
 def check_browser(config: ArchiverConfig) -> None:
     """Fail at start, in one line, when the browser cannot run."""
-    executable = config.browser_executable
+    executable = config.chromium
     if not (executable.is_file() and os.access(executable, os.X_OK)):
         raise BrowserMissing(f"ARCHIVER_BROWSER is on but {executable} is not an executable Chromium: install "
                              "Debian's chromium package (apt-get install chromium) or set "
-                             "ARCHIVER_BROWSER_EXECUTABLE")
+                             "ARCHIVER_CHROMIUM")
     try:
         import playwright.async_api  # noqa: F401
     except ImportError:
@@ -131,6 +118,8 @@ class PageRenderer:
         # URL -> the download, shared by every page that asks for it: one download per URL.
         self._fetches: OrderedDict[str, asyncio.Future[Fetched]] = OrderedDict()
         self._cached_bytes = 0
+        # URL -> the response of a requisite request the spider has yielded, still on its way.
+        self._expected: dict[str, asyncio.Future[Fetched]] = {}
         self._early: asyncio.Future | None = None
 
     def wants(self, role: CrawlRole, response: Response) -> bool:
@@ -155,7 +144,7 @@ class PageRenderer:
                 if self._playwright is None:
                     self._playwright = await async_playwright().start()
                 self._browser = await self._playwright.chromium.launch(
-                    executable_path=str(self.config.browser_executable), args=ARGS, headless=True,
+                    executable_path=str(self.config.chromium), args=ARGS, headless=True,
                     timeout=LAUNCH_TIMEOUT_MS)
             return self._browser
 
@@ -205,6 +194,37 @@ class PageRenderer:
                 except Exception:  # noqa: BLE001 - gone with a crashed browser
                     pass
 
+    def expect(self, url: str) -> None:
+        """The spider has yielded a requisite request for ``url``: the browser waits for its response.
+
+        A page's requisites (archiver/analysis/requisites.py) are fetched by the
+        spider as the browser loads the page; without this the browser would
+        download the same script or image a second time, and the WARC hold it twice.
+        """
+        key = f"GET {url}"
+        if key not in self._fetches and key not in self._expected:
+            self._expected[key] = asyncio.get_running_loop().create_future()
+
+    def arrived(self, url: str, response: Response | None = None, error: BaseException | None = None) -> None:
+        """The spider's requisite request for ``url`` ended: its response (or its failure) answers the browser."""
+        future = self._expected.pop(f"GET {url}", None)
+        if future is None or future.done():
+            return
+        if response is not None:
+            future.set_result(fetched_of(response))
+            self._fetches[f"GET {url}"] = future
+            self._account(future)
+        else:
+            future.set_exception(error or IgnoreRequest(f"the requisite {url} was not fetched"))
+            future.exception()  # retrieved: a page that never asks for it leaves no "never retrieved" log
+
+    def dropped(self, request: scrapy.Request) -> None:
+        """The scheduler dropped a request (the dupefilter): a requisite it was fetched as is not coming."""
+        future = self._expected.pop(f"GET {request.url}", None)
+        if future is not None and not future.done():
+            # Fetched before as something else (a linked page): the browser downloads it itself.
+            future.cancel()
+
     def fetch(self, request: scrapy.Request) -> asyncio.Future[Fetched]:
         """The download of ``request`` through the engine, shared with every earlier ask for its URL."""
         key = f"{request.method} {request.url}"
@@ -213,6 +233,9 @@ class PageRenderer:
         if found is not None:
             self._fetches.move_to_end(key)
             return found
+        expected = self._expected.get(key) if cacheable else None
+        if expected is not None:
+            return asyncio.ensure_future(self._await_expected(expected, request))
         future = asyncio.ensure_future(self._download(request))
         if cacheable:
             self._fetches[key] = future
@@ -234,6 +257,18 @@ class PageRenderer:
             _, oldest = self._fetches.popitem(last=False)
             if oldest.done() and not oldest.cancelled() and oldest.exception() is None:
                 self._cached_bytes -= len(oldest.result().body)
+
+    async def _await_expected(self, expected: asyncio.Future[Fetched], request: scrapy.Request) -> Fetched:
+        """The spider's response for a requisite; the browser's own download if it never comes."""
+        try:
+            return await asyncio.wait_for(asyncio.shield(expected), EXPECTED_WAIT_SECONDS)
+        except TimeoutError:
+            logger.debug("Browser: %s did not come from the spider in %g s; downloading it",
+                         request.url, EXPECTED_WAIT_SECONDS)
+        except asyncio.CancelledError:
+            if not expected.cancelled():
+                raise  # this wait itself was cancelled, not the spider's request
+        return await self._download(request)
 
     async def _download(self, request: scrapy.Request) -> Fetched:
         engine = self.crawler.engine
@@ -320,8 +355,7 @@ class _PageVisit:
         session = await self.context.new_cdp_session(page)
         try:
             shot = await session.send("Page.captureScreenshot", {
-                "format": "jpeg", "quality": THUMBNAIL_QUALITY,
-                "clip": {"x": 0, "y": 0, **VIEWPORT, "scale": THUMBNAIL_SCALE}})
+                "format": "jpeg", "quality": THUMBNAIL_QUALITY, "clip": thumbnail_clip()})
         finally:
             await session.detach()
         return base64.b64decode(shot["data"])

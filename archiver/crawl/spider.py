@@ -91,6 +91,7 @@ class SeedsSpider(scrapy.Spider):
             spider.renderer = PageRenderer(crawler, spider.config)
             crawler.signals.connect(spider.renderer.launch_early, signal=signals.spider_opened)
             crawler.signals.connect(spider.renderer.close, signal=signals.spider_closed)
+            crawler.signals.connect(spider.renderer.dropped, signal=signals.request_dropped)
         spider.journal, spider.resumed = None, None
         jobdir = crawler.settings.get("JOBDIR")
         if jobdir:
@@ -203,6 +204,8 @@ class SeedsSpider(scrapy.Spider):
             request = self._request(requisite.url, CrawlRole(
                 role.depth, role.article, requisite=requisite.kind, requisite_of=page))
             if request is not None:
+                if self.renderer is not None:
+                    self.renderer.expect(request.url)  # the browser is answered by this request's response
                 yield request
 
     def _requisites_within(self, response: Response, role: CrawlRole):
@@ -247,6 +250,8 @@ class SeedsSpider(scrapy.Spider):
         assert response.request is not None  # a downloaded response knows its request
         role = role_of(response.request)
         if role.requisite:
+            if self.renderer is not None:
+                self.renderer.arrived(response.request.meta.get("redirect_urls", [response.url])[0], response)
             # Not a link: no probe, no archive lookup, no links followed.
             for request in self._requisites_within(response, role):
                 yield request
@@ -325,6 +330,8 @@ class SeedsSpider(scrapy.Spider):
         self._send(archiver_signals.request_failed, request=request, exception=error)
         self.logger.info("Could not fetch %s: %s", request.url, failure.getErrorMessage())
         role = role_of(request)
+        if role.requisite and self.renderer is not None:
+            self.renderer.arrived(request.meta.get("redirect_urls", [request.url])[0], error=error)
         if classify_failure(error) in LOOKUP_FAILURES and not (role.probe or role.lookup_for or role.requisite):
             lookup = self._archive_lookup(request, role)
             if lookup is not None:

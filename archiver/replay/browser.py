@@ -19,6 +19,7 @@ requests reach the routing to be recorded, instead of being dropped unseen.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import re
 import time
@@ -28,13 +29,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archiver.warc.replaycheck import ArticleReplay, MissingResource
+from archiver.warc.screenshots import SCROLL_PAUSE_MS, SCROLL_TO_END, THUMBNAIL_QUALITY, VIEWPORT, thumbnail_clip
 
 # Chromium's switches for a headless run that asks nothing of Google's servers.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-default-apps", "--disable-domain-reliability", "--no-pings",
                  # pywb is on 127.0.0.1: no proxy the environment names stands between.
-                 "--no-proxy-server"]
+                 "--no-proxy-server",
+                 # As the crawl's browser: no scrollbar in either screenshot.
+                 "--hide-scrollbars", "--mute-audio"]
+SCREENSHOT_TIMEOUT_MS = 15_000
 _ANY_URL = re.compile(".*")
 _REPLAY_PATH = re.compile(r"(?P<timestamp>\d{0,14})(?P<modifier>[a-z]{2}_)?/(?P<url>.+)", re.DOTALL)
 
@@ -64,7 +69,7 @@ def preflight(chromium: Path) -> None:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         raise BrowserError("the replay check needs Playwright's Python package: "
-                           "pip install 'news-archiver[replay]' (it drives the system's chromium; "
+                           "pip install 'news-archiver[browser]' (it drives the system's chromium; "
                            "no `playwright install` needed)") from None
     if not chromium.is_file():
         raise BrowserError(f"no Chromium at {chromium}: install Debian's chromium package "
@@ -89,7 +94,7 @@ class ReplayBrowser:
             self._playwright = sync_playwright().start()
         except Error as error:  # Playwright's driver (a Node.js program in its package) did not start
             raise BrowserError(f"Playwright did not start: {_first_line(error)}; reinstall it "
-                               "(pip install --force-reinstall 'news-archiver[replay]')") from None
+                               "(pip install --force-reinstall 'news-archiver[browser]')") from None
         try:
             self._browser = self._playwright.chromium.launch(executable_path=str(self.chromium),
                                                              args=CHROMIUM_ARGS, headless=True)
@@ -120,7 +125,8 @@ class ReplayBrowser:
                                self.replay)
         try:
             # A fresh context per article: nothing cached from the one before hides a request.
-            context = self._browser.new_context(bypass_csp=True, service_workers="block")
+            # The crawl's window size (archiver.warc.screenshots): the two screenshots are compared.
+            context = self._browser.new_context(bypass_csp=True, service_workers="block", viewport=VIEWPORT)
         except Error as error:  # the browser is gone (crashed, killed)
             result.error = f"the browser could not open the page: {_first_line(error)}"
             return result
@@ -135,8 +141,9 @@ class ReplayBrowser:
             deadline = time.monotonic() + self.timeout
             try:
                 page.goto(replay_url, wait_until="load", timeout=self.timeout * 1000)
-                # Lazy images load when scrolled to; then wait until nothing more is asked for.
-                page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+                # Lazy images load when scrolled to, screen by screen as the crawl's browser
+                # scrolls; then wait until nothing more is asked for.
+                page.evaluate(SCROLL_TO_END, SCROLL_PAUSE_MS)
                 left = max(deadline - time.monotonic(), 0.5)
                 page.wait_for_load_state("networkidle", timeout=left * 1000)
             except TimeoutError:
@@ -144,6 +151,7 @@ class ReplayBrowser:
                                 "(ARCHIVER_REPLAY_CHECK_TIMEOUT): requests after that are not judged")
             except Error as error:
                 result.error = f"the replayed page did not load: {_first_line(error)}"
+            self._photograph(context, page, result)
         finally:
             try:
                 context.close()
@@ -155,6 +163,22 @@ class ReplayBrowser:
         result.archived = [u for u in seen.archived if u not in seen.missing]
         result.escaped = list(seen.escaped)
         return result
+
+    def _photograph(self, context: Any, page: Any, result: ArticleReplay) -> None:
+        """The replayed page's full-page PNG and first-screen JPEG, taken as the crawl's browser takes its own."""
+        from playwright.sync_api import Error
+
+        try:
+            result.screenshot = page.screenshot(full_page=True, type="png", timeout=SCREENSHOT_TIMEOUT_MS)
+            session = context.new_cdp_session(page)
+            try:
+                shot = session.send("Page.captureScreenshot", {
+                    "format": "jpeg", "quality": THUMBNAIL_QUALITY, "clip": thumbnail_clip()})
+            finally:
+                session.detach()
+            result.thumbnail = base64.b64decode(shot["data"])
+        except Error as error:  # a page that crashed or never painted
+            result.screenshot_error = f"the replay check could not take the screenshot: {_first_line(error)}"
 
     def _route(self, route: Any, seen: _Requests) -> None:
         request_url = route.request.url

@@ -141,14 +141,17 @@ def check_pages(warcs: list[Path], pages: list[tuple[str, str | None]], options:
 
 
 def write_results(folder: Path, prefix: str, results: list[ArticleReplay], *, gzip_level: int) -> Path:
-    """A WARC file of one JSON metadata record per article, beside the crawl's own files."""
+    """A WARC file of one JSON metadata record per article (and the replay's screenshots), beside the crawl's."""
     from archiver.warc.writer import RollingWarcWriter
 
     writer = RollingWarcWriter(folder, f"{prefix}-replay-check", 10**12, {"software": "news-archiver replay check"},
                                gzip_level=gzip_level)
     moment = datetime.datetime.now(datetime.UTC)
-    writer.write(records.json_metadata_records(
-        writer.builder, [(replay_check_uri(r.url), to_json(r)) for r in results], moment))
+    batch = []
+    for r in results:
+        batch += records.replay_check_records(writer.builder, replay_check_uri(r.url), to_json(r),
+                                              r.screenshot, r.thumbnail, r.url, moment)
+    writer.write(batch)
     writer.close()
     return writer.closed_files[-1]
 

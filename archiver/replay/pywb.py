@@ -28,6 +28,11 @@ INSTALL_HINT = ("create it with `make .venv-pywb/.installed` (python3 -m venv .v
 # Memento headers: Memento-Datetime is how an answer from the archive is told
 # from pywb's own "not found" page, which a 404 archived as such is not.
 CONFIG = "framed_replay: false\nenable_memento: true\n"
+# What frameless replay inserts at the top of each page (pywb 2.x's default is a
+# comment). Ours, said empty in the collection's own templates folder: the
+# replay's screenshot is compared pixel by pixel with the crawl's, and a banner
+# would be counted as a difference the archive does not have.
+NO_BANNER = "<!-- no banner: the replay check compares its screenshots with the crawl's -->\n"
 
 
 class ReplayServerError(Exception):
@@ -157,6 +162,8 @@ class ReplayServer:
             os.symlink(warc.resolve(), archive / name)
         self._manage("reindex", COLLECTION)
         (self.root / "config.yaml").write_text(CONFIG, encoding="utf-8")
+        (self.root / "templates").mkdir()
+        (self.root / "templates" / "custom_banner.html").write_text(NO_BANNER, encoding="utf-8")
         self.port = _free_port()
         log = self.root / "wayback.log"
         with open(log, "wb") as log_file:

@@ -112,6 +112,8 @@ ul.paragraphs { margin: .2rem 0 .6rem; }
 ul.paragraphs li { color: #333; }
 .muted { color: #777; }
 img.thumb { display: block; width: 320px; max-width: 100%; border: 1px solid #ccc; }
+.shots { display: flex; flex-wrap: wrap; gap: 1rem; }
+.shots > div { flex: 0 1 340px; }
 span.history { color: #8a6d1a; }
 tr.revived td:first-child { border-left: 4px solid #2d6a2d; }
 footer { margin-top: 3rem; color: #777; font-size: .85rem; }
@@ -292,9 +294,22 @@ def _rendering(rendering: PageRendering) -> str:
         parts.append("text read from the browser's DOM: the HTML has no article text of its own")
     for kind, message in rendering.failures:
         parts.append(f'<span class="mismatch">browser {e(kind)}: {e(shorten(message))}</span>')
-    # The replay check adds the replay's screenshot and the pixel similarity beside ours.
+    return "<br>".join(parts)
+
+
+def _replay_rendering(rendering: PageRendering) -> str:
+    """The replay check's first screen beside ours, and how alike the two full pages are."""
+    parts = []
+    if rendering.replay_thumbnail_jpeg:
+        data = base64.b64encode(rendering.replay_thumbnail_jpeg).decode("ascii")
+        parts.append(f'<img class="thumb" src="data:image/jpeg;base64,{data}" '
+                     'alt="The first screen of the page as its replay showed it">')
+    if rendering.replay_screenshot is not None:
+        parts.append(f"full page: {_record_place(rendering.replay_screenshot)}")
     if rendering.replay_similarity is not None:
-        parts.append(f"replay's screenshot similarity {rendering.replay_similarity:.2f}")
+        parts.append(f"pixel similarity with the crawl's screenshot: {rendering.replay_similarity:.1%}")
+    elif rendering.replay_similarity_unavailable:
+        parts.append(f'<span class="muted">{e(rendering.replay_similarity_unavailable)}</span>')
     return "<br>".join(parts)
 
 
@@ -337,7 +352,10 @@ def _article(number: int, article: ArticleReport, grace_days: int, replay: str |
     else:
         facts.append(("Replay", f'<span class="muted">{e(clean(article.replay_unavailable))}</span>'))
     if article.rendering is not None:
-        facts.append(("Screenshot", _rendering(article.rendering)))
+        # The crawl's first screen and the replay's side by side.
+        facts.append(("Screenshot", f'<div class="shots"><div><strong>Crawl</strong><br>'
+                                    f'{_rendering(article.rendering)}</div><div><strong>Replay</strong><br>'
+                                    f'{_replay_rendering(article.rendering)}</div></div>'))
     out.append('<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
     out.append(_requisite_problems(article))
 

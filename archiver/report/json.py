@@ -123,6 +123,7 @@ def rendering_to_dict(rendering: PageRendering | None) -> dict[str, Any] | None:
         "failures": [{"kind": kind, "message": message} for kind, message in rendering.failures],
         "replay_screenshot": record_to_dict(rendering.replay_screenshot),
         "replay_similarity": round_float(rendering.replay_similarity),
+        "replay_similarity_unavailable": rendering.replay_similarity_unavailable,  # why it is null
     }
 
 

@@ -160,6 +160,15 @@ def _rendering(rendering: PageRendering) -> str:
     return "; ".join(parts)
 
 
+def _replay_rendering(rendering: PageRendering) -> str:
+    """The replay check's screenshot and how alike it is to the crawl's, or why that is not told."""
+    if rendering.replay_similarity is None:
+        return md(rendering.replay_similarity_unavailable or "no similarity")
+    shot = rendering.replay_screenshot
+    place = f"{md(shot.uri)} in {md(shot.location.filename)} at offset {shot.location.offset}; " if shot else ""
+    return f"{place}pixel similarity with the crawl's screenshot {rendering.replay_similarity:.1%}"
+
+
 def _article(number: int, article: ArticleReport, grace_days: int) -> list[str]:
     lines = [f"## {number}. {md(article.title) or '(untitled)'}", ""]
     lines.append(f"- **URL:** {md(article.url) or '(unknown)'}")
@@ -188,6 +197,7 @@ def _article(number: int, article: ArticleReport, grace_days: int) -> list[str]:
         lines.append(f"- **Replay:** {md(article.replay_unavailable)}")
     if article.rendering is not None:
         lines.append(f"- **Screenshot:** {_rendering(article.rendering)}")
+        lines.append(f"- **Replay's screenshot:** {_replay_rendering(article.rendering)}")
     lines.append("")
     if article.requisites is not None and article.requisites.problems:
         lines += [f"### Page requisites not archived ({len(article.requisites.problems)})", ""]

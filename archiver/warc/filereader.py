@@ -45,7 +45,9 @@ CHUNK = 1 << 20
 SMALL_RECORD_BYTES = 16 << 20
 # A thumbnail the report can show inline (a data: image); a bigger one is only located.
 THUMBNAIL_BYTES = 64 << 10
-RENDERING_URNS = (vocab.SCREENSHOT_URN, vocab.THUMBNAIL_URN, vocab.RENDERED_DOM_URN)
+RENDERING_URNS = (vocab.SCREENSHOT_URN, vocab.THUMBNAIL_URN, vocab.RENDERED_DOM_URN,
+                  vocab.REPLAY_SCREENSHOT_URN, vocab.REPLAY_THUMBNAIL_URN)
+THUMBNAIL_URNS = (vocab.THUMBNAIL_URN, vocab.REPLAY_THUMBNAIL_URN)
 GZIP_MAGIC = b"\x1f\x8b\x08"
 # A whole record that says its payload was cut (WARC-Truncated: length…): a
 # problem for the report, but no damage to the file.
@@ -202,7 +204,7 @@ class _FileReader:
     def _rendering(self, record, uri: str, offset: int, location: WarcLocation) -> None:
         """A screenshot, thumbnail or rendered DOM: located, not read (a thumbnail kept if small)."""
         prefix = next(p for p in RENDERING_URNS if uri.startswith(p))
-        payload = record.raw_stream.read(THUMBNAIL_BYTES + 1) if prefix == vocab.THUMBNAIL_URN else b""
+        payload = record.raw_stream.read(THUMBNAIL_BYTES + 1) if prefix in THUMBNAIL_URNS else b""
         length = len(payload) + _read_all(record.raw_stream)
         self._block(record, offset, length)
         headers = record.rec_headers

@@ -292,6 +292,20 @@ def rendering_records(builder: WARCWriter, rendering: Rendering) -> list:
             for prefix, payload, media_type in parts]
 
 
+def replay_check_records(builder: WARCWriter, uri: str, data: object, screenshot: bytes | None,
+                         thumbnail: bytes | None, page_url: str, moment: datetime.datetime) -> list:
+    """An article's replay check (JSON metadata) and the replay's screenshot and thumbnail linked to it."""
+    check = json_metadata_record(builder, uri, data, moment)
+    found = [check]
+    concurrent_to = check.rec_headers.get_header("WARC-Record-ID")
+    for prefix, payload, media_type in ((vocab.REPLAY_SCREENSHOT_URN, screenshot, vocab.PNG_TYPE),
+                                        (vocab.REPLAY_THUMBNAIL_URN, thumbnail, vocab.JPEG_TYPE)):
+        if payload:
+            found.append(_concurrent(_block_record(builder, vocab.rendering_uri(prefix, page_url), "resource",
+                                                   payload, media_type, moment), concurrent_to))
+    return found
+
+
 def browser_failure_record(builder: WARCWriter, url: str, kind: str, *, message: str,
                            concurrent_to: str | None, moment: datetime.datetime):
     """A metadata record saying why the browser's rendering of ``url`` failed or is incomplete."""

@@ -14,10 +14,16 @@ Format 1::
     {"format": 1, "url": str, "timestamp": "YYYYMMDDhhmmss",
      "checked_at": ISO 8601, "replay": "pywb X.Y (frameless)", "error": str|null,
      "archived": [str], "missing": [{"url": str, "status": int|null, "why": str}],
-     "escaped": [str], "skipped": [{"url": str, "status": int|null, "why": str}]}
+     "escaped": [str], "skipped": [{"url": str, "status": int|null, "why": str}],
+     "screenshot_error": str|null}
 
 ``skipped`` was added within format 1 (a record without it has none): a
 reader of format 1 that does not know it still reads the rest right.
+
+The replayed page's full-page PNG and first-screen JPEG are resource records
+(``urn:archiver:replay-screenshot:URL``, ``urn:archiver:replay-thumbnail:URL``)
+whose WARC-Concurrent-To is this record; ``screenshot_error`` says why there
+are none (absent from records written before it: read as null).
 
 ``error`` says why the page itself could not be judged (it did not load,
 the browser timed out); its lists then hold what was seen before.
@@ -54,6 +60,11 @@ class ArticleReplay:
     escaped: list[str] = field(default_factory=list)  # requests to a host other than the replay server
     # Not in the archive on purpose: the crawl's record of the skip says why. Not a gap of the archive.
     skipped: list[MissingResource] = field(default_factory=list)
+    # Why the replayed page has no screenshot (urn:archiver:replay-screenshot:); None when it has one.
+    screenshot_error: str | None = None
+    # The photographs themselves, written as resource records beside this one (not in its JSON).
+    screenshot: bytes | None = field(default=None, repr=False, compare=False)
+    thumbnail: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def complete(self) -> bool:
@@ -67,6 +78,7 @@ def to_json(result: ArticleReplay) -> dict[str, Any]:
         "missing": [{"url": m.url, "status": m.status, "why": m.why} for m in result.missing],
         "escaped": list(result.escaped),
         "skipped": [{"url": m.url, "status": m.status, "why": m.why} for m in result.skipped],
+        "screenshot_error": result.screenshot_error,
     }
 
 
@@ -85,6 +97,7 @@ def from_json(data: Any) -> ArticleReplay:
             raise TypeError("url and timestamp must be text")
         return ArticleReplay(url, timestamp, str(data.get("checked_at", "")), str(data.get("replay", "")),
                              data.get("error"), [str(u) for u in data.get("archived", [])], missing,
-                             [str(u) for u in data.get("escaped", [])], skipped)
+                             [str(u) for u in data.get("escaped", [])], skipped,
+                             None if data.get("screenshot_error") is None else str(data["screenshot_error"]))
     except (KeyError, TypeError, AttributeError) as error:
         raise ReplayCheckFormatError(f"missing or malformed field: {error}") from None

@@ -25,6 +25,11 @@ REPLAY_CHECK_URN = "urn:archiver:replay-check:"
 SCREENSHOT_URN = "urn:archiver:screenshot:"  # resource, image/png: the full page
 THUMBNAIL_URN = "urn:archiver:thumbnail:"  # resource, image/jpeg: its first screen, small, for the report
 RENDERED_DOM_URN = "urn:archiver:rendered-dom:"  # resource, text/html: the DOM after scripts ran
+# The replay check's own photographs of the replayed page (archiver.warc.screenshots
+# says how both sides take them): resource records whose WARC-Concurrent-To is
+# the check's urn:archiver:replay-check: record.
+REPLAY_SCREENSHOT_URN = "urn:archiver:replay-screenshot:"  # resource, image/png: the full replayed page
+REPLAY_THUMBNAIL_URN = "urn:archiver:replay-thumbnail:"  # resource, image/jpeg: its first screen, small
 BROWSER_URN = "urn:archiver:browser:"  # metadata (warc-fields): why a rendering failed or is incomplete
 PNG_TYPE = "image/png"
 JPEG_TYPE = "image/jpeg"
