@@ -73,6 +73,10 @@ UNCHANGED = 0.95
 EDITED = 0.70
 REWRITTEN = 0.30
 
+# A seed shingle counts as found only inside a run of at least this many
+# consecutive found shingles (module doc: a common phrase alone is no match).
+MIN_RUN = 3
+
 # A paragraph counts as present when at least this share of its shingles is.
 PARAGRAPH_PRESENT = 0.5
 MIN_PARAGRAPH_TOKENS = SHINGLE_SIZE
@@ -241,12 +245,57 @@ def _shingles(tokens: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
     return frozenset(tokens[i : i + n] for i in range(len(tokens) - n + 1))
 
 
-def _prepare(text: str, known: set[str]) -> _Text:
-    """A text's paragraphs, tokens and shingles; ``known``: the other side's words."""
+def _split_glued(token: str, known: set[str]) -> tuple[str, ...]:
+    """``token`` as two words the other text knows, when it does not know it whole."""
+    best: tuple[str, ...] = (token,)
+    for cut in range(1, len(token)):
+        head, tail = token[:cut], token[cut:]
+        if head in known and tail in known and (len(best) == 1 or min(cut, len(tail)) > min(map(len, best))):
+            best = (head, tail)
+    return best
+
+
+def _mend_tokens(tokens: list[str], known: set[str]) -> tuple[str, ...]:
+    """Words a clipper glued or split, mended where the other text says how.
+
+    A clipper that drops the space between inline elements turns "die
+    <b>schöpferische</b> Leistung" into "dieschöpferische": a token the other
+    text lacks that splits into two words it has is split. The reverse, two
+    tokens whose concatenation is one word of the other text (and one of them
+    unknown there), is joined. Without ``known`` (no other text) nothing changes.
+    """
+    if not known:
+        return tuple(tokens)
+    mended: list[str] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token in known:
+            mended.append(token)
+        elif index + 1 < len(tokens) and token + tokens[index + 1] in known:
+            mended.append(token + tokens[index + 1])
+            index += 1
+        elif mended and mended[-1] + token in known:
+            mended[-1] += token
+        elif len(token) >= 4 and not _UNSPACED_CHAR.match(token):
+            mended += _split_glued(token, known)
+        else:
+            mended.append(token)
+        index += 1
+    return tuple(mended)
+
+
+def _prepare(text: str, known: set[str], mend: bool = False) -> _Text:
+    """A text's paragraphs, tokens and shingles; ``known``: the other side's words.
+
+    ``mend``: split and join words against ``known`` (the seed, not the page).
+    """
     text = _join_wrapped_hangul(text, known)
     blocks = (_join_split_words(block, known) for block in _split_paragraphs(text))
     paragraphs = [p for p in (" ".join(block.split()) for block in blocks) if p]
-    paragraph_tokens = tuple(tuple(_words(p)) for p in paragraphs)
+    paragraph_tokens = tuple(
+        _mend_tokens(_words(p), known) if mend else tuple(_words(p)) for p in paragraphs
+    )
     # Shingles run across paragraph ends, so a paragraph that the other copy
     # splits in two (a page break, a Markdown clip) still matches whole; for
     # the same reason a run of unspaced script goes on across them.
@@ -270,18 +319,33 @@ def _prepare_visible(text: str) -> _Text:
 
 
 def _prepare_pair(seed_text: str, other_text: str) -> tuple[_Text, _Text]:
-    return _prepare(seed_text, set(_words(other_text))), _prepare(other_text, set(_words(seed_text)))
+    seed = _prepare(seed_text, set(_words(other_text)), mend=True)
+    return seed, _prepare(other_text, set(_words(seed_text)))
 
 
 def _containment(part: tuple[str, ...], whole: _Text) -> float:
-    """Share of ``part``'s shingles (tokens, if too short) found in ``whole``."""
+    """Share of ``part``'s shingles (tokens, if too short) found in ``whole``.
+
+    A shingle counts only inside a run of ``MIN_RUN`` consecutive found ones
+    (all of them, in a part with fewer shingles).
+    """
     if not part:
         return 0.0
     if len(part) < SHINGLE_SIZE:
         vocabulary = set(part)
         return len(vocabulary & set(whole.tokens)) / len(vocabulary)
-    shingles = _shingles(part)
-    return len(shingles & whole.shingles) / len(shingles)
+    n = SHINGLE_SIZE
+    found = [part[i : i + n] in whole.shingles for i in range(len(part) - n + 1)]
+    min_run = min(MIN_RUN, len(found))
+    counted = run = 0
+    for hit in [*found, False]:
+        if hit:
+            run += 1
+            continue
+        if run >= min_run:
+            counted += run
+        run = 0
+    return counted / len(found)
 
 
 def _absent_paragraphs(text: _Text, *others: _Text) -> tuple[str, ...]:
@@ -327,7 +391,7 @@ def compare_texts(
         visible = _prepare_visible(other_visible_text)
         other_words.update(visible.tokens)
         others.append(visible)
-    seed = _prepare(seed_text, other_words)
+    seed = _prepare(seed_text, other_words, mend=True)
     score = max(_containment(seed.tokens, other) for other in others)
     return TextComparison(
         seed=seed_name,
