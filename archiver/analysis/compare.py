@@ -392,7 +392,11 @@ def compare_texts(
         other_words.update(visible.tokens)
         others.append(visible)
     seed = _prepare(seed_text, other_words, mend=True)
-    score = max(_containment(seed.tokens, other) for other in others)
+    # Found anywhere on the page: a run may go on from the main text into a
+    # caption only the visible text holds.
+    page = _Text((), (), tuple(token for other in others for token in other.tokens),
+                 frozenset().union(*(other.shingles for other in others)))
+    score = _containment(seed.tokens, page)
     return TextComparison(
         seed=seed_name,
         other=other_name,
