@@ -504,3 +504,39 @@ def test_a_korean_word_wrapped_mid_word_is_joined_when_the_other_text_has_it() -
     # …and the line end stays when the other text does not have the word
     unknown = compare_texts("pdf", seed, "live", "서울시는 내년부터 예산을 늘린다고 밝혔다.")
     assert unknown.missing_paragraphs == (KOREAN[:cut], KOREAN[cut:])
+
+
+# --- noise a clipper adds, and phrases common to every text ------------------------------------
+
+GLUED_PAGE = (
+    "Das Urheberrecht schützt die schöpferische Leistung des Autors, nicht die Idee,"
+    " und es endet siebzig Jahre nach seinem Tod, wie das Gericht in Karlsruhe festhielt."
+)
+
+
+@pytest.mark.fast
+def test_words_a_clipper_glued_across_inline_tags_are_split_as_the_page_has_them() -> None:
+    # "die <em>schöpferische Leistung</em> des": a clipper that drops the spaces around the tags.
+    seed = GLUED_PAGE.replace("die schöpferische", "dieschöpferische").replace("Leistung des", "Leistungdes")
+    assert similarity(seed, GLUED_PAGE) == 1.0
+    # Only into words the page has: an unknown word stays whole, and its shingles are not found.
+    assert similarity(seed.replace("Leistungdes", "Leistungxyz"), GLUED_PAGE) < 1.0
+
+
+@pytest.mark.fast
+def test_a_word_a_clipper_split_is_joined_when_the_page_has_it_whole() -> None:
+    seed = GLUED_PAGE.replace("Urheberrecht", "Urheber recht")
+    assert similarity(seed, GLUED_PAGE) == 1.0
+    assert similarity(seed, GLUED_PAGE.replace("Urheberrecht", "Urheberschutz")) < 1.0
+
+
+@pytest.mark.fast
+def test_a_common_phrase_alone_in_a_replaced_paragraph_does_not_count_as_found() -> None:
+    kept = " ".join(f"wort{i}" for i in range(40))
+    replaced = "alpha beta in der nähe von gamma delta"
+    seed = f"{kept}\n\n{replaced}"
+    page = f"{kept}\n\nEin ganz anderer Absatz.\n\nDas Haus liegt in der Nähe von Bern."
+    # 45 shingles: the 37 inside the kept paragraph are found; "in der nähe von" is found
+    # on the page too, but alone, and does not count.
+    assert similarity(seed, page) == pytest.approx(37 / 45)
+    assert compare_texts("clip", seed, "live", page).missing_paragraphs == (replaced,)
