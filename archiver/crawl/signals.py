@@ -10,6 +10,8 @@ request_failed(request: Request, exception: BaseException)
     not see, such as RedirectMiddleware giving up on a redirect loop
 fetch_failed(request: Request, kind: str, exception: BaseException)
     sent once a failure is archived, with its kind
+archive_lookups_stopped(stop: LookupStop)
+    sent once, when the web archive is no longer asked in this run, and why
 warcs_closed(paths: list[Path])
     sent when the crawl's WARC files are closed and indexed
 """
@@ -19,4 +21,5 @@ seed_skipped = object()
 articles_loaded = object()
 request_failed = object()
 fetch_failed = object()
+archive_lookups_stopped = object()
 warcs_closed = object()
