@@ -42,6 +42,7 @@ from archiver.warc.process import WarcWriterProcess, WriterSettings
 from archiver.warc.vocab import META_KEY, CrawlRole, article_uri, seed_uri
 
 if TYPE_CHECKING:  # SQLAlchemy costs a crawl 0.4 s to start: imported only when a history is kept
+    from archiver.crawl.lookups import LookupStop
     from archiver.history import CaptureRef, History
 
 logger = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ class WarcCaptureMiddleware:
         crawler.signals.connect(self.seed_skipped, signal=archiver_signals.seed_skipped)
         crawler.signals.connect(self.articles_loaded, signal=archiver_signals.articles_loaded)
         crawler.signals.connect(self.request_failed, signal=archiver_signals.request_failed)
+        crawler.signals.connect(self.archive_lookups_stopped, signal=archiver_signals.archive_lookups_stopped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -246,6 +248,9 @@ class WarcCaptureMiddleware:
 
     def seed_skipped(self, problem: SeedProblem) -> None:
         self._write(records.seed_problem_record, seed_uri(problem.name), problem.reason, _now())
+
+    def archive_lookups_stopped(self, stop: LookupStop) -> None:
+        self._write(records.lookups_stopped_record, stop.endpoint, stop.reason, stop.unasked, _now())
 
     def articles_loaded(self, articles: list[Article]) -> None:
         # In batches: one hand-over per article cost a 5,000-URL crawl 6% of

@@ -28,6 +28,7 @@ from archiver.warc.index import (
     Capture,
     FetchFailure,
     IntegrityProblem,
+    LookupsStopped,
     SeedProblem,
     SeedRecord,
     WarcLocation,
@@ -244,6 +245,13 @@ class _FileReader:
             reason = parse_warc_fields(payload).get(vocab.FIELD_SEED_PROBLEM)
             if reason:
                 self.index.seed_problems.append(SeedProblem(vocab.seed_name(uri), reason, location))
+            return
+        if uri.startswith(vocab.LOOKUPS_URN):
+            fields = parse_warc_fields(payload)
+            reason, unasked = fields.get(vocab.FIELD_LOOKUPS_STOPPED), fields.get(vocab.FIELD_LOOKUPS_UNASKED, "0")
+            if reason:
+                self.index.lookups_stopped.append(LookupsStopped(
+                    uri[len(vocab.LOOKUPS_URN):], reason, int(unasked) if unasked.isdigit() else 0, location))
             return
         if uri.startswith("urn:"):
             return

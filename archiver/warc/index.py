@@ -98,6 +98,16 @@ class SeedProblem:
 
 
 @dataclass(frozen=True)
+class LookupsStopped:
+    """A web archive the crawl stopped asking (``urn:archiver:archive-lookups:`` metadata)."""
+
+    archive: str  # its endpoint
+    reason: str
+    unasked: int  # lookups queued when it stopped, not made
+    location: WarcLocation
+
+
+@dataclass(frozen=True)
 class ArticleRecord:
     """An article as the crawl saw it (``urn:archiver:article:`` JSON metadata)."""
 
@@ -115,6 +125,7 @@ class ArchiveIndex:
     seeds: list[SeedRecord] = field(default_factory=list)
     seed_problems: list[SeedProblem] = field(default_factory=list)
     articles: list[ArticleRecord] = field(default_factory=list)
+    lookups_stopped: list[LookupsStopped] = field(default_factory=list)
     problems: list[IntegrityProblem] = field(default_factory=list)
     paths: dict[str, Path] = field(default_factory=dict)  # file name -> path
     unreadable: list[str] = field(default_factory=list)  # files that gave no record at all
@@ -138,6 +149,7 @@ class ArchiveIndex:
         self.seeds.extend(part.seeds)
         self.seed_problems.extend(part.seed_problems)
         self.articles.extend(part.articles)
+        self.lookups_stopped.extend(part.lookups_stopped)
         self.problems.extend(part.problems)
 
     def capture(self, url: str) -> Capture | None:

@@ -17,6 +17,8 @@ from urllib.parse import quote, unquote
 # Records whose target is not a URL of the web but one of ours.
 SEED_URN = "urn:archiver:seed:"  # resource: a seed file; metadata: why it was skipped
 ARTICLE_URN = "urn:archiver:article:"  # metadata (JSON, archiver.warc.articles): an article as the crawl saw it
+# metadata: a web archive the crawl stopped asking for copies of failing links, and why
+LOOKUPS_URN = "urn:archiver:archive-lookups:"
 
 # Our WARC headers on records of URLs no seed links to.
 PROBE_HEADER = "WARC-Archiver-Probe"  # value: PROBE_SOFT_404
@@ -34,6 +36,8 @@ FIELD_ERROR_CLASS = "error-class"
 FIELD_ERROR_MESSAGE = "error-message"
 FIELD_ATTEMPT = "attempt"
 FIELD_SEED_PROBLEM = "seed-problem"
+FIELD_LOOKUPS_STOPPED = "lookups-stopped"  # why the archive was not asked again
+FIELD_LOOKUPS_UNASKED = "lookups-unasked"  # lookups queued then, not made
 
 # The key of request.meta that holds a CrawlRole's fields.
 META_KEY = "archiver"
