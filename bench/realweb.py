@@ -459,8 +459,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--links", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", help="comma-separated tool name prefixes (ours, LinkChecker, linkinator)")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="a Scrapy setting for our crawl (to compare with the defaults)")
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME=VALUE[,NAME=VALUE]",
+                        help="one more row: our crawl with these settings (to see what a default costs)")
     parser.add_argument("--work", type=Path)
     parser.add_argument("--json", type=Path, help="write every measure here")
     opts = parser.parse_args(argv)
@@ -475,9 +475,9 @@ def main(argv: list[str] | None = None) -> int:
     for proxy in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
         env.pop(proxy, None)
     commands = tools(web, work, port)
-    if opts.set:
-        commands["ours (scrapy crawl seeds)"] = our_command(
-            web, port, work, dict(s.split("=", 1) for s in opts.set))
+    for variant in opts.variant:
+        settings = dict(s.split("=", 1) for s in variant.split(","))
+        commands[f"ours, {variant.replace(',', ', ')}"] = our_command(web, port, work, settings)
     if opts.only:
         commands = {k: v for k, v in commands.items() if any(k.startswith(p) for p in opts.only.split(","))}
     floor, slowest = web.floor()
@@ -492,8 +492,8 @@ def main(argv: list[str] | None = None) -> int:
             results[name].append(m)
             print(f"run {run + 1} {name}: {m.seconds:.2f} s, {m.requests} requests, peak {m.peak_per_host} "
                   f"per host, {m.probes} requests for unlinked URLs, exit {m.returncode}", flush=True)
-    print(f"\n| tool, at its defaults | median wall time | × floor | peak per host | requests | "
-          f"unlinked URLs asked |\n|---|---|---|---|---|---|")
+    print("\n| tool, at its defaults | median wall time | × floor | peak per host | requests | "
+          "unlinked URLs asked |\n|---|---|---|---|---|---|")
     for name, ms in results.items():
         median = statistics.median(m.seconds for m in ms)
         print(f"| {name} | {median:.2f} s ({', '.join(f'{m.seconds:.1f}' for m in ms)}) | "
