@@ -92,14 +92,14 @@ class LookupQueue(Generic[T]):
         return max(0.0, self.deadline - self.clock())
 
     def answered(self, status: int) -> None:
-        self.in_flight -= 1
+        self.in_flight = max(0, self.in_flight - 1)
         if status == 429 or status >= 500:
             self._failed(f"HTTP {status}")
         else:
             self.failures_in_a_row = 0
 
     def failed(self, kind: str, message: str) -> None:
-        self.in_flight -= 1
+        self.in_flight = max(0, self.in_flight - 1)
         if kind in FAIL_AT_ONCE:
             self._stop(f"its name did not resolve ({message})")
         else:

@@ -137,6 +137,11 @@ class SeedsSpider(scrapy.Spider):
             self.logger.info("Resuming job: %d URLs archived already, %d scheduled and not archived",
                              len(resumed.done), len(resumed.pending))
             for url, role in resumed.pending.items():
+                if role.lookup_for:
+                    # Asked again through the lookup queue, as in the killed run.
+                    for lookup in self._archive_lookup_for(role.lookup_for, role):
+                        yield lookup
+                    continue
                 request = self._request(url, role)
                 if request is not None:
                     yield request
@@ -206,10 +211,10 @@ class SeedsSpider(scrapy.Spider):
         assert response.request is not None  # a downloaded response knows its request
         role = role_of(response.request)
         if role.lookup_for:
-            assert self.lookups is not None  # lookups are sent only through it
-            self.lookups.answered(response.status)
-            for lookup in self._send_lookups():
-                yield lookup
+            if self.lookups is not None:
+                self.lookups.answered(response.status)
+                for lookup in self._send_lookups():
+                    yield lookup
             return
         if role.probe:
             return
@@ -269,9 +274,9 @@ class SeedsSpider(scrapy.Spider):
         role = role_of(request)
         kind = classify_failure(error)
         if role.lookup_for:
-            assert self.lookups is not None  # lookups are sent only through it
-            self.lookups.failed(kind, failure.getErrorMessage())
-            yield from self._send_lookups()
+            if self.lookups is not None:
+                self.lookups.failed(kind, failure.getErrorMessage())
+                yield from self._send_lookups()
         elif kind in LOOKUP_FAILURES and not role.probe:
             yield from self._archive_lookup(request, role)
 
@@ -283,10 +288,12 @@ class SeedsSpider(scrapy.Spider):
         lookup waits in its own queue (archiver/crawl/lookups.py): what is
         returned is what may be sent now.
         """
+        return self._archive_lookup_for(request.meta.get("redirect_urls", [request.url])[0], role)
+
+    def _archive_lookup_for(self, target: str, role: CrawlRole) -> list[scrapy.Request]:
         kind = self.config.archive_lookup
         if not kind or self.lookups is None:
             return []
-        target = request.meta.get("redirect_urls", [request.url])[0]
         before = self.article_dates.get(role.article)
         try:
             lookup = lookup_request(self.config.archive_endpoint, kind, target, before)
