@@ -34,6 +34,7 @@ import json
 import math
 import os
 import random
+import resource
 import shutil
 import signal
 import socket
@@ -323,7 +324,10 @@ async def serve(web: Web, port: int, stats_path: Path, ready_path: Path | None) 
     await stop.wait()
     for s in servers:
         s.close()
-    stats_path.write_text(json.dumps(server.stats()))
+    stats = json.dumps(server.stats())
+    # Each run's own copy too, for looking into a run after the next has started.
+    stats_path.with_name(f"{stats_path.stem}-{time.strftime('%H%M%S')}.json").write_text(stats)
+    stats_path.write_text(stats)
 
 
 def free_port(host: str) -> int:
@@ -376,6 +380,8 @@ class Measure:
     peak_per_host: int
     probes: int  # requests for URLs the web does not link (soft-404 probes and the like)
     returncode: int
+    network: float  # seconds from the first request the server saw to the end of the last
+    cpu: float  # CPU seconds of the tool and every process it waited for (user + system)
 
 
 def our_command(web: Web, port: int, work: Path, settings: dict[str, str] | None = None) -> list[str]:
@@ -417,10 +423,13 @@ def measure(tool: str, command: list[str], web: Web, work: Path, port: int, env:
     shutil.rmtree(work / "ours", ignore_errors=True)
     (work / "ours").mkdir()
     with RunningWeb(web, work, port) as running:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         proc = subprocess.run(command, cwd=PROJECT, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, timeout=1800)
         seconds = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     stats = running.stats()
     linked = {(h.index, link.path) for h in web.hosts for link in h.links}
     probes = sum(1 for r in stats["log"] if r["path"] != "/robots.txt" and r["status"] not in ("reset",)
@@ -428,8 +437,10 @@ def measure(tool: str, command: list[str], web: Web, work: Path, port: int, env:
                  and not (r["host"] == web.article_host))
     if proc.returncode not in (0, 1, 2, 3, 4, 5):
         print(f"{tool} exited {proc.returncode}: {proc.stderr.decode()[-1500:]}", file=sys.stderr)
+    log = stats["log"]
+    network = max((r["t"] for r in log), default=0.0) - min((r["t"] - r["seconds"] for r in log), default=0.0)
     return Measure(tool, seconds, int(stats["requests"]), max(stats["peak"].values(), default=0),
-                   probes, proc.returncode)
+                   probes, proc.returncode, round(network, 2), round(cpu, 2))
 
 
 def tools(web: Web, work: Path, port: int) -> dict[str, list[str]]:
@@ -490,15 +501,26 @@ def main(argv: list[str] | None = None) -> int:
         for name, command in commands.items():
             m = measure(name, command, web, work, port, env)
             results[name].append(m)
-            print(f"run {run + 1} {name}: {m.seconds:.2f} s, {m.requests} requests, peak {m.peak_per_host} "
+            print(f"run {run + 1} {name}: {m.seconds:.2f} s (network {m.network:.2f} s, CPU {m.cpu:.2f} s), "
+                  f"{m.requests} requests, "
+                  f"peak {m.peak_per_host} "
                   f"per host, {m.probes} requests for unlinked URLs, exit {m.returncode}", flush=True)
-    print("\n| tool, at its defaults | median wall time | × floor | peak per host | requests | "
-          "unlinked URLs asked |\n|---|---|---|---|---|---|")
+    print("\n| tool, at its defaults | median wall time | × floor | first to last request | CPU | peak per host | "
+          "requests | unlinked URLs asked |\n|---|---|---|---|---|---|---|---|")
     for name, ms in results.items():
         median = statistics.median(m.seconds for m in ms)
         print(f"| {name} | {median:.2f} s ({', '.join(f'{m.seconds:.1f}' for m in ms)}) | "
-              f"{median / floor:.2f}× | {max(m.peak_per_host for m in ms)} | "
+              f"{median / floor:.2f}× | {statistics.median(m.network for m in ms):.2f} s | "
+              f"{statistics.median(m.cpu for m in ms):.1f} s | "
+              f"{max(m.peak_per_host for m in ms)} | "
               f"{statistics.median(m.requests for m in ms):.0f} | {statistics.median(m.probes for m in ms):.0f} |")
+    checker = next((ms for name, ms in results.items() if name.startswith("LinkChecker")), None)
+    if checker:
+        for name, ms in results.items():
+            if name.startswith("ours"):
+                ratios = [o.seconds / c.seconds for o, c in zip(ms, checker, strict=True)]
+                print(f"{name} / LinkChecker, run by run: {', '.join(f'{r:.2f}' for r in ratios)}; "
+                      f"median {statistics.median(ratios):.2f}")
     if opts.json:
         opts.json.write_text(json.dumps({"floor": floor, "results": {k: [asdict(m) for m in v]
                                                                     for k, v in results.items()}}, indent=1))
