@@ -261,6 +261,8 @@ class Server:
                     break
         except (asyncio.IncompleteReadError, ConnectionError, ValueError, asyncio.LimitOverrunError):
             pass
+        except asyncio.CancelledError:
+            pass  # the server is stopping: the client sees its connection closed
         finally:
             with contextlib.suppress(Exception):
                 writer.close()
