@@ -254,6 +254,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARCHIVER_ARCHIVE_LOOKUP", LOOKUP, "timegate", "ask a web archive for copies of failing links"),
     Setting("ARCHIVER_ARCHIVE_ENDPOINT", TEXT, None, "the TimeGate or availability API",
             shown_default="Internet Archive's"),
+    Setting("ARCHIVER_ARCHIVE_CONCURRENCY", whole(1), 2, "archive lookups in flight at a time"),
+    Setting("ARCHIVER_ARCHIVE_TIMEOUT", seconds(), 10.0, "seconds one archive lookup may take"),
+    Setting("ARCHIVER_ARCHIVE_BUDGET", seconds(), 60.0,
+            "seconds all archive lookups may take, from the first; what is queued then is not asked"),
+    Setting("ARCHIVER_ARCHIVE_MAX_FAILURES", whole(1), 3,
+            "failed lookups in a row before the archive is not asked again in this run"),
     Setting("ARCHIVER_REPLAY_URL", REPLAY_URL, None, "a pywb collection: the report links each finding to its replay"),
     Setting("ARCHIVER_REPLAY_CHECK", FLAG, False,
             "open each article through pywb in Chromium at the end of a crawl and record what its replay misses"),
@@ -324,6 +330,10 @@ class ArchiverConfig:
     dedup: bool
     archive_lookup: str | None  # "timegate", "wayback" or None (off)
     archive_endpoint: str  # the setting, else the lookup's default ("" when off)
+    archive_concurrency: int
+    archive_timeout: float
+    archive_budget: float
+    archive_max_failures: int
     replay_url: str | None  # ARCHIVER_REPLAY_URL, ending in "/"
     replay_check: bool
     replay_check_timeout: float

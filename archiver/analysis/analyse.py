@@ -500,7 +500,7 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
         ))
     notes = article_notes + (() if work.reachable else (
         "The network looked unreachable when this archive was written: every host failed "
-        "to resolve and none answered, so no link is called dead.",))
+        "to resolve and none answered, so no link is called dead.",)) + lookups_stopped(index)
     return Report(
         generated=generated or datetime.datetime.now(datetime.UTC),
         network_reachable=work.reachable, archives=tuple(index.files),
@@ -510,6 +510,16 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
         date_grace_days=options.date_grace_days, notes=notes,
         skipped_seeds=skipped_seeds(index), replay_url=options.replay_url,
     )
+
+
+def lookups_stopped(index: ArchiveIndex) -> tuple[str, ...]:
+    """A note per web archive the crawl stopped asking: why a failing link may have no archived copy."""
+    notes = dict.fromkeys(
+        f"The web archive {s.archive} was not asked again in this crawl: {s.reason}. "
+        f"{s.unasked} lookup(s) queued then were not made, nor any after; the failing links "
+        "they were for have no archived copy suggested."
+        for s in index.lookups_stopped)
+    return tuple(notes)
 
 
 def skipped_seeds(index: ArchiveIndex) -> tuple[tuple[str, str], ...]:

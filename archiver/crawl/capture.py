@@ -43,6 +43,7 @@ from archiver.warc.process import WarcWriterProcess, WriterSettings
 from archiver.warc.vocab import META_KEY, CrawlRole, FailureKind, article_uri, seed_uri
 
 if TYPE_CHECKING:  # SQLAlchemy costs a crawl 0.4 s to start: imported only when a history is kept
+    from archiver.crawl.lookups import LookupStop
     from archiver.history import CaptureRef, History
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ RECORDED = "_archiver_recorded"
 # the request's last attempt, for records written later about it (a rendering).
 RECORD_ID_META = "archiver_record_id"
 ARTICLES_PER_BATCH = 1_000
+RECORD_BATCH = 500  # captures recorded in the history per transaction
 
 
 def _now() -> datetime.datetime:
@@ -101,6 +103,8 @@ class WarcCaptureMiddleware:
         # Deduplicated re-crawls: a payload archived before for the same URL,
         # in this job or an earlier one, is written as a revisit.
         self.history: History | None = None
+        # Captures on disk that the history has not recorded yet: (url, digest) -> where.
+        self._unrecorded: dict[tuple[str, str], CaptureRef] = {}
         if self.config.history and self.config.dedup:
             # Imported only when used: SQLAlchemy costs a crawl 0.4 s to start.
             from archiver.history import History
@@ -119,6 +123,7 @@ class WarcCaptureMiddleware:
         self.download_maxsize = settings.getint("DOWNLOAD_MAXSIZE")
         self._received: weakref.WeakKeyDictionary[Request, int] = weakref.WeakKeyDictionary()
         crawler.signals.connect(self.bytes_received, signal=signals.bytes_received)
+        crawler.signals.connect(self.archive_lookups_stopped, signal=archiver_signals.archive_lookups_stopped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -216,7 +221,11 @@ class WarcCaptureMiddleware:
         or still being written): a revisit whose original lies elsewhere cannot
         be replayed or read from the folder, so the full response is archived.
         """
-        earlier = history.find_capture(url, digest, self.folder)
+        earlier = self._unrecorded.get((url, digest))
+        if earlier is None:
+            if len(self._unrecorded) >= RECORD_BATCH:
+                self._record_captures()
+            earlier = history.find_capture(url, digest, self.folder)
         if earlier is None:
             return None
         path = Path(self.folder) / earlier.filename
@@ -225,10 +234,30 @@ class WarcCaptureMiddleware:
         return None
 
     def _remember(self, written: Future, url: str, digest: str, date: str) -> None:
-        """Once the response is on disk, the history knows where (for later revisits)."""
+        """Once the response is on disk, the history will know where (for later revisits).
+
+        Called in the writer's result thread: only noted here, recorded in
+        batches from the crawl's thread (_record_captures). One transaction
+        a capture, from another thread than the crawl's lookups, made both
+        wait on SQLite's lock: it held the crawl's event loop for 17 ms a
+        response, the largest cost of a crawl of 200 hosts.
+        """
         if written.exception() is None and self.history is not None:
+            from archiver.history import CaptureRef  # imported already: a history is kept
+
             response = written.result()[1]
-            self.history.record_capture(url, digest, date, response.filename, response.offset, self.folder)
+            # A plain dict's item assignment is atomic (the GIL): no lock needed.
+            self._unrecorded[(url, digest)] = CaptureRef(url, digest, date, response.filename,
+                                                         response.offset, self.folder)
+
+    def _record_captures(self) -> None:
+        if self.history is None or not self._unrecorded:
+            return
+        # A snapshot: the writer's thread may add more while the batch is written.
+        batch = dict(self._unrecorded)
+        self.history.record_captures(list(batch.values()))
+        for key in batch:
+            self._unrecorded.pop(key, None)
 
     def bytes_received(self, data: bytes, request: Request) -> None:
         self._received[request] = self._received.get(request, 0) + len(data)
@@ -292,6 +321,9 @@ class WarcCaptureMiddleware:
     def seed_skipped(self, problem: SeedProblem) -> None:
         self._write(records.seed_problem_record, seed_uri(problem.name), problem.reason, _now())
 
+    def archive_lookups_stopped(self, stop: LookupStop) -> None:
+        self._write(records.lookups_stopped_record, stop.endpoint, stop.reason, stop.unasked, _now())
+
     def articles_loaded(self, articles: list[Article]) -> None:
         # In batches: one hand-over per article cost a 5,000-URL crawl 6% of
         # its time; one for all of a million would be one huge pickle.
@@ -320,6 +352,7 @@ class WarcCaptureMiddleware:
                 stats.inc_value("archiver/warc/files_count")
                 stats.inc_value("archiver/warc/bytes", path.stat().st_size)
         if self.history is not None:
+            self._record_captures()  # the writer is closed: every capture is on disk
             self.history.close()
         self.crawler.signals.send_catch_log(
             archiver_signals.warcs_closed, paths=list(self.closed_files), reason=reason

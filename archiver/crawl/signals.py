@@ -17,6 +17,8 @@ browser_failed(url: str, kind: str, message: str, concurrent_to: str | None)
 warcs_closed(paths: list[Path], reason: str)
     sent when the crawl's WARC files are closed and indexed; ``reason`` is
     the spider's close reason (``"shutdown"``: a signal interrupted it)
+archive_lookups_stopped(stop: LookupStop)
+    sent once, when the web archive is no longer asked in this run, and why
 """
 
 seed_loaded = object()
@@ -24,6 +26,7 @@ seed_skipped = object()
 articles_loaded = object()
 request_failed = object()
 fetch_failed = object()
+archive_lookups_stopped = object()
 warcs_closed = object()
 page_rendered = object()
 browser_failed = object()

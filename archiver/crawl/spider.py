@@ -24,6 +24,7 @@ from archiver.config import ArchiverConfig
 from archiver.crawl import signals as archiver_signals
 from archiver.crawl.errors import SeedPathMissing
 from archiver.crawl.failures import classify_failure
+from archiver.crawl.lookups import LookupQueue
 from archiver.crawl.probes import Probe, ProbePlan
 from archiver.crawl.resume import Journal, ResumeState, discard_scrapy_job_state, resume_state
 from archiver.crawl.settings import config_of
@@ -71,6 +72,8 @@ class SeedsSpider(scrapy.Spider):
         self.articles_by_key: dict[str, str] = {}  # url key -> the article's URL
         self.least_depth: dict[str, int] = {}  # url key -> the least depth it was requested at
         self._pool: ProcessPoolExecutor | None = None
+        self.lookups: LookupQueue[scrapy.Request] | None = None
+        self._lookup_stop_said = False
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -92,6 +95,10 @@ class SeedsSpider(scrapy.Spider):
             crawler.signals.connect(spider.renderer.launch_early, signal=signals.spider_opened)
             crawler.signals.connect(spider.renderer.close, signal=signals.spider_closed)
             crawler.signals.connect(spider.renderer.dropped, signal=signals.request_dropped)
+        config = spider.config
+        if config.archive_lookup:
+            spider.lookups = LookupQueue(config.archive_endpoint, config.archive_concurrency,
+                                         config.archive_budget, config.archive_max_failures)
         spider.journal, spider.resumed = None, None
         jobdir = crawler.settings.get("JOBDIR")
         if jobdir:
@@ -134,6 +141,11 @@ class SeedsSpider(scrapy.Spider):
             self.logger.info("Resuming job: %d URLs archived already, %d scheduled and not archived",
                              len(resumed.done), len(resumed.pending))
             for url, role in resumed.pending.items():
+                if role.lookup_for:
+                    # Asked again through the lookup queue, as in the killed run.
+                    for lookup in self._archive_lookup_for(role.lookup_for, role):
+                        yield lookup
+                    continue
                 request = self._request(url, role)
                 if request is not None:
                     yield request
@@ -256,11 +268,16 @@ class SeedsSpider(scrapy.Spider):
             for request in self._requisites_within(response, role):
                 yield request
             return
-        if role.probe or role.lookup_for:
+        if role.lookup_for:
+            if self.lookups is not None:
+                self.lookups.answered(response.status)
+                for lookup in self._send_lookups():
+                    yield lookup
+            return
+        if role.probe:
             return
         if response.status >= 400:
-            lookup = self._archive_lookup(response.request, role)
-            if lookup is not None:
+            for lookup in self._archive_lookup(response.request, role):
                 yield lookup
         if response.status >= 300:
             return
@@ -305,6 +322,9 @@ class SeedsSpider(scrapy.Spider):
         return await asyncio.wrap_future(self._pool.submit(body_links, html, url))
 
     def closed(self, reason: str) -> None:
+        stop = self.lookups.final_stop() if self.lookups is not None else None
+        if stop is not None:
+            self.crawler.stats.set_value("archiver/archive_lookup/unasked_count", stop.unasked)
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
 
@@ -332,31 +352,58 @@ class SeedsSpider(scrapy.Spider):
         role = role_of(request)
         if role.requisite and self.renderer is not None:
             self.renderer.arrived(request.meta.get("redirect_urls", [request.url])[0], error=error)
-        if classify_failure(error) in LOOKUP_FAILURES and not (role.probe or role.lookup_for or role.requisite):
-            lookup = self._archive_lookup(request, role)
-            if lookup is not None:
-                yield lookup
+        kind = classify_failure(error)
+        if role.lookup_for:
+            if self.lookups is not None:
+                self.lookups.failed(kind, failure.getErrorMessage())
+                yield from self._send_lookups()
+        elif kind in LOOKUP_FAILURES and not (role.probe or role.requisite):
+            yield from self._archive_lookup(request, role)
 
-    def _archive_lookup(self, request: scrapy.Request, role: CrawlRole) -> scrapy.Request | None:
+    def _archive_lookup(self, request: scrapy.Request, role: CrawlRole) -> list[scrapy.Request]:
         """Ask a web archive for the capture closest before the article's date.
 
         The answer is archived like any response (marked with the link it is
-        for); the analysis turns it into the suggested archived copy.
+        for); the analysis turns it into the suggested archived copy. The
+        lookup waits in its own queue (archiver/crawl/lookups.py): what is
+        returned is what may be sent now.
         """
+        return self._archive_lookup_for(request.meta.get("redirect_urls", [request.url])[0], role)
+
+    def _archive_lookup_for(self, target: str, role: CrawlRole) -> list[scrapy.Request]:
         kind = self.config.archive_lookup
-        if not kind:
-            return None
-        target = request.meta.get("redirect_urls", [request.url])[0]
+        if not kind or self.lookups is None:
+            return []
         before = self.article_dates.get(role.article)
         try:
             lookup = lookup_request(self.config.archive_endpoint, kind, target, before)
         except ValueError as error:
             self.logger.warning("No archive lookup for %s: %s", target, error)
-            return None
-        self.crawler.stats.inc_value(f"archiver/archive_lookup/{kind}_count")
+            return []
         lookup_role = CrawlRole(role.depth, role.article, lookup_for=target, lookup_kind=kind,
                                 lookup_before=before)
         # The TimeGate's redirect is the answer: keep it, do not follow it.
-        return scrapy.Request(lookup.url, headers=lookup.headers, callback=self.parse,
-                              errback=self.failed, dont_filter=True,
-                              meta={META_KEY: lookup_role, "dont_redirect": True, "handle_httpstatus_all": True})
+        # No retries: a failing archive is given up on, not asked three times.
+        queued = self.lookups.add(target, scrapy.Request(
+            lookup.url, headers=lookup.headers, callback=self.parse, errback=self.failed, dont_filter=True,
+            meta={META_KEY: lookup_role, "dont_redirect": True, "handle_httpstatus_all": True,
+                  "dont_retry": True}))
+        if queued:
+            self.crawler.stats.inc_value(f"archiver/archive_lookup/{kind}_count")
+        return self._send_lookups()
+
+    def _send_lookups(self) -> list[scrapy.Request]:
+        assert self.lookups is not None
+        ready = self.lookups.ready()
+        for request in ready:
+            # No lookup outlives the budget by more than a second.
+            request.meta["download_timeout"] = min(self.config.archive_timeout,
+                                                   max(1.0, self.lookups.remaining()))
+        stop = self.lookups.stop
+        if stop is not None and not self._lookup_stop_said:
+            self._lookup_stop_said = True
+            self.logger.warning("Archive lookups stopped: %s is not asked again in this run: %s; "
+                                "%d queued lookups were not made", stop.endpoint, stop.reason, stop.unasked)
+            self.crawler.stats.set_value("archiver/archive_lookup/stopped", stop.reason)
+            self._send(archiver_signals.archive_lookups_stopped, stop=stop)
+        return ready

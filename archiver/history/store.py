@@ -434,19 +434,26 @@ class History:
     def record_capture(self, url: str, payload_digest: str, warc_date: str | datetime.datetime,
                        filename: str, offset: int, folder: str = "") -> None:
         """Remember where a payload was archived; a capture already recorded for it in that folder is kept."""
-        values = {
-            "url_hash": url_hash(url),
-            "url": url,
-            "payload_digest": payload_digest,
-            "warc_date": _warc_date(warc_date),
-            "warc_filename": str(filename),
-            "warc_offset": int(offset),
-            "recorded_at": datetime.datetime.now(datetime.UTC),
-            "warc_folder": folder,
-        }
+        self.record_captures([CaptureRef(url, payload_digest, _warc_date(warc_date), str(filename), offset, folder)])
+
+    def record_captures(self, refs: Sequence[CaptureRef]) -> None:
+        """:meth:`record_capture` for many, in one transaction (one commit, not one a capture)."""
+        if not refs:
+            return
+        now = datetime.datetime.now(datetime.UTC)
+        rows = [{
+            "url_hash": url_hash(ref.url),
+            "url": ref.url,
+            "payload_digest": ref.payload_digest,
+            "warc_date": _warc_date(ref.warc_date),
+            "warc_filename": str(ref.filename),
+            "warc_offset": int(ref.offset),
+            "recorded_at": now,
+            "warc_folder": ref.folder,
+        } for ref in refs]
         make = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
-        statement = make(captures).values(**values).on_conflict_do_nothing(
+        statement = make(captures).on_conflict_do_nothing(
             index_elements=[captures.c.url_hash, captures.c.payload_digest, captures.c.warc_folder]
         )
         with self._engine.begin() as conn:
-            conn.execute(statement)
+            conn.execute(statement, rows)

@@ -30,6 +30,7 @@ from archiver.warc.index import (
     Capture,
     FetchFailure,
     IntegrityProblem,
+    LookupsStopped,
     RenderingRecord,
     ReplayCheckRecord,
     SeedProblem,
@@ -283,6 +284,13 @@ class _FileReader:
             self.index.add_browser_failure(BrowserFailure(
                 url=uri[len(vocab.BROWSER_URN):], kind=fields.get(vocab.FIELD_BROWSER_FAILURE, ""),
                 message=fields.get(vocab.FIELD_ERROR_MESSAGE, ""), location=location, date=date))
+            return
+        if uri.startswith(vocab.LOOKUPS_URN):
+            fields = parse_warc_fields(payload)
+            reason, unasked = fields.get(vocab.FIELD_LOOKUPS_STOPPED), fields.get(vocab.FIELD_LOOKUPS_UNASKED, "0")
+            if reason:
+                self.index.lookups_stopped.append(LookupsStopped(
+                    uri[len(vocab.LOOKUPS_URN):], reason, int(unasked) if unasked.isdigit() else 0, location))
             return
         if uri.startswith("urn:"):
             return

@@ -100,6 +100,16 @@ class SeedProblem:
 
 
 @dataclass(frozen=True)
+class LookupsStopped:
+    """A web archive the crawl stopped asking (``urn:archiver:archive-lookups:`` metadata)."""
+
+    archive: str  # its endpoint
+    reason: str
+    unasked: int  # lookups queued when it stopped, not made
+    location: WarcLocation
+
+
+@dataclass(frozen=True)
 class ArticleRecord:
     """An article as the crawl saw it (``urn:archiver:article:`` JSON metadata)."""
 
@@ -152,6 +162,7 @@ class ArchiveIndex:
     seed_problems: list[SeedProblem] = field(default_factory=list)
     articles: list[ArticleRecord] = field(default_factory=list)
     replay_checks: list[ReplayCheckRecord] = field(default_factory=list)
+    lookups_stopped: list[LookupsStopped] = field(default_factory=list)
     problems: list[IntegrityProblem] = field(default_factory=list)
     # A page's renderings by URL key: (URN prefix -> the last record of that kind).
     renderings: dict[str, dict[str, RenderingRecord]] = field(default_factory=dict)
@@ -193,6 +204,7 @@ class ArchiveIndex:
         self.seed_problems.extend(part.seed_problems)
         self.articles.extend(part.articles)
         self.replay_checks.extend(part.replay_checks)
+        self.lookups_stopped.extend(part.lookups_stopped)
         self.problems.extend(part.problems)
 
     def capture(self, url: str) -> Capture | None:

@@ -244,6 +244,14 @@ def seed_problem_record(builder: WARCWriter, uri: str, reason: str, moment: date
     return _block_record(builder, uri, "metadata", payload, vocab.WARC_FIELDS_TYPE, moment)
 
 
+def lookups_stopped_record(builder: WARCWriter, endpoint: str, reason: str, unasked: int,
+                           moment: datetime.datetime):
+    """A metadata record saying that a web archive was not asked again in this crawl, and why."""
+    payload = warc_fields([(vocab.FIELD_LOOKUPS_STOPPED, reason), (vocab.FIELD_LOOKUPS_UNASKED, unasked)])
+    return _block_record(builder, vocab.LOOKUPS_URN + endpoint, "metadata", payload,
+                         vocab.WARC_FIELDS_TYPE, moment)
+
+
 def resource_record(
     builder: WARCWriter, uri: str, content: bytes, media_type: str, moment: datetime.datetime
 ):

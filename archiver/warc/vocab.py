@@ -34,6 +34,8 @@ BROWSER_URN = "urn:archiver:browser:"  # metadata (warc-fields): why a rendering
 PNG_TYPE = "image/png"
 JPEG_TYPE = "image/jpeg"
 RENDERED_DOM_TYPE = "text/html; charset=utf-8"
+# metadata: a web archive the crawl stopped asking for copies of failing links, and why
+LOOKUPS_URN = "urn:archiver:archive-lookups:"
 
 # Our WARC headers on records of URLs no seed links to.
 PROBE_HEADER = "WARC-Archiver-Probe"  # value: PROBE_SOFT_404
@@ -56,6 +58,8 @@ FIELD_ERROR_MESSAGE = "error-message"
 FIELD_ATTEMPT = "attempt"
 FIELD_SEED_PROBLEM = "seed-problem"
 FIELD_BROWSER_FAILURE = "browser-failure"  # a BrowserFailureKind
+FIELD_LOOKUPS_STOPPED = "lookups-stopped"  # why the archive was not asked again
+FIELD_LOOKUPS_UNASKED = "lookups-unasked"  # lookups queued then, not made
 
 # The key of request.meta that holds a CrawlRole's fields.
 META_KEY = "archiver"
