@@ -277,13 +277,17 @@ def _record_place(record: RecordRef) -> str:
     return (f'<span class="mono">{e(record.location.filename)}</span> at offset {int(record.location.offset)}')
 
 
+def _thumbnail(jpeg: bytes, alt: str) -> str:
+    """A size-capped JPEG inline (a data: image, which the report's CSP allows)."""
+    data = base64.b64encode(jpeg).decode("ascii")
+    return f'<img class="thumb" src="data:image/jpeg;base64,{data}" alt="{e(alt)}">'
+
+
 def _rendering(rendering: PageRendering) -> str:
     """The page as the browser rendered it: its first screen inline (a data: image), where the records are."""
     parts = []
     if rendering.thumbnail_jpeg:
-        data = base64.b64encode(rendering.thumbnail_jpeg).decode("ascii")
-        parts.append(f'<img class="thumb" src="data:image/jpeg;base64,{data}" '
-                     'alt="The first screen of the page as the browser rendered it">')
+        parts.append(_thumbnail(rendering.thumbnail_jpeg, "The first screen of the page as the browser rendered it"))
     elif rendering.thumbnail is not None:
         parts.append('<span class="muted">thumbnail over the size the report shows inline</span>')
     if rendering.screenshot is not None:
@@ -301,9 +305,8 @@ def _replay_rendering(rendering: PageRendering) -> str:
     """The replay check's first screen beside ours, and how alike the two full pages are."""
     parts = []
     if rendering.replay_thumbnail_jpeg:
-        data = base64.b64encode(rendering.replay_thumbnail_jpeg).decode("ascii")
-        parts.append(f'<img class="thumb" src="data:image/jpeg;base64,{data}" '
-                     'alt="The first screen of the page as its replay showed it">')
+        parts.append(_thumbnail(rendering.replay_thumbnail_jpeg,
+                                "The first screen of the page as its replay showed it"))
     if rendering.replay_screenshot is not None:
         parts.append(f"full page: {_record_place(rendering.replay_screenshot)}")
     if rendering.replay_similarity is not None:
