@@ -79,6 +79,7 @@ def test_crawl_defaults_are_polite_per_host_and_broad_across_hosts():
     ("SCHEDULER_PRIORITY_QUEUE", "scrapy.pqueues.ScrapyPriorityQueue"),
     ("DOWNLOAD_TIMEOUT", 180),
     ("RETRY_TIMES", 0),
+    ("DOWNLOAD_DELAY", 0.0),
 ])
 def test_every_crawl_default_gives_way_to_a_user_setting(name, value):
     assert name in CRAWL_DEFAULTS

@@ -107,3 +107,19 @@ def test_the_floor_is_the_slowest_hosts_rounds():
     assert floor == pytest.approx(-(-needed // 2) * slowest.latency)
     assert sum(len(h.links) for h in web.hosts) == 48
     assert build_web(hosts=8, links=48, seed=3).to_json() == web.to_json()  # seeded
+
+
+def test_the_per_host_limit_holds_with_autothrottle_off(tmp_path):
+    # Scrapy 2.19 counts a request against its host's limit only once its
+    # download task starts: with no delay at all, a slot sent every request
+    # queued for it at once. The add-on's DOWNLOAD_DELAY keeps the limit.
+    web = build_web(hosts=2, links=40, seed=5, min_latency=0.05, max_latency=0.1, slow=0.1, hang=0.1)
+    port = free_port(address(0))
+    (tmp_path / "ours").mkdir()
+    with RunningWeb(web, tmp_path, port) as running:
+        result = subprocess.run(our_command(web, port, tmp_path, {"AUTOTHROTTLE_ENABLED": "False",
+                                                                  "ARCHIVER_ARCHIVE_LOOKUP": ""}),
+                                cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=300)
+    stats = running.stats()
+    assert result.returncode == 0, (tmp_path / "ours" / "crawl.log").read_text()[-3000:]
+    assert max(stats["peak"].values()) == 2, stats["peak"]

@@ -88,6 +88,12 @@ CRAWL_DEFAULTS: dict[str, object] = {
     "AUTOTHROTTLE_START_DELAY": 0.05,
     "AUTOTHROTTLE_MAX_DELAY": 30.0,
     "AUTOTHROTTLE_TARGET_CONCURRENCY": float(PER_HOST_CONCURRENCY),
+    # The same reason, for every slot: AutoThrottle never goes below
+    # DOWNLOAD_DELAY, and a crawl with AutoThrottle off keeps it. At 0, a host
+    # with 300 queued links got 256 requests at once (CONCURRENT_REQUESTS)
+    # whatever CONCURRENT_REQUESTS_PER_DOMAIN said. 10 ms caps a host at 100
+    # requests a second and lets the per-host limit hold.
+    "DOWNLOAD_DELAY": 0.01,
     "DOWNLOAD_TIMEOUT": 30,
     "RETRY_TIMES": 2,
 }
