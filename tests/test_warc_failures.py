@@ -61,12 +61,14 @@ def small_disk(tmp_path):
 
 
 def test_a_full_disk_stops_the_crawl_with_a_failing_status(site, tmp_path, small_disk):
-    urls = [site.url(f"/many/{n}") for n in range(300)]
+    # Enough pages that the stop shows: the crawl (256 requests in flight
+    # overall) fetched 172 of 300 before it took effect on CI.
+    urls = [site.url(f"/many/{n}") for n in range(1000)]
     seeds = url_list(tmp_path / "seeds", urls)
     result = run_crawl(seeds, small_disk / "warcs", {"ARCHIVER_REPORT_DIR": str(tmp_path / "report")})
     assert result.returncode == 1, result.log
     assert "No space left on device" in result.log
     assert "Stopping the crawl: WARC records could not be written" in result.log
     assert "'finish_reason': 'warc_write_failed'" in result.log
-    fetched = sum(1 for n in range(300) if site.site.hits.get(f"/many/{n}"))
-    assert fetched < 150, f"the crawl went on fetching what it could not keep ({fetched} of 300)"
+    fetched = sum(1 for n in range(1000) if site.site.hits.get(f"/many/{n}"))
+    assert fetched < 500, f"the crawl went on fetching what it could not keep ({fetched} of 1000)"
