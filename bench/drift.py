@@ -11,7 +11,8 @@ characters of main text; 693 of them):
 1. Clips. A user's copy of the page, three ways: the main text the archiver
    itself extracts (trafilatura), trafilatura in recall mode (a clipper that
    keeps more) and jusText (another algorithm, as a third-party clipper
-   would be). Each is compared as it is and hard-wrapped at 70 columns (35
+   would be), given the page without what its markup hides, as a clipper
+   working in a browser sees it. Each is compared as it is and hard-wrapped at 70 columns (35
    for wide scripts), as text copied out of a PDF is.
 2. Unchanged: each clip against the page it came from. Target: >= 99% read
    `unchanged`.
@@ -19,7 +20,11 @@ characters of main text; 693 of them):
    paragraphs (usually one) that is >= 5% of the clip's words is replaced with
    paragraphs of another page in the same language; the page is extracted
    again and the clip compared with it. Target: 100% read other than
-   `unchanged`.
+   `unchanged`, counted over the edits that took >= 5% of the clip's words
+   off the page. Pages repeat text (a teaser holding the lede, a hidden copy
+   for search engines): a word of a replaced paragraph that still stands in
+   a run of 8 words on the edited page is not gone, and an edit left with
+   < 5% gone is reported apart ("kept").
 
 Figures are printed overall, per clip and per language (the page's
 ``<html lang>``, else its script, else a count of common words), with the
@@ -120,7 +125,35 @@ def recall_clip(html: str) -> str:
     return "\n\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
+# What Readability (behind most browser clippers) takes for hidden
+# (_isProbablyVisible): the hidden attribute, aria-hidden="true", an inline
+# display:none or visibility:hidden.
+_HIDDEN = etree.XPath(
+    "//*[@hidden or @aria-hidden='true'"
+    " or contains(translate(translate(@style, ' ', ''), 'DISPLAYNOEVIBT', 'displaynoevibt'), 'display:none')"
+    " or contains(translate(translate(@style, ' ', ''), 'DISPLAYNOEVIBT', 'displaynoevibt'), 'visibility:hidden')]"
+)
+
+
+def without_hidden(html: str) -> str:
+    """The page as a browser clipper reads it: what the markup hides is gone.
+
+    jusText reads the HTML as it is, so alone it would clip cookie banners,
+    comment forms and "Thank you for signing up!" boxes that the page only
+    shows on demand, which no reader saw and no clipper working in a
+    browser keeps.
+    """
+    tree = trafilatura.load_html(html)
+    if tree is None:
+        return html
+    for element in _HIDDEN(tree):
+        if element.getparent() is not None:
+            element.drop_tree()
+    return etree.tostring(tree, encoding="unicode", method="html")
+
+
 def justext_clip(html: str, lang: str) -> str:
+    html = without_hidden(html)
     if lang in JUSTEXT_LANGUAGES:
         stoplist = justext.get_stoplist(JUSTEXT_LANGUAGES[lang])
     else:
@@ -185,6 +218,38 @@ def hard_wrapped(clip: str) -> str:
 
 def normalised(text: str) -> str:
     return " ".join(text.split())
+
+
+# A replaced paragraph's word counts as still on the page when it stands in
+# a run of this many consecutive words of the paragraph that the edited page
+# (main or visible text) holds: no common phrase is that long. A shorter
+# paragraph (a title, a dateline) is still there when all of it is.
+RUN_WORDS = 8
+
+
+def word_list(text: str) -> list[str]:
+    return _WORD.findall(_URL.sub(" ", text.lower().replace("\u00ad", "")))
+
+
+class WordRuns:
+    """The runs of RUN_WORDS consecutive words of a text, and the text's words in a row."""
+
+    def __init__(self, *texts: str) -> None:
+        lists = [word_list(text) for text in texts]
+        self.runs = {tuple(found[i : i + RUN_WORDS]) for found in lists
+                     for i in range(len(found) - RUN_WORDS + 1)}
+        self.joined = "".join(f" {' '.join(found)} \n" for found in lists)
+
+    def share_of(self, paragraph: str) -> float:
+        """Share of the paragraph's words standing in a run found here (a shorter paragraph: whole)."""
+        found = word_list(paragraph)
+        if len(found) < RUN_WORDS:
+            return 1.0 if found and f" {' '.join(found)} " in self.joined else 0.0
+        covered = [False] * len(found)
+        for i in range(len(found) - RUN_WORDS + 1):
+            if tuple(found[i : i + RUN_WORDS]) in self.runs:
+                covered[i : i + RUN_WORDS] = [True] * RUN_WORDS
+        return sum(covered) / len(found)
 
 
 def edit_span(paragraphs: list[str]) -> tuple[int, int] | None:
@@ -253,11 +318,12 @@ class Outcome:
     lang: str
     clip: str
     wrapped: bool
-    test: str  # "unchanged" or "edited"
+    test: str  # "unchanged", "edited", or "kept": edited, but some of the old text stays on the page
     similarity: float
     verdict: str
     note: str = ""
     replaced: float = 0.0  # share of the clip's words replaced (edited pages)
+    removed: float = 0.0  # of which gone from the page: not in a run of RUN_WORDS words still on it
     ms: float = 0.0  # the comparison's time
 
     @property
@@ -294,17 +360,25 @@ def evaluate(root: Path, page: Page, donor: str, rule: str) -> tuple[list[Outcom
             continue
         facts = extract.page_facts(changed, page.url)
         visible = getattr(facts, "visible_text", "")
-        share = sum(map(words, old)) / sum(map(words, paragraphs))
+        total = sum(map(words, paragraphs))
+        share = sum(map(words, old)) / total
         # Where the old text still is: a copy outside the replaced elements (a
-        # teaser holding the lede, a link holding the title) keeps it on the page.
+        # teaser holding the lede, a hidden copy for search engines, a link
+        # holding the title) keeps it on the page, and then it was not replaced.
+        on_page = WordRuns(facts.text, visible)
+        removed = sum(words(o) * (1 - on_page.share_of(o)) for o in old) / total
         still = [place for place, text in (("main text", facts.text), ("visible text", visible))
                  if any(normalised(o) in normalised(text) for o in old)]
         where = f"; old text still in the {' and '.join(still)}" if still else ""
+        if removed < share:
+            where += f"; {removed:.1%} of the clip's words gone from the page"
         for wrapped, seed in variants:
             score, verdict, _ = compare(seed, facts.text, visible, rule)
-            outcomes.append(Outcome(page.url, page.lang, name, wrapped, "edited", score, verdict,
+            # The target counts the edits that took >= 5% of the clip's text off the page.
+            test = "edited" if removed >= EDIT_SHARE else "kept"
+            outcomes.append(Outcome(page.url, page.lang, name, wrapped, test, score, verdict,
                                     f"{len(old)} paragraph(s), {share:.1%} of the clip's words{where}",
-                                    share))
+                                    share, removed=removed))
     return outcomes, skipped
 
 
@@ -346,6 +420,9 @@ def report(pages: list[Page], outcomes: list[Outcome], skipped: list[str], rule:
     print()
     print(f"unchanged pages read `unchanged`: {share(outcomes, 'unchanged')}   (target >= 99%)")
     print(f"edited pages (>= 5% replaced) detected: {share(outcomes, 'edited')}   (target 100%)")
+    print(f"edits that left some of the old text on the page (< 5% of the clip gone from it), "
+          f"detected: {share(outcomes, 'kept')}   (not in the target: the paragraph was not replaced "
+          f"wherever the page shows it)")
     print()
     print("| clip | form | unchanged | edited, detected |")
     print("|---|---|---|---|")
