@@ -276,3 +276,25 @@ def test_the_builders_records_read_back_as_a_crawls(tmp_path: Path) -> None:
     assert capture is not None and capture.probe and capture.status == 200
     failure = index.failure(UNRESOLVED)
     assert failure is not None and (failure.kind, failure.message, failure.attempt) == ("dns_error", "no such host", 2)
+
+
+def test_a_soft_404_behind_a_redirect_is_compared_with_the_probe_of_the_link_itself(tmp_path: Path) -> None:
+    # The link redirects into another folder shape, where the crawl probed
+    # nothing; its own folder's probe answers the same "not found" page.
+    link = "http://f.example/stories/old-slug"
+    landed = "http://f.example/2020/03/01/new-slug"
+    probe = "http://f.example/stories/k3j9x7qz"
+    with WarcBuilder(tmp_path) as warc:
+        warc.seed("clip.md", f"# Talks go on\n\n{PARAGRAPHS[0]}\n\nSee [the old story]({link}).\n\n"
+                  f"Original url: {ARTICLE}\n")
+        warc.response(ARTICLE, html_page("Talks go on", PARAGRAPHS[:1],
+                                         more_html=f'<p><a href="{link}">the old story</a></p>'))
+        warc.redirect(link, landed, 301)
+        warc.response(landed, html_page("Page not found", NOT_FOUND_TEXT))
+        warc.response(probe, html_page("Page not found", NOT_FOUND_TEXT), probe=True)
+    report = analyse(read_archives([warc.path]), options=AnalysisOptions(workers=1),
+                     generated=datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.UTC))
+    [article] = report.articles
+    [found] = [entry for entry in article.links if entry.url == link]
+    assert (found.status, found.verdict) == ("soft_404", "dead"), found
+    assert probe in (found.detail or "")

@@ -149,7 +149,9 @@ class _Analysis:
                        read_limit=self.options.read_limit, want_text=want_text)
 
     def examine(self, jobs: Iterable[PageJob | None]) -> None:
-        todo = [j for j in jobs if j is not None and (j.path, j.offset) not in self.pages]
+        # A page linked twice, or both a link and a probe, is examined once.
+        todo = list({(j.path, j.offset): j for j in jobs
+                     if j is not None and (j.path, j.offset) not in self.pages}.values())
         self.pages.update(examine_all(todo, self.options.workers))
         for job in todo:
             result = self.pages[(job.path, job.offset)]
@@ -460,6 +462,9 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
     for url, resolution in itertools.chain(originals.items(), zip(link_urls, targets)):
         if text_probes := work.text_probes(url, resolution):
             compared.update(r.capture.location for r in (resolution, *text_probes) if r.capture)
+            # A link that redirects into another folder is compared with its own
+            # folder's probe, which the final URL's probes above may not hold.
+            probes.extend(text_probes)
     work.examine(work.job(r, want_text=r.capture is not None and r.capture.location in compared)
                  for r in [*targets, *probes])
 
