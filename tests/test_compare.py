@@ -577,3 +577,13 @@ def test_a_replaced_heading_too_short_for_a_shingle_still_counts() -> None:
     replaced = compare_texts("clip", seed, "live", live_page([*paragraphs[:6], "Analysis", *paragraphs[6:]]))
     assert kept.similarity == 1.0
     assert replaced.similarity < 1.0
+
+
+@pytest.mark.fast
+def test_a_replaced_heading_is_gone_though_its_words_are_elsewhere_on_the_page() -> None:
+    paragraphs = article_paragraphs()
+    seed = "\n\n".join([*paragraphs[:6], "Latest comments", *paragraphs[6:]])
+    page = [*paragraphs[:6], "More stories", *paragraphs[6:], "The latest news", "Comments are closed"]
+    kept = [*paragraphs[:6], "Latest comments", *paragraphs[6:]]
+    assert similarity(seed, live_page(kept)) == 1.0
+    assert similarity(seed, live_page(page)) < 1.0

@@ -91,6 +91,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import regex
 
@@ -153,6 +154,11 @@ class _Text:
     # The paragraph each token stands in, when ``tokens`` are the paragraphs'
     # tokens in a row (not for unspaced scripts, whose runs go on across them).
     token_paragraphs: tuple[int, ...] | None = None
+
+    @cached_property
+    def spaced_tokens(self) -> str:
+        """The tokens between spaces, to find a run of them with ``in``."""
+        return f" {' '.join(self.tokens)} "
 
 
 class _NotWordToSpace(dict):
@@ -280,7 +286,9 @@ def _shingles(tokens: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
 def _split_glued(token: str, known: set[str]) -> tuple[str, ...]:
     """``token`` as two words the other text knows, when it does not know it whole."""
     best: tuple[str, ...] = (token,)
-    for cut in range(1, len(token)):
+    # Halves of two letters at least: a lone letter is a word of every page
+    # ("e" of "e-mail"), and "kommentare" is not "kommentar e".
+    for cut in range(2, len(token) - 1):
         head, tail = token[:cut], token[cut:]
         if head in known and tail in known and (len(best) == 1 or min(cut, len(tail)) > min(map(len, best))):
             best = (head, tail)
@@ -397,6 +405,18 @@ def _counted_share(found: list[bool], left_out: Iterable[int]) -> float:
     return counted / total if total else 0.0
 
 
+def _on_page(paragraph: tuple[str, ...], page: _Text) -> bool:
+    """Whether a seed paragraph is on the page: half its shingles, or a short one whole, in a row."""
+    if not paragraph:
+        return True  # a paragraph without words ("* * *") is no text to miss
+    if len(paragraph) >= SHINGLE_SIZE:
+        return _containment(paragraph, page) >= PARAGRAPH_PRESENT
+    # A heading of a word or two has no shingle: its words must stand together
+    # on the page, not each somewhere (a replaced "Neueste Kommentare" keeps
+    # "neueste" in one teaser and "kommentare" in another).
+    return f" {' '.join(paragraph)} " in page.spaced_tokens
+
+
 def _seed_containment(seed: _Text, page: _Text) -> float:
     """The seed's containment in the page, joins between the seed's found paragraphs left out.
 
@@ -414,8 +434,7 @@ def _seed_containment(seed: _Text, page: _Text) -> float:
     if len(tokens) < SHINGLE_SIZE or seed.token_paragraphs is None:
         return _containment(tokens, page)
     found = _found_shingles(tokens, page)
-    # A paragraph without words ("* * *") is no text to miss.
-    on_page = [not tokens or _containment(tokens, page) >= PARAGRAPH_PRESENT for tokens in seed.paragraph_tokens]
+    on_page = [_on_page(tokens, page) for tokens in seed.paragraph_tokens]
     where = seed.token_paragraphs
     last = SHINGLE_SIZE - 1
     left_out = [
