@@ -105,7 +105,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
                 and not request.meta.get("dont_retry", False):
             self.unresponsive.add(host)
             self.crawler.stats.inc_value("archiver/retry/robots_txt_not_retried_count")
-            logger.info("%s took the request for its robots.txt and closed it unanswered or let it time out: "
+            # Worded without "robots.txt": Scrapy's one line per host says that robots.txt failed.
+            logger.info("%s took the request for its robots rules and closed it unanswered or let it time out: "
                         "not retried, its other requests are tried once each", host)
             return None
         retry = super().process_exception(request, exception)
