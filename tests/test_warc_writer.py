@@ -226,33 +226,6 @@ def test_a_writer_process_writes_indexes_and_says_where(tmp_path):
     assert path.with_name(path.name.removesuffix(".warc.gz") + ".cdxj").read_text().count("\n") == 2
 
 
-def test_a_writer_process_that_falls_behind_does_not_hold_the_crawl(tmp_path):
-    import signal
-    import threading
-
-    from archiver.warc import records
-    from archiver.warc.process import PIPE_BYTES, WarcWriterProcess, WriterSettings
-
-    process = WarcWriterProcess(WriterSettings(tmp_path, "behind", 100_000_000, {}))
-    process.write(records.exchange_records, exchange(), locations=True).result(timeout=30)  # it has started
-    pages = 3 * PIPE_BYTES // 50_000  # three pipes' worth of 50 KB pages
-    body = os.urandom(50_000)  # incompressible: the pipe carries it whole
-    os.kill(process._process.pid, signal.SIGSTOP)  # a writer that gets no CPU for a while
-    try:
-        def crawl() -> None:
-            for n in range(pages):
-                process.write(records.exchange_records, exchange(url=f"http://news.example/{n}", body=body))
-
-        crawling = threading.Thread(target=crawl)
-        crawling.start()
-        crawling.join(timeout=30)
-        assert not crawling.is_alive(), "write() waited for the writer with far less than its queue in flight"
-    finally:
-        os.kill(process._process.pid, signal.SIGCONT)
-    closed = process.close()
-    assert closed.written["response"] == 1 + pages  # nothing queued was lost
-
-
 def test_a_writer_process_whose_crawl_dies_leaves_an_open_file(tmp_path):
     from archiver.warc import records
     from archiver.warc.process import WarcWriterProcess, WriterSettings
