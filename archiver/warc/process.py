@@ -9,12 +9,8 @@ compressed, written and indexed on another core.
 
 What crosses the pipe is a *recipe*: a function of :mod:`archiver.warc.records`
 (pickled by name) and its arguments, called in the writer process with its
-:class:`~warcio.warcwriter.WARCWriter`. A thread of the crawl's feeds the
-pipe from a queue of at most ``QUEUED_BYTES``: ``write`` returns once its
-recipe is queued, and blocks only when the writer is that far behind, so
-memory stays flat. Writing to the pipe itself blocked Scrapy's event loop
-whenever the writer was a moment behind (2 ms a record on average on a
-busy machine, on 200 hosts): every request of the crawl waited with it.
+:class:`~warcio.warcwriter.WARCWriter`. The pipe is the bounded queue:
+when the writer falls behind, ``write`` blocks and memory stays flat.
 
 The writer ignores SIGINT and SIGTERM (see :mod:`archiver.warc.children`):
 the crawl tells it when to close. If the crawling process dies, the writer sees the pipe close and leaves its
@@ -44,7 +40,6 @@ logger = logging.getLogger(__name__)
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 PIPE_BYTES = 1 << 20  # Linux's default cap (/proc/sys/fs/pipe-max-size): about 20 pages queued
-QUEUED_BYTES = 32 << 20  # recipes waiting for the pipe, in the crawl's memory
 
 
 @dataclass(frozen=True)
@@ -111,52 +106,6 @@ def _serve(settings: WriterSettings, inbox, outbox) -> None:
     outbox.send(("closed", Closed(writer.closed_files, writer.written)))
 
 
-class _Feeder(threading.Thread):
-    """Sends queued messages into the pipe in order; ``put`` waits only when ``limit`` bytes are queued."""
-
-    def __init__(self, connection, limit: int) -> None:
-        super().__init__(name="warc-writer-feed", daemon=True)
-        self._connection = connection
-        self._limit = limit
-        self._queue: deque[bytes] = deque()
-        self._queued = 0
-        self._ready = threading.Condition()
-        self.error: OSError | None = None
-
-    def put(self, message: bytes) -> None:
-        with self._ready:
-            while self._queued >= self._limit and self.error is None:
-                self._ready.wait()
-            if self.error is not None:
-                raise self.error
-            self._queue.append(message)
-            self._queued += len(message)
-            self._ready.notify_all()
-
-    def run(self) -> None:
-        while True:
-            with self._ready:
-                while not self._queue:
-                    self._ready.wait()
-                message = self._queue[0]
-            try:
-                self._connection.send_bytes(message)
-            except OSError as error:  # the writer process has gone (BrokenPipeError…)
-                with self._ready:
-                    self.error = error
-                    self._ready.notify_all()
-                return
-            with self._ready:
-                self._queue.popleft()
-                self._queued -= len(message)
-                self._ready.notify_all()
-            if message is _LAST:
-                return
-
-
-_LAST = pickle.dumps(None, PROTOCOL)  # the message that closes the writer (sent last, by identity)
-
-
 class WarcWriterProcess:
     """Starts the writer process when made; feed it with :meth:`write`, end with :meth:`close`."""
 
@@ -177,8 +126,6 @@ class WarcWriterProcess:
         self._closed: Future = Future()
         self._listener = threading.Thread(target=self._listen, name="warc-writer-results", daemon=True)
         self._listener.start()
-        self._feeder = _Feeder(self._inbox, QUEUED_BYTES)
-        self._feeder.start()
 
     def write(self, recipe: Callable[..., Any], *args: Any, locations: bool = False,
               **kwargs: Any) -> Future | None:
@@ -192,8 +139,8 @@ class WarcWriterProcess:
         try:
             # pickle.dumps, not Connection.send: ForkingPickler copies
             # copyreg's dispatch table on every call (0.3 ms a page).
-            self._feeder.put(pickle.dumps((recipe, args, kwargs, locations), PROTOCOL))
-        except OSError as error:
+            self._inbox.send_bytes(pickle.dumps((recipe, args, kwargs, locations), PROTOCOL))
+        except (BrokenPipeError, OSError) as error:
             raise RuntimeError(f"the WARC writer process has stopped (exit code "
                                f"{self._process.exitcode}); nothing more can be archived") from error
         return done
@@ -223,10 +170,9 @@ class WarcWriterProcess:
     def close(self) -> Closed:
         """Write what is queued, close and index the last file; what was written."""
         try:
-            self._feeder.put(_LAST)
-        except OSError:
+            self._inbox.send_bytes(pickle.dumps(None))
+        except (BrokenPipeError, OSError):
             pass  # it has stopped already: the listener says how
-        self._feeder.join()  # every queued recipe is in the pipe
         self._inbox.close()
         try:
             return self._closed.result()
