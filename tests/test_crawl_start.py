@@ -39,6 +39,12 @@ def test_links_are_taken_in_turn_from_each_host():
     ]
 
 
+def test_a_link_whose_host_cannot_be_read_keeps_its_place_among_the_others():
+    given = links("http://a.example/1", "http://[::1/broken", "http://a.example/2", "http://b.example/1")
+    assert [link.url for link in host_interleaved(given)] == [
+        "http://a.example/1", "http://[::1/broken", "http://b.example/1", "http://a.example/2"]
+
+
 def test_every_link_is_kept_once_whatever_the_order():
     given = links(*(f"http://h{n % 7}.example/{n}" for n in range(100)))
     taken = host_interleaved(given)

@@ -63,9 +63,15 @@ def host_interleaved(links: Iterable[ArticleLink]) -> list[ArticleLink]:
     """
     by_host: dict[str, list[ArticleLink]] = {}
     for link in links:
-        host = (urlsplit(link.url).hostname or "") if link.url else ""
-        by_host.setdefault(host, []).append(link)
+        by_host.setdefault(_host_of(link.url), []).append(link)
     return [link for link in chain.from_iterable(zip_longest(*by_host.values())) if link is not None]
+
+
+def _host_of(url: str | None) -> str:
+    try:
+        return (urlsplit(url).hostname or "") if url else ""
+    except ValueError:  # "http://[::1": not fetchable, its request will say so; any turn will do
+        return ""
 
 
 def role_of(request: scrapy.Request | None) -> CrawlRole:
