@@ -270,6 +270,16 @@ def test_scrapy_logs_a_robots_txt_it_cannot_download_in_the_record_we_rewrite(ca
     assert (request.url, type(error)) == ("http://a.example/page", CannotResolveHostError)
 
 
+def test_scrapy_engine_schedules_a_start_request_with_crawl_and_waits_a_turn_after_it() -> None:
+    from scrapy.core.engine import ExecutionEngine
+
+    read_next = inspect.getsource(ExecutionEngine._process_start_next)
+    assert "self.crawl(item_or_request)" in read_next, "ExecutionEngine._process_start_next schedules with crawl()"
+    loop = inspect.getsource(ExecutionEngine._start_request_processing)
+    assert "await self._slot.nextcall.wait()" in loop, "the start loop waits for the engine's next call"
+    assert list(inspect.signature(ExecutionEngine.crawl).parameters) == ["self", "request"]
+
+
 def test_scrapy_middlewares_we_subclass_answer_at_once() -> None:
     from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
     from scrapy.downloadermiddlewares.retry import RetryMiddleware

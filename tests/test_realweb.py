@@ -98,6 +98,30 @@ def test_a_host_that_never_answers_is_not_retried_for_every_link(crawl):
     assert len(attempts) == 3 + len(reset.links)
 
 
+def test_a_host_that_drops_its_robots_txt_unanswered_holds_its_links_for_one_try(crawl):
+    web, port, work, result, stats = crawl
+    [hang] = [h for h in web.hosts if h.behaviour == "hang"]
+    attempts = [r for r in stats["log"] if r["host"] == hang.index]
+    # robots.txt once (not retried: each retry held every link for as long
+    # again), then each link once; robots.txt never came, so all are allowed
+    assert [r["path"] for r in attempts].count("/robots.txt") == 1
+    assert len(attempts) == 1 + len(hang.links)
+
+
+def test_every_host_gets_its_first_request_before_any_host_its_third(crawl):
+    web, port, work, result, stats = crawl
+    # by arrival at the server: the start requests went out host by host,
+    # not the first host's links first
+    seen: dict[int, int] = {}
+    order = sorted(stats["log"], key=lambda r: r["t"] - r["seconds"])
+    linked = {h.index for h in web.hosts if h.links}
+    for request in order:
+        seen[request["host"]] = seen.get(request["host"], 0) + 1
+        if seen[request["host"]] == 3:
+            assert linked <= set(seen), f"host {request['host']} got its third request before {linked - set(seen)} any"
+            break
+
+
 def test_the_floor_is_the_slowest_hosts_rounds():
     web = build_web(hosts=8, links=48, seed=3)
     floor, slowest = web.floor()

@@ -29,6 +29,8 @@ from archiver.crawl.network import NetworkReachability
 from archiver.crawl.reporting import ReportWriter
 from archiver.crawl.retry import BackoffRetryMiddleware
 from archiver.crawl.settings import config_of
+from archiver.crawl.start import ORDER as START_HAND_OVER_ORDER
+from archiver.crawl.start import StartHandOver
 from archiver.crawl.wacz_packaging import WaczPackager
 
 # Downloader side of every Scrapy middleware that changes a response or
@@ -133,6 +135,7 @@ class Archiver:
             settings.setdefault_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", ours, order)
         for name, value in CRAWL_DEFAULTS.items():
             settings.set(name, value, priority="addon")
+        settings.setdefault_in_component_priority_dict("SPIDER_MIDDLEWARES", StartHandOver, START_HAND_OVER_ORDER)
         settings.setdefault_in_component_priority_dict("EXTENSIONS", NetworkReachability, 0)
         settings.setdefault_in_component_priority_dict("EXTENSIONS", ReportWriter, 0)
         settings.setdefault_in_component_priority_dict("EXTENSIONS", WaczPackager, 0)

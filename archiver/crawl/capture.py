@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import socket
 import tempfile
 import weakref
@@ -59,10 +60,20 @@ RECORDED = "_archiver_recorded"
 RECORD_ID_META = "archiver_record_id"
 ARTICLES_PER_BATCH = 1_000
 RECORD_BATCH = 500  # captures recorded in the history per transaction
+WARC_SUFFIXES = (".warc", ".warc.gz", ".warc" + OPEN_SUFFIX, ".warc.gz" + OPEN_SUFFIX)
 
 
 def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
+
+
+def _holds_warcs(folder: Path) -> bool:
+    """Whether ``folder`` has a WARC file (or one left open) at its top level, where the writer puts them."""
+    try:
+        with os.scandir(folder) as entries:
+            return any(entry.name.endswith(WARC_SUFFIXES) for entry in entries)
+    except OSError:
+        return True  # cannot tell: the history is asked, as before
 
 
 def _header_pairs(headers: Headers) -> list[tuple[bytes, bytes]]:
@@ -105,11 +116,18 @@ class WarcCaptureMiddleware:
         self.history: History | None = None
         # Captures on disk that the history has not recorded yet: (url, digest) -> where.
         self._unrecorded: dict[tuple[str, str], CaptureRef] = {}
+        # URLs (their hashes) captured by this crawl, when the folder had no
+        # WARC file as it started: a revisit's original must be a file in this
+        # folder (_original), so then only this crawl's own captures can be,
+        # and the history is asked about no other URL. None: ask about every one.
+        self._captured_here: set[int] | None = None
         if self.config.history and self.config.dedup:
             # Imported only when used: SQLAlchemy costs a crawl 0.4 s to start.
             from archiver.history import History
 
             self.history = History.open(self.config.history)
+            if not _holds_warcs(self.config.warc_dir):
+                self._captured_here = set()
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.seed_loaded, signal=archiver_signals.seed_loaded)
@@ -204,7 +222,17 @@ class WarcCaptureMiddleware:
             self._write(records.exchange_records, exchange)
             return response
         digest = records.payload_digest(exchange.body)
-        earlier = self._original(self.history, exchange.url, digest)
+        if len(self._unrecorded) >= RECORD_BATCH:
+            self._record_captures()
+        # A query a response held the event loop for 1 to 2.5 ms: on a first
+        # crawl into a new folder, a URL seen for the first time asks none.
+        captured_here = self._captured_here
+        if captured_here is None or hash(exchange.url) in captured_here:
+            earlier = self._original(self.history, exchange.url, digest)
+        else:
+            earlier = None
+        if captured_here is not None:
+            captured_here.add(hash(exchange.url))
         if earlier is not None:
             self._write(records.revisit_records, exchange, earlier.url, earlier.warc_date)
             return response
@@ -223,8 +251,6 @@ class WarcCaptureMiddleware:
         """
         earlier = self._unrecorded.get((url, digest))
         if earlier is None:
-            if len(self._unrecorded) >= RECORD_BATCH:
-                self._record_captures()
             earlier = history.find_capture(url, digest, self.folder)
         if earlier is None:
             return None

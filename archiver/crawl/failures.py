@@ -181,6 +181,16 @@ def failure_message(exc: BaseException) -> str:
     return text
 
 
+def closed_unanswered(exc: BaseException) -> bool:
+    """The host took the request and then closed the connection cleanly without an answer, or let it time out.
+
+    Not a reset (Twisted's ConnectionLost, a sibling of ConnectionDone) nor a
+    refused connection: those come at once.
+    """
+    return any(isinstance(e, (txerror.ConnectionDone, DownloadTimeoutError, txerror.TimeoutError, TimeoutError))
+               for e in _chain(exc))
+
+
 def classify_failure(exc: BaseException) -> FailureKind:
     """The failure kind of an exception raised while fetching a URL."""
     if isinstance(exc, RobotsDisallowed):

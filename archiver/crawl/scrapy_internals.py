@@ -27,6 +27,11 @@ Defined here (the crawl reads them from here):
 
 Relied on in place, where there is nothing to define:
 
+- The engine's reading of ``Spider.start()``: a request is scheduled with
+  ``ExecutionEngine.crawl()`` and, while the downloader has room, the next
+  is read only after the engine's next call (one turn of the event loop).
+  archiver/crawl/start.py hands start requests to ``crawl()`` itself, as
+  the engine would, without that wait.
 - ``scrapy crawl``'s ``Command.run()``, which archiver/crawl/commands/crawl.py
   repeats in order to keep the crawl's outcome (the asyncio Task or
   Deferred of ``crawler_process.crawl()``, whose exception Scrapy leaves

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import datetime
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from itertools import chain, zip_longest
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
 from urllib.parse import urlsplit
@@ -28,7 +29,7 @@ from archiver.crawl.lookups import LookupQueue
 from archiver.crawl.probes import Probe, ProbePlan
 from archiver.crawl.resume import Journal, ResumeState, discard_scrapy_job_state, resume_state
 from archiver.crawl.settings import config_of
-from archiver.seeds import group_articles, load_seeds, shown_name
+from archiver.seeds import ArticleLink, group_articles, load_seeds, shown_name
 from archiver.warc.children import QuietSpawnContext, pool_worker_setup
 from archiver.warc.index import url_key
 from archiver.warc.vocab import META_KEY, CrawlRole, FailureKind
@@ -47,6 +48,30 @@ LOOKUP_FAILURES = {FailureKind.DNS_ERROR, FailureKind.CONNECTION_ERROR, FailureK
 
 def fetchable(url: str | None) -> TypeGuard[str]:
     return bool(url) and urlsplit(url).scheme.lower() in FETCHABLE_SCHEMES
+
+
+def host_interleaved(links: Iterable[ArticleLink]) -> list[ArticleLink]:
+    """``links`` taken in turn from each host: every host's first, then every host's second…
+
+    An article lists its links as its text has them, often many on one host
+    together. In that order, the first ``CONCURRENT_REQUESTS`` of them went
+    to the downloader at once and held its room while they waited their
+    turn at a few hosts, two at a time; the other hosts, the slowest among
+    them, got their first request seconds later. Taken in turn, every host
+    starts at once (its robots.txt first) and the scheduler keeps feeding
+    each. Hosts keep the order they first appear in, and each host its links'.
+    """
+    by_host: dict[str, list[ArticleLink]] = {}
+    for link in links:
+        by_host.setdefault(_host_of(link.url), []).append(link)
+    return [link for link in chain.from_iterable(zip_longest(*by_host.values())) if link is not None]
+
+
+def _host_of(url: str | None) -> str:
+    try:
+        return (urlsplit(url).hostname or "") if url else ""
+    except ValueError:  # "http://[::1": not fetchable, its request will say so; any turn will do
+        return ""
 
 
 def role_of(request: scrapy.Request | None) -> CrawlRole:
@@ -168,7 +193,7 @@ class SeedsSpider(scrapy.Spider):
                 yield request
             if self.config.depth < 1:
                 continue
-            for link in article.links:
+            for link in host_interleaved(article.links):
                 if fetchable(link.url) and (request := self._request(link.url, CrawlRole(1, article.url))):
                     yield request
 
