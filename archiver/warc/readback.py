@@ -46,18 +46,29 @@ STEP_BYTES = 1 << 20
 class _File:
     path: Path  # its final name; it is read under name + .open until closed
     starts: list[int] = field(default_factory=lambda: [0])  # record offsets not read yet (0: its warcinfo)
-    read_to: int = 0  # records before this offset are in the index
     index: ArchiveIndex = field(default_factory=ArchiveIndex)
     records: int = 0
-    broken: bool = False
+    closed: bool = False  # closed and renamed: its last piece may be read
+
+    def has_work(self) -> bool:
+        return len(self.starts) > 1 or self.closed
+
+    def reading_path(self) -> Path:
+        return self.path if self.closed else self.path.with_name(self.path.name + OPEN_SUFFIX)
 
 
 class ReadBack:
-    """Follows a :class:`~archiver.warc.writer.RollingWarcWriter`'s files; :meth:`indexes` at the end."""
+    """Follows a :class:`~archiver.warc.writer.RollingWarcWriter`'s files; :meth:`indexes` at the end.
+
+    Reading is done a piece at a time, when the writer has nothing to write
+    (:meth:`step_once`): a file closed at a rollover keeps its last pieces
+    for later, so the records the crawl sends meanwhile never wait on a
+    whole file's reading. What is left is read when the writer closes.
+    """
 
     def __init__(self, step: int = STEP_BYTES) -> None:
         self.step = step
-        self.current: _File | None = None
+        self.following: list[_File] = []  # oldest first; the last one may still be written
         self.done: dict[Path, ArchiveIndex] = {}
         self.off = False  # after a failed write: nothing is handed over
 
@@ -75,7 +86,7 @@ class ReadBack:
         return locations
 
     def close(self, writer: RollingWarcWriter) -> None:
-        """``writer.close()``, then read the end of its last file."""
+        """``writer.close()``, then read what is left of every file."""
         previous, closed_before = writer.current_path, len(writer.closed_files)
         try:
             writer.close()
@@ -84,67 +95,65 @@ class ReadBack:
             raise
         if previous is not None:
             self.file_closed(previous, previous in writer.closed_files[closed_before:])
+        while self.pending():
+            self.step_once()
 
     def written(self, directory: Path, locations: Sequence[RecordLocation]) -> None:
         """Records were written (their RecordLocations), in the current file or a new one."""
         if not locations or self.off:
             return
         name = locations[0].filename
-        if self.current is None or self.current.path.name != name:
-            self.current = _File(Path(directory) / name)
-        self.current.starts.extend(location.offset for location in locations)
+        if not self.following or self.following[-1].path.name != name:
+            self.following.append(_File(Path(directory) / name))
+        self.following[-1].starts.extend(location.offset for location in locations)
 
     def file_closed(self, path: Path, renamed: bool) -> None:
-        """The writer closed ``path`` (its final name; ``renamed`` False: it stays .open)."""
-        piece = self.current
-        if piece is None or piece.path != path:
-            return
-        self.current = None
-        if not renamed or piece.broken or self.off:
-            return
-        try:
-            # The last piece, to the end of the file: the end-of-file checks of a sequential read.
-            part, records, _ = read_segment(path, piece.read_to, None)
-        except OSError as error:
-            logger.debug("Read-back of %s failed: %s", path, error)
-            return
-        piece.index.merge(part)
-        if piece.records + records:
-            self.done[path] = piece.index
+        """The writer closed ``path`` (its final name; ``renamed`` False: it stays .open, not handed over)."""
+        for piece in self.following:
+            if piece.path == path:
+                if renamed:
+                    piece.closed = True
+                else:
+                    self.following.remove(piece)
+                return
 
     def failed(self) -> None:
         """A write failed: what is on disk may not be what was read; the report reads the files whole."""
         self.off = True
+        self.following.clear()
         self.done.clear()
 
     def pending(self) -> bool:
-        """Is there a piece to read before the current file's last record?"""
-        piece = self.current
-        return not self.off and piece is not None and not piece.broken and len(piece.starts) > 1
+        """Is there a piece to read?"""
+        return any(piece.has_work() for piece in self.following)
 
     def step_once(self) -> None:
-        """Read the next piece: whole records from where reading stopped, up to about ``step`` bytes."""
-        piece = self.current
-        assert piece is not None
-        # Up to a record start, never the last one: it is read with the file's end.
-        stop = 1
-        while stop < len(piece.starts) - 1 and piece.starts[stop] - piece.read_to < self.step:
-            stop += 1
-        start, end = piece.starts[0], piece.starts[stop]
+        """Read the next piece of the oldest file with one: whole records, about ``step`` bytes."""
+        piece = next(p for p in self.following if p.has_work())
+        if len(piece.starts) > 1:
+            # Up to a record start, never the last one: it is read with the file's end.
+            stop = 1
+            while stop < len(piece.starts) - 1 and piece.starts[stop] - piece.starts[0] < self.step:
+                stop += 1
+            end: int | None = piece.starts[stop]
+        else:
+            stop, end = 1, None  # the last piece, to the end of the file: the end-of-file checks
         try:
-            part, records, reached = read_segment(piece.path.with_name(piece.path.name + OPEN_SUFFIX),
-                                                  start, end, name=piece.path.name)
+            part, records, reached = read_segment(piece.reading_path(), piece.starts[0], end, name=piece.path.name)
         except OSError as error:
             logger.debug("Read-back of %s failed: %s", piece.path, error)
-            piece.broken = True
+            self.following.remove(piece)
             return
-        if reached != end:
-            piece.broken = True  # the reader did not stop where the next record starts
+        if end is not None and reached != end:
+            self.following.remove(piece)  # the reader did not stop where the next record starts
             return
         piece.index.merge(part)
         piece.records += records
-        piece.read_to = end
         del piece.starts[:stop]
+        if end is None:
+            self.following.remove(piece)
+            if piece.records:
+                self.done[piece.path] = piece.index
 
     def indexes(self) -> dict[Path, ArchiveIndex]:
         """The index of each closed file that was read back whole."""
