@@ -50,8 +50,10 @@ class _File:
     records: int = 0
     closed: bool = False  # closed and renamed: its last piece may be read
 
-    def has_work(self) -> bool:
-        return len(self.starts) > 1 or self.closed
+    def has_work(self, step: int) -> bool:
+        # An open file's records are read a step's worth at a time: a piece of a
+        # record or two would cost its reader's start-up for little reading.
+        return self.closed or len(self.starts) > 1 and self.starts[-1] - self.starts[0] >= step
 
     def reading_path(self) -> Path:
         return self.path if self.closed else self.path.with_name(self.path.name + OPEN_SUFFIX)
@@ -125,11 +127,11 @@ class ReadBack:
 
     def pending(self) -> bool:
         """Is there a piece to read?"""
-        return any(piece.has_work() for piece in self.following)
+        return any(piece.has_work(self.step) for piece in self.following)
 
     def step_once(self) -> None:
         """Read the next piece of the oldest file with one: whole records, about ``step`` bytes."""
-        piece = next(p for p in self.following if p.has_work())
+        piece = next(p for p in self.following if p.has_work(self.step))
         if len(piece.starts) > 1:
             # Up to a record start, never the last one: it is read with the file's end.
             stop = 1
