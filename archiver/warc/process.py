@@ -43,6 +43,12 @@ logger = logging.getLogger(__name__)
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 PIPE_BYTES = 1 << 20  # Linux's default cap (/proc/sys/fs/pipe-max-size): about 20 pages queued
+# Seconds without a record before the writer reads its files back. A crawl
+# that waits on the network leaves such gaps all the time; a CPU-bound one
+# (loopback) hardly any: read back between its records, on a busy machine,
+# the reading held the writer and then the crawl up (the crawl of the link
+# check took 3-4 s longer at load 8), and its files are read at the close.
+READ_BACK_AFTER_IDLE = 0.05
 
 
 @dataclass(frozen=True)
@@ -91,8 +97,8 @@ def _serve(settings: WriterSettings, inbox, outbox) -> None:
     )
     read_back = ReadBack() if settings.read_back else None
     while True:
-        if read_back is not None and read_back.pending() and not inbox.poll():
-            read_back.step_once()  # nothing to write: read back what was
+        if read_back is not None and read_back.pending() and not inbox.poll(READ_BACK_AFTER_IDLE):
+            read_back.step_once()  # nothing to write for a while: read back what was
             continue
         try:
             message = pickle.loads(inbox.recv_bytes())
