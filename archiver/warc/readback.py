@@ -2,9 +2,10 @@
 
 The report at the end of a crawl used to read and check every file it had
 just written: 1.1 s of CPU for a 28 MB link check, on the crawl's critical
-path. The writer process waits on its pipe much of the time; when it has
-nothing to write it reads back, from the file on disk, the records it wrote
-since it last did, with the same reader and checks as ``archiver audit``
+path. The writer process waits on its pipe much of the time (a crawl waits on
+the network); when it has had nothing to write for a moment
+(``process.READ_BACK_AFTER_IDLE``) it reads back, from the file on disk,
+the records it wrote since it last did, with the same reader and checks as ``archiver audit``
 (:func:`~archiver.warc.filereader.read_segment`). The WARC stays the source
 of truth: the index is what reading the file gives, not what the writer
 meant to write.
