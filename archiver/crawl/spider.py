@@ -319,10 +319,10 @@ class SeedsSpider(scrapy.Spider):
         """trafilatura is CPU-bound: off the crawl's event loop, in worker processes once pages are many.
 
         Workers are spawned only for the pages after the first few: a
-        link check of one article (the peers' work) asked one page for its
-        links, 16 ms in a thread, and started two workers for it, which
-        held the article's links back a second while they imported
-        trafilatura, and cost more CPU than the whole page.
+        link check of one article (the peers' work) asks one page for its
+        links (0.4 s of trafilatura for 2,000 links), and two workers
+        started for it held those links back a second more while they
+        imported trafilatura, and cost more CPU than the page.
         """
         self._body_link_pages += 1
         if self._pool is None and self._body_link_pages <= BODY_LINKS_IN_THREAD:

@@ -143,7 +143,7 @@ class ReadBack:
             stop, end = 1, None  # the last piece, to the end of the file: the end-of-file checks
         try:
             part, records, reached = read_segment(piece.reading_path(), piece.starts[0], end, name=piece.path.name)
-        except OSError as error:
+        except Exception as error:  # noqa: BLE001 - the report reads the file itself, as it did before
             logger.debug("Read-back of %s failed: %s", piece.path, error)
             self.following.remove(piece)
             return
