@@ -10,7 +10,7 @@ import dataclasses
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from archiver.analysis.model import Report, TextVerdict, Verdict
 from archiver.findings import DEFAULT_KINDS, EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE, FINDING_KINDS, FindingKind
 from archiver.report import write_report
 from archiver.seeds import SeedDocument, load_seeds
+from archiver.warc.index import ArchiveIndex
 from archiver.warc.reader import read_archives, warc_files
 
 logger = logging.getLogger(__name__)
@@ -143,13 +144,16 @@ DEFAULT_OPTIONS = AnalysisOptions()  # frozen: one instance serves as every defa
 def run_audit(paths: Sequence[str | Path], *, seeds: str | Path | None = None,
               output: Path, options: AnalysisOptions = DEFAULT_OPTIONS,
               progress: bool = False, fail_on: frozenset[FindingKind] | None = None,
-              history=None, originals=None, notes: Sequence[str] = ()) -> AuditResult:
+              history=None, originals=None, notes: Sequence[str] = (),
+              known: Mapping[Path, ArchiveIndex] | None = None) -> AuditResult:
     """Read, check and analyse the archives; write the report.
 
     ``history(report) -> report`` adds the history's fields; ``originals(url,
     digest)`` gives places where a revisit's original may be found besides
     the files read (the history's capture locations). ``notes`` are added
     to the report's run-level notes (a crawl that was interrupted).
+    ``known``: indexes of files read already by the crawl's writer
+    (:mod:`archiver.warc.readback`), taken instead of reading those files.
     """
     files, errors = warc_files(paths)
     errors = list(errors)
@@ -167,7 +171,8 @@ def run_audit(paths: Sequence[str | Path], *, seeds: str | Path | None = None,
         return AuditResult(None, None, (), tuple(errors), EXIT_UNREADABLE)
     bar = _Progress(sum(f.stat().st_size for f in files), progress)
     try:
-        index = read_archives(files, on_progress=bar.update, workers=options.workers or os.cpu_count() or 1)
+        index = read_archives(files, on_progress=bar.update, workers=options.workers or os.cpu_count() or 1,
+                              known=known)
     finally:
         bar.close()
     if len(set(index.unreadable)) == len(files):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import run_crawl
+from tests.conftest import PROJECT, crawl_env, run_crawl
 from tests.site import STATUS_ARTICLE_PATH
 
 SETTINGS = {"ARCHIVER_RETRY_BACKOFF": "0.1", "REDIRECT_MAX_TIMES": "3"}
@@ -62,6 +64,7 @@ def report(site, tmp_path_factory):
     )
     result = run_crawl(seeds, root / "warcs", {**SETTINGS, "ARCHIVER_REPORT_DIR": str(root / "report")})
     assert result.returncode == 0, result.log
+    (root / "crawl.log").write_text(result.log)
     return json.loads((root / "report" / "report.json").read_text()), root / "report"
 
 
@@ -137,3 +140,17 @@ def test_script_title_is_escaped_in_html(report):
 def test_the_articles_are_those_the_crawl_recorded(report):
     # The crawl wrote an article record: nothing was re-grouped from the seeds.
     assert not any("grouped into articles" in note for note in report[0]["notes"])
+
+
+def test_the_crawls_report_is_the_audit_of_its_files(report, tmp_path):
+    """The crawl's report takes the index its writer read back; an audit reads the files: the same report."""
+    crawled, folder = report
+    log = (folder.parent / "crawl.log").read_text()
+    assert "'archiver/report/read_back_files': 1" in log  # the writer's index, not a second read
+    audit = subprocess.run([sys.executable, "-m", "archiver.cli", "audit", str(folder.parent / "warcs"),
+                            "-o", str(tmp_path / "audit")], cwd=PROJECT, env=crawl_env(),
+                           capture_output=True, text=True, timeout=180)
+    assert audit.returncode in (0, 1), audit.stderr[-3000:]
+    audited = json.loads((tmp_path / "audit" / "report.json").read_text())
+    assert {**crawled, "generated": None} == {**audited, "generated": None}
+    assert (folder / "links.csv").read_bytes() == (tmp_path / "audit" / "links.csv").read_bytes()

@@ -46,6 +46,7 @@ from archiver.warc.vocab import META_KEY, CrawlRole, FailureKind, article_uri, s
 if TYPE_CHECKING:  # SQLAlchemy costs a crawl 0.4 s to start: imported only when a history is kept
     from archiver.crawl.lookups import LookupStop
     from archiver.history import CaptureRef, History
+    from archiver.warc.index import ArchiveIndex
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ class WarcCaptureMiddleware:
         self._writer: WarcWriterProcess | None = None  # started when the spider opens
         self._stopping = False
         self.closed_files: list[Path] = []
+        self.read_back: dict[Path, ArchiveIndex] = {}  # closed files' indexes, read back by the writer
         # Deduplicated re-crawls: a payload archived before for the same URL,
         # in this job or an earlier one, is written as a revisit.
         self.history: History | None = None
@@ -190,6 +192,8 @@ class WarcCaptureMiddleware:
                 warcinfo=self._warcinfo_fields(), index=config.warc_index,
                 gzip_level=config.warc_gzip_level,
                 on_open=self._journal.warc_opened if self._journal else None,
+                # The report's index, read from the files while the writer is idle.
+                read_back=config.report_enabled,
             ), on_error=self._write_failed)
         return self._writer
 
@@ -370,6 +374,7 @@ class WarcCaptureMiddleware:
             closed = self._writer.close()
             self._writer = None
             self.closed_files = closed.files
+            self.read_back = closed.indexes
             stats = self.crawler.stats
             for rec_type, count in sorted(closed.written.items()):
                 stats.inc_value("archiver/warc/records_count", count)
@@ -381,5 +386,6 @@ class WarcCaptureMiddleware:
             self._record_captures()  # the writer is closed: every capture is on disk
             self.history.close()
         self.crawler.signals.send_catch_log(
-            archiver_signals.warcs_closed, paths=list(self.closed_files), reason=reason
+            archiver_signals.warcs_closed, paths=list(self.closed_files), reason=reason,
+            indexes=self.read_back,
         )

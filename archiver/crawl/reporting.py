@@ -32,6 +32,7 @@ from archiver.warc import OPEN_SUFFIX
 
 if TYPE_CHECKING:  # SQLAlchemy is imported only when a history is kept
     from archiver.history import History
+    from archiver.warc.index import ArchiveIndex
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,9 @@ class ReportWriter:
     def spider_opened(self) -> None:
         self.started = datetime.datetime.now(datetime.UTC)
 
-    def warcs_closed(self, paths: list[Path], reason: str = "finished") -> None:
+    def warcs_closed(self, paths: list[Path], reason: str = "finished",
+                     indexes: dict[Path, ArchiveIndex] | None = None) -> None:
+        """``indexes``: the files the writer read back (archiver.warc.readback); the others are read here."""
         jobdir = self.crawler.settings.get("JOBDIR")
         if jobdir:
             # A resumed job: the report covers every run of it.
@@ -88,9 +91,11 @@ class ReportWriter:
             return
         if self.config.replay_check:
             # Before the report, which reads the check's records from the archive.
-            paths = [*paths, self._replay_check(paths)]
+            paths = [*paths, self._replay_check(paths, indexes)]
         if not self.config.report_enabled:
             return
+        # The files the writer read back are not read again (archiver.warc.readback).
+        self.crawler.stats.set_value("archiver/report/read_back_files", sum(1 for p in paths if p in (indexes or {})))
         options = AnalysisOptions(self.config.date_grace_days, replay_url=self.config.replay_url,
                                   read_limit=self.config.read_max_size)
         # Scrapy closes the spider with "shutdown" on SIGTERM or Ctrl-C.
@@ -102,9 +107,10 @@ class ReportWriter:
             with History.open(self.config.history) as history:
                 result = run_audit(paths, output=self.config.report_dir, options=options,
                                    history=functools.partial(self._apply_history, history),
-                                   originals=functools.partial(self._originals, history), notes=notes)
+                                   originals=functools.partial(self._originals, history), notes=notes,
+                                   known=indexes)
         else:
-            result = run_audit(paths, output=self.config.report_dir, options=options, notes=notes)
+            result = run_audit(paths, output=self.config.report_dir, options=options, notes=notes, known=indexes)
         stats = self.crawler.stats
         stats.set_value("archiver/report/findings_count", len(result.findings))
         report = result.report
@@ -133,7 +139,7 @@ class ReportWriter:
         logger.info("Report written to %s: %d findings", result.report_dir, len(result.findings))
         self.summary = [*notes, *summary_lines(report, result.report_dir)]
 
-    def _replay_check(self, paths: list[Path]) -> Path:
+    def _replay_check(self, paths: list[Path], indexes: dict[Path, ArchiveIndex] | None) -> Path:
         """Replay each article through pywb in Chromium; its results go into a WARC file of their own."""
         from archiver.replay.check import (
             ReplayCheckError,
@@ -149,7 +155,7 @@ class ReportWriter:
 
         options = ReplayCheckOptions(self.config.pywb_bin, self.config.chromium, self.config.replay_check_timeout,
                                      self.config.replay_check_max_pages)
-        index = read_archives(paths, workers=os.cpu_count() or 1)
+        index = read_archives(paths, workers=os.cpu_count() or 1, known=indexes)
         pages, skipped = pages_to_check(index), skipped_on_purpose(index)
         outcome: list[list[ArticleReplay]] = []
         failed: list[str] = []

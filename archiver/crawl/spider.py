@@ -41,6 +41,10 @@ FETCHABLE_SCHEMES = ("http", "https")
 # Requisites are fetched before other pages in the queue: close in time to
 # the page they serve, so that the archived page looks as it did.
 REQUISITE_PRIORITY = 1
+# The first pages' body links are found in a thread of the crawl's process;
+# past these, in spawned workers (trafilatura holds the GIL: a thread would
+# share the event loop's core).
+BODY_LINKS_IN_THREAD = 4
 # Failures worth an archived copy; robots and exclusions are our own choice.
 LOOKUP_FAILURES = {FailureKind.DNS_ERROR, FailureKind.CONNECTION_ERROR, FailureKind.TIMEOUT,
                    FailureKind.TLS_ERROR, FailureKind.TOO_MANY_REDIRECTS}
@@ -97,6 +101,7 @@ class SeedsSpider(scrapy.Spider):
         self.articles_by_key: dict[str, str] = {}  # url key -> the article's URL
         self.least_depth: dict[str, int] = {}  # url key -> the least depth it was requested at
         self._pool: ProcessPoolExecutor | None = None
+        self._body_link_pages = 0  # pages asked for their body links so far
         self.lookups: LookupQueue[scrapy.Request] | None = None
         self._lookup_stop_said = False
 
@@ -336,7 +341,17 @@ class SeedsSpider(scrapy.Spider):
                             yield request
 
     async def _body_links(self, html: str, url: str):
-        """trafilatura is CPU-bound: in worker processes, off the crawl's event loop."""
+        """trafilatura is CPU-bound: off the crawl's event loop, in worker processes once pages are many.
+
+        Workers are spawned only for the pages after the first few: a
+        link check of one article (the peers' work) asks one page for its
+        links (0.4 s of trafilatura for 2,000 links), and two workers
+        started for it held those links back a second more while they
+        imported trafilatura, and cost more CPU than the page.
+        """
+        self._body_link_pages += 1
+        if self._pool is None and self._body_link_pages <= BODY_LINKS_IN_THREAD:
+            return await asyncio.to_thread(body_links, html, url)
         if self._pool is None:
             # spawn, not fork: the crawling process runs threads.
             self._pool = ProcessPoolExecutor(

@@ -90,10 +90,10 @@ class _FileReader:
     """
 
     def __init__(self, index: ArchiveIndex, path: Path, on_progress: Callable[[int], None] | None,
-                 start: int = 0, end: int | None = None):
+                 start: int = 0, end: int | None = None, name: str | None = None):
         self.index = index
         self.path = path
-        self.name = path.name
+        self.name = name or path.name
         self.on_progress = on_progress
         self.position = 0
         self.records = 0
@@ -478,9 +478,14 @@ def read_file(index: ArchiveIndex, path: Path, on_progress: Callable[[int], None
         index.problems.append(IntegrityProblem(path.name, None, f"cannot read: {error.strerror or error}"))
 
 
-def read_segment(path: Path, start: int, end: int | None) -> tuple[ArchiveIndex, int, int | None]:
-    """The index of the records that start in [start, end); how many; where reading stopped."""
+def read_segment(path: Path, start: int, end: int | None,
+                 name: str | None = None) -> tuple[ArchiveIndex, int, int | None]:
+    """The index of the records that start in [start, end); how many; where reading stopped.
+
+    ``name``: the file's name in the index, when it is read under another
+    (a file still being written, before its ``.open`` suffix goes).
+    """
     index = ArchiveIndex()
-    reader = _FileReader(index, path, None, start, end)
+    reader = _FileReader(index, path, None, start, end, name)
     reader.read_segment()
     return index, reader.records, reader.reached

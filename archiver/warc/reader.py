@@ -7,7 +7,7 @@ the result is that of a sequential read.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from archiver.warc import segments
@@ -52,13 +52,26 @@ def _files_under(folder: Path, suffixes: tuple[str, ...], unusable: list[str]) -
 
 
 def read_archives(paths: Iterable[Path], on_progress: Callable[[int], None] | None = None,
-                  workers: int = 1) -> ArchiveIndex:
-    """Read and check every file; with ``workers`` > 1 and enough bytes, in parallel."""
+                  workers: int = 1, known: Mapping[Path, ArchiveIndex] | None = None) -> ArchiveIndex:
+    """Read and check every file; with ``workers`` > 1 and enough bytes, in parallel.
+
+    ``known``: files read already, by the process that wrote them
+    (:mod:`archiver.warc.readback`): their indexes are taken, in their place.
+    """
     paths = [Path(p) for p in paths]
     index = ArchiveIndex()
     for path in paths:
         index.files.append(path.name)
         index.paths[path.name] = path
+    read = {_same_file(path): part for path, part in (known or {}).items()}
+    if any(_same_file(path) in read for path in paths):
+        for path in paths:
+            part = read.get(_same_file(path))
+            if part is None:
+                read_file(index, path, on_progress)
+            else:
+                index.merge(part)
+        return index
     if workers > 1:
         plan = segments.plan(paths, workers)
         if plan is not None:
@@ -67,6 +80,10 @@ def read_archives(paths: Iterable[Path], on_progress: Callable[[int], None] | No
     for path in paths:
         read_file(index, path, on_progress)
     return index
+
+
+def _same_file(path: Path) -> str:
+    return os.path.realpath(path)
 
 
 def read_body(path: Path, offset: int, limit: int | None = None) -> bytes:
