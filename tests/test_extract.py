@@ -19,9 +19,11 @@ from archiver.analysis.extract import (
     html_text,
     page_facts,
     page_facts_and_links,
+    parse_html,
     visible_text,
 )
 from archiver.analysis.model import PageFacts
+from archiver.analysis.requisites import html_requisites, tree_requisites
 from archiver.warc.decode import UndecodableBody
 
 pytestmark = pytest.mark.fast
@@ -232,6 +234,30 @@ def test_visible_text_walks_nesting_deeper_than_pythons_recursion_limit() -> Non
         element = lxml.etree.SubElement(element, "div")
     element.text = "deep text"
     assert visible_text(tree) == "deep text"
+
+
+@pytest.mark.fast
+def test_visible_text_keeps_the_text_around_comments() -> None:
+    # trafilatura's parser drops comments; a tree from another parser keeps them
+    tree = lxml.html.fromstring("<html><body><p>be<!-- a note -->fore</p><div>after<?pi x?> it</div></body></html>")
+    assert visible_text(tree) == "before\n\nafter it"
+
+
+@pytest.mark.fast
+def test_one_parse_serves_the_facts_and_the_requisites() -> None:
+    """The analysis parses a page once: its facts and its requisites come from that tree, unchanged."""
+    html = news_page(byline='<time datetime="2020-02-06">6 February 2020</time>').replace(
+        "</head>", '<link rel="stylesheet" href="/site.css"></head>').replace(
+        "</body>", '<img src="/photo.jpg" srcset="/photo-2x.jpg 2x"></body>')
+    tree = parse_html(html, UNDATED_URL)
+    assert tree is not None
+    before = lxml.etree.tostring(tree)
+    assert page_facts_and_links(html, UNDATED_URL, tree=tree) == page_facts_and_links(html, UNDATED_URL)
+    assert lxml.etree.tostring(tree) == before  # only read: the requisites below read it too
+    requisites = tree_requisites(tree, UNDATED_URL)
+    assert requisites == html_requisites(html, UNDATED_URL)
+    assert {"https://www.themoscowtimes.com/site.css", "https://www.themoscowtimes.com/photo-2x.jpg"} <= {
+        r.url for r in requisites}
 
 
 # --- the chain ------------------------------------------------------------------------------------
