@@ -285,3 +285,39 @@ def test_extract_page_runs_in_a_process_pool() -> None:
         facts = pool.submit(extract_page, body, "text/html", "gzip", UNDATED_URL).result(timeout=120)
     assert (facts.published, facts.published_source) == (FEB_6, "time")
     assert facts.title == "U.S. Steps Up Warnings to Russia Over Syria's Idlib"
+
+
+# --- body links -----------------------------------------------------------------------------------
+
+LINK_BASES = ("http://127.0.0.1:8080/pages/1.html", "https://news.example/a/b?q=1#f", "http://user@h:81/x/",
+              "file:///tmp/x", "https://news.example")
+LINK_TARGETS = (
+    "/pages/2.html", "https://other.example/2020/01/02/story", "http://h", "http://h/", "http://h//x",
+    "/a/./b", "/a/../b", "/.", "/..", "/a/.", "/a/..", "/a/.b", "/a/..b", "/..a", "//host/x", "/a//b", "/",
+    "https://h/a/../b", "http://h?x", "http://h#", "/a?", "/a#", "/a;", "/a;p", "http://[::1]/", "http://[::1/",
+    "http://user:pw@h:80/x", "/a b", "/é", "HTTP://h/x", "http:/x", "http:x", "relative/x", "../up", "?q", "mailto:a@b",
+)
+
+
+@pytest.mark.parametrize("base", LINK_BASES)
+def test_links_resolve_as_urljoin_resolves_them(base: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from urllib.parse import urljoin
+
+    from archiver.analysis import links
+
+    def expected(target: str) -> str:
+        try:
+            return urljoin(base, target)
+        except ValueError as error:
+            return f"ValueError: {error}"
+
+    def resolved(target: str) -> str:
+        try:
+            return links.resolve_link(base, links._origin(base), target)
+        except ValueError as error:
+            return f"ValueError: {error}"
+
+    assert [resolved(t) for t in LINK_TARGETS] == [expected(t) for t in LINK_TARGETS]
+    # the plain ones do without urljoin
+    monkeypatch.setattr(links, "urljoin", None)
+    assert links.resolve_link(base, links._origin(base), "https://other.example/x") == "https://other.example/x"
