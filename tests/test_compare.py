@@ -317,7 +317,13 @@ def test_the_text_fingerprint_is_the_sha1_of_the_words_as_stored_in_histories() 
 
     every_character = "".join(chr(i) for i in range(0, sys.maxunicode, 7) if not 0xD800 <= i < 0xE000)
     for text in ("Hello, World_x 12³ ½ Ⅻ naïve CAFÉ — ü\u200b日本語 ١٢٣ x\u0301y\n\n tabs\there",
-                 every_character, "", "   ", "a"):
+                 every_character, "", "   ", "a",
+                 # ASCII texts take a bytes route of their own: every ASCII character, twice
+                 "".join(map(chr, range(128))) * 2, "A-B_c d\x0be\x1cF\x1fG  Hi!"):
+        assert text_fingerprint(text) == reference(text)
+    # Texts with a few non-ASCII separators take a byte route: every 7th code point, 40 at a time
+    for start in range(0, len(every_character), 40):
+        text = f"Word, {every_character[start:start + 40]} end"
         assert text_fingerprint(text) == reference(text)
     assert text_fingerprint("The cat, sat.") == text_fingerprint("the  CAT sat")
     assert text_fingerprint("the cat sat") != text_fingerprint("the sat cat")

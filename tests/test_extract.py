@@ -19,9 +19,11 @@ from archiver.analysis.extract import (
     html_text,
     page_facts,
     page_facts_and_links,
+    parse_html,
     visible_text,
 )
 from archiver.analysis.model import PageFacts
+from archiver.analysis.requisites import html_requisites, tree_requisites
 from archiver.warc.decode import UndecodableBody
 
 pytestmark = pytest.mark.fast
@@ -234,6 +236,30 @@ def test_visible_text_walks_nesting_deeper_than_pythons_recursion_limit() -> Non
     assert visible_text(tree) == "deep text"
 
 
+@pytest.mark.fast
+def test_visible_text_keeps_the_text_around_comments() -> None:
+    # trafilatura's parser drops comments; a tree from another parser keeps them
+    tree = lxml.html.fromstring("<html><body><p>be<!-- a note -->fore</p><div>after<?pi x?> it</div></body></html>")
+    assert visible_text(tree) == "before\n\nafter it"
+
+
+@pytest.mark.fast
+def test_one_parse_serves_the_facts_and_the_requisites() -> None:
+    """The analysis parses a page once: its facts and its requisites come from that tree, unchanged."""
+    html = news_page(byline='<time datetime="2020-02-06">6 February 2020</time>').replace(
+        "</head>", '<link rel="stylesheet" href="/site.css"></head>').replace(
+        "</body>", '<img src="/photo.jpg" srcset="/photo-2x.jpg 2x"></body>')
+    tree = parse_html(html, UNDATED_URL)
+    assert tree is not None
+    before = lxml.etree.tostring(tree)
+    assert page_facts_and_links(html, UNDATED_URL, tree=tree) == page_facts_and_links(html, UNDATED_URL)
+    assert lxml.etree.tostring(tree) == before  # only read: the requisites below read it too
+    requisites = tree_requisites(tree, UNDATED_URL)
+    assert requisites == html_requisites(html, UNDATED_URL)
+    assert {"https://www.themoscowtimes.com/site.css", "https://www.themoscowtimes.com/photo-2x.jpg"} <= {
+        r.url for r in requisites}
+
+
 # --- the chain ------------------------------------------------------------------------------------
 
 
@@ -259,3 +285,39 @@ def test_extract_page_runs_in_a_process_pool() -> None:
         facts = pool.submit(extract_page, body, "text/html", "gzip", UNDATED_URL).result(timeout=120)
     assert (facts.published, facts.published_source) == (FEB_6, "time")
     assert facts.title == "U.S. Steps Up Warnings to Russia Over Syria's Idlib"
+
+
+# --- body links -----------------------------------------------------------------------------------
+
+LINK_BASES = ("http://127.0.0.1:8080/pages/1.html", "https://news.example/a/b?q=1#f", "http://user@h:81/x/",
+              "file:///tmp/x", "https://news.example")
+LINK_TARGETS = (
+    "/pages/2.html", "https://other.example/2020/01/02/story", "http://h", "http://h/", "http://h//x",
+    "/a/./b", "/a/../b", "/.", "/..", "/a/.", "/a/..", "/a/.b", "/a/..b", "/..a", "//host/x", "/a//b", "/",
+    "https://h/a/../b", "http://h?x", "http://h#", "/a?", "/a#", "/a;", "/a;p", "http://[::1]/", "http://[::1/",
+    "http://user:pw@h:80/x", "/a b", "/é", "HTTP://h/x", "http:/x", "http:x", "relative/x", "../up", "?q", "mailto:a@b",
+)
+
+
+@pytest.mark.parametrize("base", LINK_BASES)
+def test_links_resolve_as_urljoin_resolves_them(base: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from urllib.parse import urljoin
+
+    from archiver.analysis import links
+
+    def expected(target: str) -> str:
+        try:
+            return urljoin(base, target)
+        except ValueError as error:
+            return f"ValueError: {error}"
+
+    def resolved(target: str) -> str:
+        try:
+            return links.resolve_link(base, links._origin(base), target)
+        except ValueError as error:
+            return f"ValueError: {error}"
+
+    assert [resolved(t) for t in LINK_TARGETS] == [expected(t) for t in LINK_TARGETS]
+    # the plain ones do without urljoin
+    monkeypatch.setattr(links, "urljoin", None)
+    assert links.resolve_link(base, links._origin(base), "https://other.example/x") == "https://other.example/x"

@@ -177,6 +177,14 @@ class _NotWordToSpace(dict):
 
 
 _NOT_WORD_TO_SPACE = _NotWordToSpace()
+# ASCII bytes that are not \w become a space; every other byte (those of
+# UTF-8's multi-byte characters included) stays: bytes.translate runs in C.
+_ASCII_NOT_WORD_TO_SPACE = bytes(
+    code if code >= 0x80 or chr(code).isalnum() or chr(code) == "_" else 0x20 for code in range(256)
+)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+# Above this many distinct non-ASCII characters that are not \w, the str route.
+_FEW_SEPARATORS = 32
 
 
 def text_fingerprint(text: str) -> str:
@@ -184,9 +192,20 @@ def text_fingerprint(text: str) -> str:
 
     Stored in the history to tell a changed text: keep it stable.
     """
-    # The words of re.findall(r"\w+"), at a quarter of the cost for a 45 kB text.
-    words = text.lower().translate(_NOT_WORD_TO_SPACE).split()
-    return hashlib.sha1(" ".join(words).encode("utf-8")).hexdigest()
+    # The words of re.findall(r"\w+"). A page's text is mostly ASCII with a
+    # few punctuation marks of its own (’ “ — …): those are blanked one by
+    # one, the ASCII ones by a byte table (0.3 ms for 45 kB, a third of
+    # str.translate's per-character lookups, which stay for the rest).
+    lowered = text.lower()
+    separators = [] if lowered.isascii() else [
+        char for char in set("".join(_NON_ASCII.findall(lowered))) if not (char.isalnum() or char == "_")]
+    if len(separators) <= _FEW_SEPARATORS:
+        for char in separators:
+            lowered = lowered.replace(char, " ")
+        words = lowered.encode("utf-8").translate(_ASCII_NOT_WORD_TO_SPACE).split()
+        return hashlib.sha1(b" ".join(words)).hexdigest()
+    words_str = lowered.translate(_NOT_WORD_TO_SPACE).split()
+    return hashlib.sha1(" ".join(words_str).encode("utf-8")).hexdigest()
 
 
 def _folded(text: str) -> str:

@@ -64,13 +64,23 @@ def _published(tree: HtmlElement, html: str, url: str | None) -> tuple[datetime.
     return (stamp.day, DateSource(stamp.source)) if stamp else (None, None)
 
 
-def page_date(html: str, url: str | None) -> tuple[datetime.date | None, DateSource | None]:
-    """The publication date page_facts finds, alone: the same parse, the same reading."""
+def parse_html(html: str, url: str | None) -> HtmlElement | None:
+    """The page's tree as trafilatura parses it; None when it is not HTML.
+
+    One parse serves every reading of a page: page_facts_and_links reads it
+    and never changes it (trafilatura's extraction copies it, and so does the
+    date pass's text search), and the requisites are read from it too.
+    """
     try:
-        tree = trafilatura.load_html(html)
+        return trafilatura.load_html(html)
     except Exception as error:  # noqa: BLE001
         logger.debug("unparsable HTML for %s: %r", url, error)
-        return None, None
+        return None
+
+
+def page_date(html: str, url: str | None) -> tuple[datetime.date | None, DateSource | None]:
+    """The publication date page_facts finds, alone: the same parse, the same reading."""
+    tree = parse_html(html, url)
     return _published(tree, html, url) if tree is not None else (None, None)
 
 
@@ -180,24 +190,29 @@ def visible_text(tree: HtmlElement) -> str:
     page's to choose.
     """
     pieces: list[str] = []
+    add = pieces.append
+    skipped = None  # the hidden element whose subtree was skipped: its "end" comes next
     walk = etree.iterwalk(tree, events=("start", "end", "comment", "pi"))
     for event, element in walk:
-        tag = element.tag
-        if event in ("comment", "pi"):
-            pieces.append(element.tail or "")
-        elif event == "start":
+        if event == "start":
             if _hidden_by_markup(element):
+                skipped = element
                 walk.skip_subtree()  # its "end" still comes, with the tail
                 continue
-            if tag not in _INLINE:
-                pieces.append(_BLOCK)
-            pieces.append(element.text or "")
-        else:
+            if element.tag not in _INLINE:
+                add(_BLOCK)
+            if text := element.text:
+                add(text)
+        elif event == "end":
             # A hidden element makes no box: the text around it runs on.
-            if tag not in _INLINE and not _hidden_by_markup(element):
-                pieces.append(_BLOCK)
-            if element is not tree:
-                pieces.append(element.tail or "")
+            if element is skipped:
+                skipped = None
+            elif element.tag not in _INLINE:
+                add(_BLOCK)
+            if element is not tree and (tail := element.tail):
+                add(tail)
+        elif tail := element.tail:  # a comment or processing instruction
+            add(tail)
     blocks = (" ".join(block.split()) for block in "".join(pieces).split(_BLOCK))
     return "\n\n".join(block for block in blocks if block)
 
@@ -213,7 +228,8 @@ def page_facts(html: str, url: str | None, *, with_visible_text: bool = True) ->
 
 
 def page_facts_and_links(
-    html: str, url: str | None, *, with_visible_text: bool = True, with_text: bool = True
+    html: str, url: str | None, *, with_visible_text: bool = True, with_text: bool = True,
+    tree: HtmlElement | None = None,
 ) -> tuple[PageFacts, list[BodyLink]]:
     """Page facts and the links of its article body, from one trafilatura pass.
 
@@ -225,20 +241,18 @@ def page_facts_and_links(
     ``with_text=False`` skips trafilatura's main-text extraction (about
     17 ms a page, most of the cost): ``text`` stays empty and no body links
     are returned; titles and the date come from the markup and the date
-    pass as they do otherwise, to the byte.
+    pass as they do otherwise, to the byte. ``tree`` is ``parse_html(html)``
+    when the caller has it already; it is only read.
     """
     # Parse once, and never hand htmldate a str: it downloads a str that
     # looks like a URL, and an archived body can be exactly that.
-    try:
-        tree = trafilatura.load_html(html)
-    except Exception as error:  # noqa: BLE001
-        logger.debug("unparsable HTML for %s: %r", url, error)
-        return PageFacts(), []
+    if tree is None:
+        tree = parse_html(html, url)
     if tree is None:
         return PageFacts(), []
 
-    # Read before anything below touches the tree (the date code drops links
-    # from <head>; trafilatura and htmldate work on copies).
+    # The tree is only read: trafilatura extracts from a copy of it, and the
+    # date pass's text search prunes a copy (the caller's requisites read it too).
     visible = visible_text(tree) if with_visible_text else ""
     published, source = _published(tree, html, url)
     try:

