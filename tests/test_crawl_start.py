@@ -10,6 +10,7 @@ import asyncio
 
 import pytest
 from scrapy import Request, Spider
+from scrapy.crawler import Crawler
 from scrapy.exceptions import DownloadConnectionRefusedError, DownloadFailedError, DownloadTimeoutError
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
@@ -54,11 +55,14 @@ def test_every_link_is_kept_once_whatever_the_order():
 
 
 class RecordingEngine:
-    def __init__(self) -> None:
+    def __init__(self, crawler: Crawler | None = None) -> None:
         self.crawled: list[Request] = []
+        self.crawler = crawler
 
     def crawl(self, request: Request) -> None:
         self.crawled.append(request)
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value("scheduler/enqueued")  # as the scheduler counts it
 
 
 def test_start_requests_are_handed_to_the_engine_and_items_passed_on():
@@ -120,3 +124,42 @@ def test_a_host_that_answered_once_keeps_its_robots_txt_retries():
     asyncio.run(middleware.process_response(request, Response(request.url, status=200, request=request)))
     retried = failed(middleware, "http://flaky.example/robots.txt", never_answered(ConnectionDone()))
     assert isinstance(retried, Request)
+
+
+def test_start_requests_are_handed_over_only_while_the_scheduler_holds_few():
+    # 50,000 seed URLs must not all sit in the scheduler at once.
+    crawler = get_crawler(Spider, settings_dict={"CONCURRENT_REQUESTS": 2})
+    engine = RecordingEngine(crawler)
+    crawler.engine = engine  # type: ignore[assignment]
+    requests = [Request(f"http://h{n}.example/") for n in range(20)]
+
+    async def start():
+        for request in requests:
+            yield request
+
+    async def read():
+        return [o async for o in StartHandOver.from_crawler(crawler).process_start(start())]
+
+    passed_on = asyncio.run(read())
+    assert engine.crawled == requests[:8]  # 4 per slot of CONCURRENT_REQUESTS
+    assert passed_on == requests[8:]  # the engine takes these at its own pace
+
+
+def test_a_crawl_of_many_articles_hands_nothing_over():
+    # A list of 50,000 URLs: handing its requests over cost peak memory.
+    crawler = get_crawler(Spider, settings_dict={"CONCURRENT_REQUESTS": 2})
+    engine = RecordingEngine()
+    crawler.engine = engine  # type: ignore[assignment]
+    assert crawler.stats is not None
+    crawler.stats.set_value("archiver/articles_count", 9)  # more than 4 per slot
+    requests = [Request(f"http://h{n}.example/") for n in range(20)]
+
+    async def start():
+        for request in requests:
+            yield request
+
+    async def read():
+        return [o async for o in StartHandOver.from_crawler(crawler).process_start(start())]
+
+    assert asyncio.run(read()) == requests
+    assert engine.crawled == []
