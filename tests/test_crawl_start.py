@@ -126,21 +126,26 @@ def test_a_host_that_answered_once_keeps_its_robots_txt_retries():
     assert isinstance(retried, Request)
 
 
+def through_hand_over(crawler: Crawler, given: list[Request]) -> list[Request]:
+    """What StartHandOver passes on to the engine's usual path, the rest handed over."""
+
+    async def start():
+        for request in given:
+            yield request
+
+    async def read():
+        return [o async for o in StartHandOver.from_crawler(crawler).process_start(start())]
+
+    return asyncio.run(read())
+
+
 def test_start_requests_are_handed_over_only_while_the_scheduler_holds_few():
     # 50,000 seed URLs must not all sit in the scheduler at once.
     crawler = get_crawler(Spider, settings_dict={"CONCURRENT_REQUESTS": 2})
     engine = RecordingEngine(crawler)
     crawler.engine = engine  # type: ignore[assignment]
     requests = [Request(f"http://h{n}.example/") for n in range(20)]
-
-    async def start():
-        for request in requests:
-            yield request
-
-    async def read():
-        return [o async for o in StartHandOver.from_crawler(crawler).process_start(start())]
-
-    passed_on = asyncio.run(read())
+    passed_on = through_hand_over(crawler, requests)
     assert engine.crawled == requests[:8]  # 4 per slot of CONCURRENT_REQUESTS
     assert passed_on == requests[8:]  # the engine takes these at its own pace
 
@@ -153,13 +158,5 @@ def test_a_crawl_of_many_articles_hands_nothing_over():
     assert crawler.stats is not None
     crawler.stats.set_value("archiver/articles_count", 9)  # more than 4 per slot
     requests = [Request(f"http://h{n}.example/") for n in range(20)]
-
-    async def start():
-        for request in requests:
-            yield request
-
-    async def read():
-        return [o async for o in StartHandOver.from_crawler(crawler).process_start(start())]
-
-    assert asyncio.run(read()) == requests
+    assert through_hand_over(crawler, requests) == requests
     assert engine.crawled == []
