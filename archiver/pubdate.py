@@ -396,11 +396,19 @@ def _shown_stamps(tree: HtmlElement, layout: _Layout, options: Extractor) -> Ite
 # --- htmldate's text search ------------------------------------------------------------------
 
 
+_MONTH_VALUED = etree.XPath("//meta[@content] | //*[@datetime]")
+
+
 def _pruned(tree: HtmlElement) -> HtmlElement:
     """A copy of the page without the regions that date something else."""
     pruned = copy.deepcopy(tree)
     layout = _Layout(pruned)
     doomed = [e for e in _MAY_BE_APART(layout.body) if layout.apart(e)]
+    # A month alone ("2017/01") in a meta tag or a datetime attribute:
+    # htmldate hands it to dateutil, which fills in today's day of the month
+    # (2017-01-02 on the 2nd). Read above already, and not a day.
+    doomed += [e for e in _MONTH_VALUED(pruned)
+               if any(_MONTH_ONLY.fullmatch(e.get(name) or "-") for name in ("content", "datetime"))]
     for element in doomed:
         if element.getparent() is not None:
             element.drop_tree()
