@@ -110,7 +110,7 @@ def integrity_from_arguments(paths: list[str], out: TextIO, err: TextIO, workers
         print(f"{prog}: {error}", file=err)
     if not files:
         return EXIT_UNREADABLE
-    index = read_archives(files, workers=workers or os.cpu_count() or 1)
+    index = read_archives(files, workers=workers or os.cpu_count() or 1, problems_only=True)
     by_file: dict[str, list] = {}
     for problem in index.problems:
         by_file.setdefault(problem.filename, []).append(problem)

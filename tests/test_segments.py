@@ -5,9 +5,9 @@ import os
 
 import pytest
 
-from archiver.warc import segments
+from archiver.warc import segments, vocab
 from archiver.warc.reader import read_archives
-from archiver.warc.records import HttpExchange, exchange_records, failure_record
+from archiver.warc.records import HttpExchange, exchange_records, failure_record, json_metadata_record
 from archiver.warc.writer import RollingWarcWriter
 
 pytestmark = pytest.mark.fast
@@ -96,3 +96,22 @@ def test_many_files_and_an_unreadable_one(warc, small_segments, tmp_path):
     junk.write_bytes(os.urandom(5000))
     assert summary(read_archives([warc, junk], workers=2)) == summary(read_archives([warc, junk], workers=1))
     assert read_archives([warc, junk], workers=2).unreadable == ["junk.warc.gz"]
+
+
+def test_an_integrity_pass_keeps_the_problems_and_nothing_else(warc, small_segments):
+    """``problems_only`` (``audit --integrity-only``) checks what a full read checks."""
+    writer = RollingWarcWriter(warc.parent, "art", 10**9, {"software": "tests"})
+    writer.write([json_metadata_record(writer.builder, vocab.ARTICLE_URN + "http://news.example/1",
+                                       ["not", "an article"], MOMENT)])
+    writer.write(exchange_records(writer.builder, page(1)))
+    writer.close()
+    [articles] = writer.closed_files
+    size = warc.stat().st_size
+    damage(warc, size // 2, b"\x00" * 40)
+    full = read_archives([warc, articles], workers=1)
+    problems = [(p.filename, p.offset, p.problem) for p in full.problems]
+    assert any("not a JSON object" in p for _, _, p in problems) and len(problems) >= 2
+    for workers in (1, 2):
+        kept = read_archives([warc, articles], workers=workers, problems_only=True)
+        assert [(p.filename, p.offset, p.problem) for p in kept.problems] == problems
+        assert not kept.captures and not kept.failures and not kept.articles

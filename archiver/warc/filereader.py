@@ -31,6 +31,7 @@ from archiver.warc.index import (
     FetchFailure,
     IntegrityProblem,
     LookupsStopped,
+    ProblemsIndex,
     RenderingRecord,
     ReplayCheckRecord,
     SeedProblem,
@@ -140,12 +141,13 @@ class _FileReader:
                     self.problem(iterator.offset, "not a WARC record (it reads only as ARC)")
                     continue
                 last = iterator.offset
-                if record.format == "warc" and (missing := _missing_headers(record)):
+                fields = header_fields(record.rec_headers)
+                if record.format == "warc" and (missing := _missing_headers(fields)):
                     # warcio parses whatever header lines there are: a header cut
                     # short reads as a record without a type or a length.
                     self.problem(last, f"truncated or malformed WARC header: no {', '.join(missing)}")
                     continue
-                self._record(record, last)
+                self._record(record, fields, last)
                 self.records += 1
                 self._progress(stream.tell())
         except Exception as error:  # noqa: BLE001 - warcio raises what a damaged header makes it raise
@@ -174,62 +176,60 @@ class _FileReader:
             self.on_progress(position - self.position)
             self.position = position
 
-    def _record(self, record, offset: int) -> None:
-        headers = record.rec_headers
+    def _record(self, record, fields: dict[str, str], offset: int) -> None:
         rec_type = record.rec_type
-        uri, bracketed = _clean_uri(headers.get_header("WARC-Target-URI"))
+        uri, bracketed = _clean_uri(fields.get("warc-target-uri"))
         if bracketed:
             self.problem(offset, "WARC-Target-URI in angle brackets (as wget 1.19.4 wrote): "
                                  "pywb cannot replay it")
         location = WarcLocation(self.name, offset)
         if rec_type == "resource" and uri.startswith(RENDERING_URNS):
-            self._rendering(record, uri, offset, location)
+            self._rendering(record, fields, uri, offset, location)
             return
         if rec_type == "metadata" or (rec_type == "resource" and uri.startswith(vocab.SEED_URN)):
             payload = record.raw_stream.read(SMALL_RECORD_BYTES)
             rest = _read_all(record.raw_stream)
-            self._block(record, offset, len(payload) + rest)
+            self._block(record, fields, offset, len(payload) + rest)
             if rest:
                 if uri.startswith("urn:archiver:"):
                     self.problem(offset, f"{rec_type} record {uri} is larger than "
                                          f"{SMALL_RECORD_BYTES} bytes: not read")
                 return  # another tool's big metadata (crawl logs, outlinks): not ours to read
-            self._small_record(rec_type, uri, payload, location, headers.get_header("WARC-Date") or "")
+            self._small_record(rec_type, uri, payload, location, fields.get("warc-date", ""))
             return
         http = record.http_headers
         body_length = _read_all(record.raw_stream)
-        self._block(record, offset, body_length)
+        self._block(record, fields, offset, body_length)
         if rec_type in ("response", "revisit") and isinstance(http, StatusAndHeaders):
-            self._capture(record, uri, http, body_length, location)
+            self._capture(record, fields, uri, http, body_length, location)
 
-    def _rendering(self, record, uri: str, offset: int, location: WarcLocation) -> None:
+    def _rendering(self, record, fields: dict[str, str], uri: str, offset: int, location: WarcLocation) -> None:
         """A screenshot, thumbnail or rendered DOM: located, not read (a thumbnail kept if small)."""
         prefix = next(p for p in RENDERING_URNS if uri.startswith(p))
         payload = record.raw_stream.read(THUMBNAIL_BYTES + 1) if prefix in THUMBNAIL_URNS else b""
         length = len(payload) + _read_all(record.raw_stream)
-        self._block(record, offset, length)
-        headers = record.rec_headers
+        self._block(record, fields, offset, length)
         self.index.add_rendering(prefix, RenderingRecord(
-            url=uri[len(prefix):], uri=uri, media_type=headers.get_header("Content-Type") or "",
-            length=length, location=location, concurrent_to=headers.get_header("WARC-Concurrent-To"),
-            date=headers.get_header("WARC-Date") or "",
+            url=uri[len(prefix):], uri=uri, media_type=fields.get("content-type", ""),
+            length=length, location=location, concurrent_to=fields.get("warc-concurrent-to"),
+            date=fields.get("warc-date", ""),
             payload=payload if payload and length <= THUMBNAIL_BYTES else None,
         ))
 
-    def _block(self, record, offset: int, read: int) -> None:
+    def _block(self, record, fields: dict[str, str], offset: int, read: int) -> None:
         checker = record.digest_checker
         if checker.passed is False:
             for problem in checker.problems:
                 self.problem(offset, f"digest mismatch: {problem}")
-        declared = record.rec_headers.get_header("Content-Length")
+        declared = fields.get("content-length")
         http_length = record.http_headers.total_len if record.http_headers else 0
         if declared and declared.isdigit() and read + http_length < int(declared):
             self.problem(offset, f"truncated record: {read + http_length} of {declared} bytes")
-        truncated = record.rec_headers.get_header("WARC-Truncated")
+        truncated = fields.get("warc-truncated")
         if truncated:
             self.problem(offset, f"{MARKED_TRUNCATED}: {truncated}")
 
-    def _capture(self, record, uri: str, http: StatusAndHeaders, body_length: int,
+    def _capture(self, record, fields: dict[str, str], uri: str, http: StatusAndHeaders, body_length: int,
                  location: WarcLocation) -> None:
         try:
             status = int(http.get_statuscode())
@@ -246,19 +246,19 @@ class _FileReader:
                     f"HTTP Content-Length {declared.strip()} but the payload has "
                     f"{body_length} bytes: replay will break ({uri})",
                 )
-        rec = record.rec_headers
+        revisit = record.rec_type == "revisit"
         self.index.add_capture(Capture(
             url=uri,
-            date=rec.get_header("WARC-Date") or "",
+            date=fields.get("warc-date", ""),
             status=status,
             headers=headers,
             location=location,
-            payload_digest=rec.get_header("WARC-Payload-Digest"),
-            probe=bool(rec.get_header(vocab.PROBE_HEADER)),
-            revisit_of=rec.get_header("WARC-Refers-To-Target-URI") if record.rec_type == "revisit" else None,
-            revisit_date=rec.get_header("WARC-Refers-To-Date") if record.rec_type == "revisit" else None,
-            lookup=_lookup(rec),
-            requisite_of=rec.get_header(vocab.REQUISITE_OF_HEADER) or None,
+            payload_digest=fields.get("warc-payload-digest"),
+            probe=bool(fields.get(vocab.PROBE_HEADER.lower())),
+            revisit_of=fields.get("warc-refers-to-target-uri") if revisit else None,
+            revisit_date=fields.get("warc-refers-to-date") if revisit else None,
+            lookup=_lookup(fields),
+            requisite_of=fields.get(vocab.REQUISITE_OF_HEADER.lower()) or None,
         ))
 
     def _small_record(self, rec_type: str, uri: str, payload: bytes, location: WarcLocation,
@@ -322,7 +322,7 @@ class _FileReader:
             self.problem(location.offset, f"article record {uri} holds another article "
                                           f"({vocab.article_uri(article.url, article.seeds)}): not read")
             return
-        self.index.articles.append(ArticleRecord(uri, article, location, date))
+        self.index.add_article(ArticleRecord(uri, article, location, date))
 
     def _replay_check(self, uri: str, payload: bytes, location: WarcLocation, date: str) -> None:
         """One article's replay check (JSON, see archiver.warc.replaycheck) per record."""
@@ -337,22 +337,27 @@ class _FileReader:
         self.index.replay_checks.append(ReplayCheckRecord(result, location, date))
 
 
-def _lookup(headers) -> tuple[str, str, str] | None:
+def _lookup(fields: dict[str, str]) -> tuple[str, str, str] | None:
     """(link, kind, before) of a web archive's answer the crawl archived, or None."""
-    link = headers.get_header(vocab.LOOKUP_FOR_HEADER)
+    link = fields.get(vocab.LOOKUP_FOR_HEADER.lower())
     if not link:
         return None
-    return (link, headers.get_header(vocab.LOOKUP_KIND_HEADER) or "",
-            headers.get_header(vocab.LOOKUP_BEFORE_HEADER) or "")
+    return (link, fields.get(vocab.LOOKUP_KIND_HEADER.lower(), ""),
+            fields.get(vocab.LOOKUP_BEFORE_HEADER.lower(), ""))
 
 
 # WARC/1.1 section 5: the named fields every record must have.
 REQUIRED_HEADERS = ("WARC-Type", "WARC-Record-ID", "WARC-Date", "Content-Length")
 
 
-def _missing_headers(record) -> list[str]:
-    headers = record.rec_headers
-    return [name for name in REQUIRED_HEADERS if not headers.get_header(name)]
+def header_fields(headers: StatusAndHeaders) -> dict[str, str]:
+    """A record's header fields by lower-case name, the first of a repeated one kept
+    (what ``get_header`` answers), built once a record rather than scanned for each name."""
+    return {name.lower(): value for name, value in reversed(headers.headers)}
+
+
+def _missing_headers(fields: dict[str, str]) -> list[str]:
+    return [name for name in REQUIRED_HEADERS if not fields.get(name.lower())]
 
 
 def member_complete(stream, offset: int) -> bool:
@@ -478,14 +483,15 @@ def read_file(index: ArchiveIndex, path: Path, on_progress: Callable[[int], None
         index.problems.append(IntegrityProblem(path.name, None, f"cannot read: {error.strerror or error}"))
 
 
-def read_segment(path: Path, start: int, end: int | None,
-                 name: str | None = None) -> tuple[ArchiveIndex, int, int | None]:
+def read_segment(path: Path, start: int, end: int | None, name: str | None = None,
+                 problems_only: bool = False) -> tuple[ArchiveIndex, int, int | None]:
     """The index of the records that start in [start, end); how many; where reading stopped.
 
     ``name``: the file's name in the index, when it is read under another
     (a file still being written, before its ``.open`` suffix goes).
+    ``problems_only``: a :class:`ProblemsIndex`, for an integrity pass.
     """
-    index = ArchiveIndex()
+    index = ProblemsIndex() if problems_only else ArchiveIndex()
     reader = _FileReader(index, path, None, start, end, name)
     reader.read_segment()
     return index, reader.records, reader.reached

@@ -177,6 +177,9 @@ class ArchiveIndex:
     def add_capture(self, capture: Capture) -> None:
         self.captures.setdefault(url_key(capture.url), []).append(capture)
 
+    def add_article(self, article: ArticleRecord) -> None:
+        self.articles.append(article)
+
     def add_failure(self, failure: FetchFailure) -> None:
         self.failures.setdefault(url_key(failure.url), []).append(failure)
 
@@ -266,3 +269,28 @@ class ArchiveIndex:
                     for (url, digest), where in read_originals(index_file):
                         self._cdxj.setdefault((url_key(url), digest), where)
         return self._cdxj.get((url_key(capture.revisit_of or ""), capture.payload_digest or ""))
+
+
+class ProblemsIndex(ArchiveIndex):
+    """An index that keeps only what an integrity pass prints: its problems.
+
+    Every record is still read and checked as for a full index (the problems
+    are the same), but captures, failures, renderings and articles are
+    dropped as they come: no URL is canonicalised, and a segment's reader
+    sends back a few problems instead of every record's description.
+    """
+
+    def add_capture(self, capture: Capture) -> None:
+        pass
+
+    def add_article(self, article: ArticleRecord) -> None:
+        pass
+
+    def add_failure(self, failure: FetchFailure) -> None:
+        pass
+
+    def add_rendering(self, prefix: str, record: RenderingRecord) -> None:
+        pass
+
+    def add_browser_failure(self, failure: BrowserFailure) -> None:
+        pass

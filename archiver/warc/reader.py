@@ -13,7 +13,7 @@ from pathlib import Path
 from archiver.warc import segments
 from archiver.warc.decode import record_payload
 from archiver.warc.filereader import read_file
-from archiver.warc.index import ArchiveIndex
+from archiver.warc.index import ArchiveIndex, ProblemsIndex
 
 
 def warc_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[str]]:
@@ -52,14 +52,16 @@ def _files_under(folder: Path, suffixes: tuple[str, ...], unusable: list[str]) -
 
 
 def read_archives(paths: Iterable[Path], on_progress: Callable[[int], None] | None = None,
-                  workers: int = 1, known: Mapping[Path, ArchiveIndex] | None = None) -> ArchiveIndex:
+                  workers: int = 1, known: Mapping[Path, ArchiveIndex] | None = None,
+                  problems_only: bool = False) -> ArchiveIndex:
     """Read and check every file; with ``workers`` > 1 and enough bytes, in parallel.
 
     ``known``: files read already, by the process that wrote them
     (:mod:`archiver.warc.readback`): their indexes are taken, in their place.
+    ``problems_only``: keep only the problems (:class:`ProblemsIndex`), for an integrity pass.
     """
     paths = [Path(p) for p in paths]
-    index = ArchiveIndex()
+    index = ProblemsIndex() if problems_only else ArchiveIndex()
     for path in paths:
         index.files.append(path.name)
         index.paths[path.name] = path
@@ -73,7 +75,7 @@ def read_archives(paths: Iterable[Path], on_progress: Callable[[int], None] | No
                 index.merge(part)
         return index
     if workers > 1:
-        plan = segments.plan(paths, workers)
+        plan = segments.plan(paths, workers, problems_only)
         if plan is not None:
             segments.read_in_parallel(index, plan, workers, on_progress)
             return index

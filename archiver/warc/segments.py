@@ -37,6 +37,7 @@ class Segment:
     path: Path
     start: int
     end: int | None  # None: to the end of the file
+    problems_only: bool = False  # see ProblemsIndex
 
 
 def _inflates_to_warc(stream, offset: int) -> bool:
@@ -66,7 +67,7 @@ def cuts(path: Path, size: int) -> list[int]:
     return starts
 
 
-def plan(paths: list[Path], workers: int) -> list[Segment] | None:
+def plan(paths: list[Path], workers: int, problems_only: bool = False) -> list[Segment] | None:
     """The segments to read, or None when one process will do."""
     sizes = {}
     for path in paths:
@@ -80,12 +81,12 @@ def plan(paths: list[Path], workers: int) -> list[Segment] | None:
     for path in paths:
         starts = cuts(path, sizes[path]) if sizes[path] > SEGMENT_BYTES else [0]
         ends: list[int | None] = [*starts[1:], None]
-        segments.extend(Segment(path, start, end) for start, end in zip(starts, ends))
+        segments.extend(Segment(path, start, end, problems_only) for start, end in zip(starts, ends))
     return segments
 
 
 def _read(segment: Segment) -> tuple[ArchiveIndex, int, int | None]:
-    return read_segment(segment.path, segment.start, segment.end)
+    return read_segment(segment.path, segment.start, segment.end, problems_only=segment.problems_only)
 
 
 def read_in_parallel(index: ArchiveIndex, segments: list[Segment], workers: int,
