@@ -4,6 +4,8 @@ import datetime
 
 import pytest
 
+from archiver.analysis import analyse as analysis
+from archiver.analysis.pages import ExamineAhead, PageJob, examine, examine_all
 from archiver.warc import OPEN_SUFFIX
 from archiver.warc.readback import ReadBack
 from archiver.warc.reader import read_archives
@@ -38,7 +40,10 @@ def crawl(writer: RollingWarcWriter, read_back: ReadBack, pages: int, idle_every
                                                     error="DNSLookupError", message="no host", attempt=1,
                                                     moment=MOMENT)])
         if n % idle_every == 0:
-            while read_back.pending():
+            while read_back.pending() or read_back.examining():
+                if read_back.examining():
+                    read_back.examine_once()  # the writer process examines first, a page at a time
+                    continue
                 read_back.step_once()
                 pieces += 1
     read_back.close(writer)
@@ -96,3 +101,42 @@ def test_a_failed_write_hands_over_nothing(tmp_path, monkeypatch):
     read_back.close(writer)
     assert writer.closed_files
     assert read_back.indexes() == {}  # the report reads the files itself
+
+
+def test_pages_examined_ahead_are_what_the_report_would_examine(tmp_path):
+    writer = RollingWarcWriter(tmp_path, "ex", 40_000, {"software": "tests"})
+    read_back = ReadBack(step=5_000, examine=ExamineAhead())
+    crawl(writer, read_back, 200)
+    examined = {key: ahead for index in read_back.indexes().values() for key, ahead in index.examined.items()}
+    # 2xx pages only (every 7th is a 404), examined under .open or after their file closed;
+    # a file's last piece is read at the close, and its pages are left to the report.
+    assert 100 < len(examined) < 200
+    for (name, offset), ahead in examined.items():
+        job = PageJob(str(tmp_path / name), offset, ahead.url, want_text=False)
+        assert ahead.serves(job)
+        assert ahead.result == examine(job)
+        assert ahead.result.facts is not None and ahead.result.facts.title
+        # An article's or a probe's job (main text, links) is not served.
+        assert not ahead.serves(PageJob(job.path, offset, ahead.url))
+        assert not ahead.serves(PageJob(job.path, offset, ahead.url, want_links=True, want_text=False))
+
+
+def test_the_report_takes_the_pages_examined_ahead(tmp_path, monkeypatch):
+    writer = RollingWarcWriter(tmp_path, "ex", 40_000, {"software": "tests"})
+    read_back = ReadBack(step=5_000, examine=ExamineAhead())
+    crawl(writer, read_back, 120)
+    index = read_archives(writer.closed_files, known=read_back.indexes())
+    asked: list[PageJob] = []
+
+    def counting(jobs, workers=None):
+        asked.extend(jobs)
+        return examine_all(jobs, workers)
+
+    monkeypatch.setattr(analysis, "examine_all", counting)
+    work = analysis._Analysis(index, analysis.AnalysisOptions(workers=1))
+    jobs = [job for n in range(120)
+            if (job := work.job(work.resolve(f"http://news.example/{n}"), want_text=False)) is not None]
+    work.examine(jobs)
+    assert {(j.path, j.offset) for j in jobs} == set(work.pages)
+    assert len(asked) < len(jobs) / 2  # the rest came from the writer
+    assert {key: work.pages[key] for key in work.pages} == examine_all(jobs, 1)

@@ -152,7 +152,14 @@ class _Analysis:
         # A page linked twice, or both a link and a probe, is examined once.
         todo = list({(j.path, j.offset): j for j in jobs
                      if j is not None and (j.path, j.offset) not in self.pages}.values())
-        self.pages.update(examine_all(todo, self.options.workers))
+        left = []
+        for job in todo:
+            ahead = self.index.examined.get((Path(job.path).name, job.offset))
+            if ahead is not None and ahead.serves(job):
+                self.pages[(job.path, job.offset)] = ahead.result  # the crawl's writer examined it
+            else:
+                left.append(job)
+        self.pages.update(examine_all(left, self.options.workers))
         for job in todo:
             result = self.pages[(job.path, job.offset)]
             if result.undecodable:

@@ -14,6 +14,7 @@ import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -24,6 +25,7 @@ from archiver.analysis.model import PageFacts
 from archiver.analysis.requisites import Requisite, html_requisites, tree_requisites
 from archiver.warc.children import worker_pool
 from archiver.warc.decode import TooLargeToRead, UndecodableBody, record_payload
+from archiver.warc.index import Capture
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +110,47 @@ def examine(job: PageJob) -> PageResult:
     except Exception as error:  # noqa: BLE001 - junk HTML must not stop a report
         return PageResult(error=f"cannot extract the page: {type(error).__name__}: {error}")
     return PageResult(facts, links, fingerprint=fingerprint, requisites=requisites)
+
+
+@dataclass(frozen=True)
+class ExaminedAhead:
+    """A page examined as a link's page is (no main text), before the report asked for it.
+
+    The crawl's WARC writer process does it while it has nothing to write
+    (:mod:`archiver.warc.readback`), on the record as read back from disk: the
+    report takes it for the same job instead of reading and parsing the page again.
+    """
+
+    url: str
+    read_limit: int | None
+    result: PageResult
+
+    def serves(self, job: PageJob) -> bool:
+        return (not job.want_links and not job.want_text and job.url == self.url
+                and job.read_limit == self.read_limit)
+
+
+@dataclass(frozen=True)
+class ExamineAhead:
+    """What the writer process calls on each capture it reads back (pickled to it).
+
+    Only what the report will examine as a link is: a 2xx HTML response of
+    its own, not a probe (compared by its text) nor a revisit (its payload
+    is another record's, found by the report).
+    """
+
+    read_limit: int | None = None
+
+    def __call__(self, path: Path, capture: Capture) -> ExaminedAhead | None:
+        content_type = capture.header("Content-Type")
+        if (not 200 <= capture.status < 300 or capture.probe or capture.revisit_of is not None
+                or capture.requisite_of or not content_type or not is_html(content_type, b"")):
+            return None
+        result = examine(PageJob(str(path), capture.location.offset, capture.url,
+                                 read_limit=self.read_limit, want_text=False))
+        if result.error:
+            return None  # the report tries again, and says why if it fails too
+        return ExaminedAhead(capture.url, self.read_limit, result)
 
 
 def estimated_seconds(jobs: Iterable[PageJob]) -> float:

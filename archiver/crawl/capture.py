@@ -30,6 +30,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from archiver import __version__
 from archiver.analysis.articles import recorded
+from archiver.analysis.pages import ExamineAhead
 from archiver.audit import unwritable_folder
 from archiver.crawl import signals as archiver_signals
 from archiver.crawl.errors import FolderNotWritable
@@ -192,8 +193,10 @@ class WarcCaptureMiddleware:
                 warcinfo=self._warcinfo_fields(), index=config.warc_index,
                 gzip_level=config.warc_gzip_level,
                 on_open=self._journal.warc_opened if self._journal else None,
-                # The report's index, read from the files while the writer is idle.
+                # The report's index, read from the files while the writer is idle,
+                # and its linked pages examined then too.
                 read_back=config.report_enabled,
+                examine_ahead=ExamineAhead(config.read_max_size) if config.report_enabled else None,
             ), on_error=self._write_failed)
         return self._writer
 

@@ -12,6 +12,7 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from w3lib.url import canonicalize_url
 
@@ -169,6 +170,9 @@ class ArchiveIndex:
     browser_failures: dict[str, list[BrowserFailure]] = field(default_factory=dict)
     paths: dict[str, Path] = field(default_factory=dict)  # file name -> path
     unreadable: list[str] = field(default_factory=list)  # files that gave no record at all
+    # Pages the crawl's WARC writer examined while idle, by (file name, offset):
+    # archiver.analysis.pages.ExaminedAhead, which the report takes for the same job.
+    examined: dict[tuple[str, int], Any] = field(default_factory=dict)
     _cdxj: dict[tuple[str, str], tuple[Path, int]] | None = field(default=None, repr=False)
     # Where else an original may be: (url, payload digest) -> candidate (file, offset)
     # locations, e.g. the history's captures. Asked last, and only for revisits.
@@ -209,6 +213,7 @@ class ArchiveIndex:
         self.replay_checks.extend(part.replay_checks)
         self.lookups_stopped.extend(part.lookups_stopped)
         self.problems.extend(part.problems)
+        self.examined.update(part.examined)
 
     def capture(self, url: str) -> Capture | None:
         """The last attempt at a URL: retries end in it."""

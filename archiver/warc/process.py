@@ -36,7 +36,7 @@ from archiver.warc import DEFAULT_GZIP_LEVEL
 from archiver.warc.children import QuietSpawnContext
 
 if TYPE_CHECKING:
-    from archiver.warc.index import ArchiveIndex
+    from archiver.warc.index import ArchiveIndex, Capture
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,14 @@ PIPE_BYTES = 1 << 20  # Linux's default cap (/proc/sys/fs/pipe-max-size): about 
 # the reading held the writer and then the crawl up (the crawl of the link
 # check took 3-4 s longer at load 8), and its files are read at the close.
 READ_BACK_AFTER_IDLE = 0.05
+# With WriterSettings.examine_ahead, the writer reads back and examines in
+# steps small enough to take between two records of a CPU-bound crawl: a
+# page (1-2 ms) or 256 kB of records (about 10 ms) after 2 ms without a
+# record. A record arriving meanwhile waits in the pipe (20 pages), not the
+# crawl; the pages are examined on the writer's core while the crawl runs
+# instead of after it.
+EXAMINE_AFTER_IDLE = 0.002
+EXAMINING_STEP_BYTES = 256 << 10
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,9 @@ class WriterSettings:
     on_open: Callable[[Path], None] | None = None  # called in the writer process; must pickle
     # Read the files back while idle, for the crawl's report (archiver.warc.readback).
     read_back: bool = False
+    # With read_back: called on each capture read back, while idle (see ReadBack);
+    # it must pickle. The crawl gives archiver.analysis.pages.ExamineAhead.
+    examine_ahead: Callable[[Path, Capture], object | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -95,9 +106,17 @@ def _serve(settings: WriterSettings, inbox, outbox) -> None:
         settings.directory, settings.prefix, settings.max_size, settings.warcinfo,
         index=settings.index, gzip_level=settings.gzip_level, on_open=settings.on_open,
     )
-    read_back = ReadBack() if settings.read_back else None
+    read_back, idle = None, READ_BACK_AFTER_IDLE
+    if settings.read_back and settings.examine_ahead is not None:
+        read_back = ReadBack(EXAMINING_STEP_BYTES, examine=settings.examine_ahead)
+        idle = EXAMINE_AFTER_IDLE
+    elif settings.read_back:
+        read_back = ReadBack()
     while True:
-        if read_back is not None and read_back.pending() and not inbox.poll(READ_BACK_AFTER_IDLE):
+        if read_back is not None and read_back.examining() and not inbox.poll(idle):
+            read_back.examine_once()  # nothing to write for a moment: examine a page read back
+            continue
+        if read_back is not None and read_back.pending() and not inbox.poll(idle):
             read_back.step_once()  # nothing to write for a while: read back what was
             continue
         try:
