@@ -35,10 +35,12 @@ logger = logging.getLogger(__name__)
 FULL_PAGE_SECONDS = 0.015
 CHEAP_PAGE_SECONDS = 0.0013
 # A spawned worker imports lxml, trafilatura and htmldate before its first
-# page (0.4-0.7 s of CPU, a second of wall time on a busy machine). Below
-# this much work the pages are examined in-process only: 1,914 linked pages
-# of a link check (2.5 s) were slower in two workers than in one process.
-SPAWN_FROM_SECONDS = 3.0
+# page (0.4-0.7 s of CPU, a second of wall time on a busy machine), while
+# this process works on. Below this much work the pages are examined
+# in-process only. The link check's report, left 1,284 linked pages by the
+# writer (1.7 s estimated), took 0.90x the time with a helper on an idle
+# 2-core machine (5 runs each, in turn; 2026-12-02).
+SPAWN_FROM_SECONDS = 1.5
 # Pages a worker takes at a time: small, so that the caller, which takes
 # chunks from the other end, and the workers finish together.
 CHUNK_PAGES = 8
