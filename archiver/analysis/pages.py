@@ -37,10 +37,10 @@ CHEAP_PAGE_SECONDS = 0.0013
 # A spawned worker imports lxml, trafilatura and htmldate before its first
 # page (0.4-0.7 s of CPU, a second of wall time on a busy machine), while
 # this process works on. Below this much work the pages are examined
-# in-process only. The link check's report, left 1,284 linked pages by the
-# writer (1.7 s estimated), took 0.90x the time with a helper on an idle
-# 2-core machine (5 runs each, in turn; 2026-12-02).
-SPAWN_FROM_SECONDS = 1.5
+# in-process only. At 1.5 s, the link check's report (1,284 linked pages
+# left by the writer, 1.7 s estimated) took 0.90x the time on an idle 2-core
+# machine, but about 1.2x with another job on both cores (2026-12-02): kept at 3 s.
+SPAWN_FROM_SECONDS = 3.0
 # Pages a worker takes at a time: small, so that the caller, which takes
 # chunks from the other end, and the workers finish together.
 CHUNK_PAGES = 8
