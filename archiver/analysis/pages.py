@@ -116,9 +116,9 @@ def examine(job: PageJob) -> PageResult:
 
 @dataclass(frozen=True)
 class ExaminedAhead:
-    """A page examined as a link's page is (no main text), before the report asked for it.
+    """A page examined before the report asked for it: as a link's page (no main text) or as an article's.
 
-    The crawl's WARC writer process does it while it has nothing to write
+    The crawl's WARC writer process and its helper do it while the crawl runs
     (:mod:`archiver.warc.readback`), on the record as read back from disk: the
     report takes it for the same job instead of reading and parsing the page again.
     """
@@ -126,33 +126,38 @@ class ExaminedAhead:
     url: str
     read_limit: int | None
     result: PageResult
+    article: bool = False  # examined as an article's page: links, main text, visible text, requisites
 
     def serves(self, job: PageJob) -> bool:
-        return (not job.want_links and not job.want_text and job.url == self.url
-                and job.read_limit == self.read_limit)
+        if self.article:
+            wanted = job.want_links and job.want_text
+        else:
+            wanted = not job.want_links and not job.want_text
+        return wanted and job.url == self.url and job.read_limit == self.read_limit
 
 
 @dataclass(frozen=True)
 class ExamineAhead:
     """What the writer process calls on each capture it reads back (pickled to it).
 
-    Only what the report will examine as a link is: a 2xx HTML response of
-    its own, not a probe (compared by its text) nor a revisit (its payload
-    is another record's, found by the report).
+    Only what the report will examine is: a 2xx HTML response of its own,
+    not a probe (compared by its text) nor a revisit (its payload is another
+    record's, found by the report). ``article``: the capture is of an article
+    the archive has a record of, whose page the report examines whole.
     """
 
     read_limit: int | None = None
 
-    def __call__(self, path: Path, capture: Capture) -> ExaminedAhead | None:
+    def __call__(self, path: Path, capture: Capture, article: bool = False) -> ExaminedAhead | None:
         content_type = capture.header("Content-Type")
         if (not 200 <= capture.status < 300 or capture.probe or capture.revisit_of is not None
                 or capture.requisite_of or not content_type or not is_html(content_type, b"")):
             return None
-        result = examine(PageJob(str(path), capture.location.offset, capture.url,
-                                 read_limit=self.read_limit, want_text=False))
+        result = examine(PageJob(str(path), capture.location.offset, capture.url, want_links=article,
+                                 read_limit=self.read_limit, want_text=article))
         if result.error:
             return None  # the report tries again, and says why if it fails too
-        return ExaminedAhead(capture.url, self.read_limit, result)
+        return ExaminedAhead(capture.url, self.read_limit, result, article)
 
 
 def estimated_seconds(jobs: Iterable[PageJob]) -> float:

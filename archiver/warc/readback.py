@@ -23,15 +23,22 @@ Given ``examine`` (a picklable callable from the crawl, which knows what the
 report will ask), it also examines each capture it has read back, one at a
 time, when the writer has had nothing to write for a shorter moment: a
 link's page (its titles and date, 1-2 ms) is ready before the crawl ends
-instead of examined after it. The result goes into the file's index
-(``ArchiveIndex.examined``); pages not reached by then are left to the report.
+instead of examined after it. With a ``helper`` (:mod:`archiver.warc.examiner`)
+a few captures at a time also go to a process that takes the CPU the crawl
+leaves idle, articles' pages first (their links and main text, which the
+writer never takes: one can take half a second). The results go into the
+file's index (``ArchiveIndex.examined``); pages not reached by then are left to the report.
+
+Reading back comes before examining: what is not read back by the close is
+read then, while the crawl waits, and what is not examined is examined by the
+report on every core.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +49,7 @@ from archiver.warc.index import ArchiveIndex, Capture
 
 if TYPE_CHECKING:
     from archiver.warc.cdxj import RecordLocation
+    from archiver.warc.examiner import Examine, ExaminerLink
     from archiver.warc.writer import RollingWarcWriter
 
 logger = logging.getLogger(__name__)
@@ -77,14 +85,20 @@ class ReadBack:
     whole file's reading. What is left is read when the writer closes.
     """
 
-    def __init__(self, step: int = STEP_BYTES,
-                 examine: Callable[[Path, Capture], object | None] | None = None) -> None:
+    def __init__(self, step: int = STEP_BYTES, examine: Examine | None = None,
+                 helper: ExaminerLink | None = None) -> None:
         self.step = step
         self.following: list[_File] = []  # oldest first; the last one may still be written
         self.done: dict[Path, ArchiveIndex] = {}
         self.off = False  # after a failed write: nothing is handed over
         self.examine = examine
-        self.to_examine: deque[tuple[_File, Capture]] = deque()  # read back, not examined yet
+        self.to_examine: deque[tuple[_File, Capture]] = deque()  # links' pages read back, not examined yet
+        # With examine: a process examining ahead too (archiver.warc.examiner).
+        # Only it examines articles' pages (17 ms, and up to half a second for a
+        # page of 2,000 links): the writer itself takes only what fits between two records.
+        self.helper = helper
+        self.articles_to_examine: deque[tuple[_File, Capture]] = deque()
+        self.article_urls: set[str] = set()  # of the article records read back
 
     def write(self, writer: RollingWarcWriter, records: Sequence) -> list[RecordLocation]:
         """``writer.write(records)``, following the files it writes and closes."""
@@ -109,7 +123,11 @@ class ReadBack:
             raise
         if previous is not None:
             self.file_closed(previous, previous in writer.closed_files[closed_before:])
+        if self.helper is not None:
+            self.take_from_helper()
+            self.helper.close()  # what it has not sent back is the report's
         self.to_examine.clear()  # the report examines the rest, on every core
+        self.articles_to_examine.clear()
         while self.pending():
             self.step_once()
 
@@ -138,6 +156,28 @@ class ReadBack:
         self.following.clear()
         self.done.clear()
         self.to_examine.clear()
+        self.articles_to_examine.clear()
+        if self.helper is not None:
+            self.helper.close()
+            self.helper = None
+
+    def share_examining(self) -> None:
+        """Take the helper's results, and send it captures read back (between two records: it never waits)."""
+        if self.helper is None:
+            return
+        self.take_from_helper()
+        while self.helper.free() and (self.articles_to_examine or self.to_examine):
+            article = bool(self.articles_to_examine)
+            piece, capture = (self.articles_to_examine or self.to_examine).popleft()
+            # Under the name it has now: .open until the writer closes it. A file
+            # renamed before the helper opens it fails there, and is the report's.
+            self.helper.send(piece.reading_path(), capture, article, (piece, capture))
+
+    def take_from_helper(self) -> None:
+        assert self.helper is not None  # noqa: S101
+        for (piece, capture), examined in self.helper.received():
+            if examined is not None:
+                piece.index.examined[(piece.path.name, capture.location.offset)] = examined
 
     def pending(self) -> bool:
         """Is there a piece to read?"""
@@ -153,7 +193,7 @@ class ReadBack:
         assert self.examine is not None  # noqa: S101 - only queued with it
         try:
             # Read under the name it has now: .open until the writer closes it.
-            examined = self.examine(piece.reading_path(), capture)
+            examined = self.examine(piece.reading_path(), capture, False)
         except Exception as error:  # noqa: BLE001 - the report examines it itself
             logger.debug("Examining %s ahead of the report failed: %s", capture.url, error)
             return
@@ -183,7 +223,13 @@ class ReadBack:
         piece.index.merge(part)
         piece.records += records
         if self.examine is not None:
-            self.to_examine.extend((piece, capture) for capture in part.all_captures())
+            # An article's record is written when its seeds are loaded, before its page.
+            self.article_urls.update(record.article.url for record in part.articles if record.article.url)
+            for capture in part.all_captures():
+                if capture.url not in self.article_urls:
+                    self.to_examine.append((piece, capture))
+                elif self.helper is not None:
+                    self.articles_to_examine.append((piece, capture))
         del piece.starts[:stop]
         if end is None:
             self.following.remove(piece)
