@@ -47,6 +47,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from bench import compile_ours
 from bench.workload import WORDS
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -480,6 +481,7 @@ def main(argv: list[str] | None = None) -> int:
     if opts.command == "serve":
         asyncio.run(serve(Web.from_json(opts.spec.read_text()), opts.port, opts.stats, opts.ready))
         return 0
+    compile_ours()
     web = build_web(opts.hosts, opts.links)
     work = opts.work or Path(tempfile.mkdtemp(prefix="archiver-realweb-"))
     work.mkdir(parents=True, exist_ok=True)

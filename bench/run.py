@@ -25,9 +25,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import PROJECT, compile_ours
 from bench.workload import PAGE_IMAGES, SHARED_ASSETS, Nginx, generate, generate_requisites, links_article, url_list
 
-PROJECT = Path(__file__).resolve().parent.parent
 PEERS = Path(os.environ.get("BENCH_PEERS", PROJECT / "bench" / ".peers"))
 
 
@@ -553,6 +553,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     # nginx's workers run as an unprivileged user: they must reach the pages.
     work.chmod(0o755)
+    compile_ours()
     bench = Bench(work, opts.smoke)
     try:
         steps = (bench.capture, bench.requisites, bench.linkcheck, bench.analysis, bench.memory, bench.integrity)
