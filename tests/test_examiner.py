@@ -1,5 +1,6 @@
 """The writer's low-priority helper examines pages read back while the crawl runs (archiver.warc.examiner)."""
 
+import dataclasses
 import datetime
 import os
 import time
@@ -82,8 +83,8 @@ def test_the_helper_examines_links_and_articles_as_the_report_would(tmp_path):
         process.join()
     [path] = writer.closed_files
     [index] = read_back.indexes().values()
-    # The last piece of the file is read at the close: its page is left to the report.
-    assert len(index.examined) == 12
+    # The last piece of the file is read at the close, and its page examined then.
+    assert len(index.examined) == 13
     index = read_archives([path], known=read_back.indexes())
     work = analysis._Analysis(index, analysis.AnalysisOptions(workers=1))
     article_job = work.job(work.resolve(ARTICLE), want_links=True)
@@ -92,7 +93,7 @@ def test_the_helper_examines_links_and_articles_as_the_report_would(tmp_path):
     assert not ahead.serves(PageJob(article_job.path, article_job.offset, ARTICLE, want_text=False))
     assert ahead.result == examine(article_job)
     assert len(ahead.result.links) == 20 and ahead.result.facts.text and ahead.result.requisites == ()
-    for n in range(11):
+    for n in range(12):
         job = work.job(work.resolve(f"http://news.example/{n}"), want_text=False)
         ahead = index.examined[(path.name, job.offset)]
         assert not ahead.article and ahead.serves(job)
@@ -140,8 +141,11 @@ def test_a_helper_that_died_loses_nothing(tmp_path):
     read_back.close(writer)
     [path] = writer.closed_files
     index = read_archives([path], known=read_back.indexes())
-    assert index.examined and not any(ahead.article for ahead in index.examined.values())
-    report = analysis.analyse(index, options=analysis.AnalysisOptions(workers=1))
+    # At the close, with nothing left to write, the writer examines the article's page itself.
+    assert sum(ahead.article for ahead in index.examined.values()) == 1 and len(index.examined) == 7
+    options = analysis.AnalysisOptions(workers=1)
+    report = analysis.analyse(index, options=options, generated=MOMENT)
+    assert report == analysis.analyse(read_archives([path]), options=options, generated=MOMENT)
     assert report.articles[0].original.verdict == "alive"
     assert [link.title for link in report.articles[0].links] == [f"Story {n}" for n in range(6)] + [None] * 14
 
@@ -159,6 +163,8 @@ def test_the_writer_process_kills_its_helper_when_it_closes(tmp_path, pages):
     closed = process.close()
     assert not examiner.is_alive()
     [path] = closed.files
-    assert read_archives([path], known=closed.indexes) == read_archives([path])
-    for key, ahead in closed.indexes[path].examined.items():
+    known = read_archives([path], known=closed.indexes)
+    assert dataclasses.replace(known, examined={}) == read_archives([path])
+    assert len(known.examined) == pages  # the few left at the close were examined then
+    for key, ahead in known.examined.items():
         assert ahead.result == examine(PageJob(str(tmp_path / key[0]), key[1], ahead.url, want_text=False))

@@ -159,6 +159,12 @@ class ExamineAhead:
             return None  # the report tries again, and says why if it fails too
         return ExaminedAhead(capture.url, self.read_limit, result, article)
 
+    def worth_finishing(self, pages: int, articles: int) -> bool:
+        # What the report would examine in one process (more, and it spreads
+        # the pages over every core): the writer and its helper take it at the
+        # close instead, on two cores, while the crawl waits for the writer anyway.
+        return pages * CHEAP_PAGE_SECONDS + articles * FULL_PAGE_SECONDS < SPAWN_FROM_SECONDS
+
 
 def estimated_seconds(jobs: Iterable[PageJob]) -> float:
     """The CPU seconds these pages should take to examine in one process."""

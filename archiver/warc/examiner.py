@@ -23,11 +23,11 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from archiver.warc.children import QuietSpawnContext, die_with_parent, leave_signals_to_parent
 
@@ -39,8 +39,16 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PROTOCOL = pickle.HIGHEST_PROTOCOL
-# examine(path, capture, article): the crawl's archiver.analysis.pages.ExamineAhead.
-Examine = Callable[[Path, "Capture", bool], object | None]
+
+
+class Examine(Protocol):
+    """What examines a capture read back: the crawl's :class:`archiver.analysis.pages.ExamineAhead`."""
+
+    def __call__(self, path: Path, capture: Capture, article: bool) -> object | None:
+        """The capture's page examined as the report would (``article``: as an article's), or None."""
+
+    def worth_finishing(self, pages: int, articles: int) -> bool:
+        """Whether pages left at the close are best examined by the writer and its helper, not the report."""
 # Captures sent and not yet examined: enough that the helper does not wait
 # for the writer's next turn, few enough that little is lost at the close.
 IN_FLIGHT = 4

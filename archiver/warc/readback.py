@@ -123,13 +123,33 @@ class ReadBack:
             raise
         if previous is not None:
             self.file_closed(previous, previous in writer.closed_files[closed_before:])
-        if self.helper is not None:
-            self.take_from_helper()
-            self.helper.close()  # what it has not sent back is the report's
-        self.to_examine.clear()  # the report examines the rest, on every core
-        self.articles_to_examine.clear()
         while self.pending():
             self.step_once()
+        self.finish_examining()
+
+    def finish_examining(self) -> None:
+        """At the close, the crawl waiting: the pages left are examined here and by the helper, if few.
+
+        Many are left to the report, which spreads them over every core.
+        """
+        if self.examine is not None and self.examine.worth_finishing(
+                len(self.to_examine), len(self.articles_to_examine)):
+            while self.to_examine or self.articles_to_examine:
+                self.share_examining()
+                if self.articles_to_examine:  # the helper is busy, or gone
+                    self._examine_here(*self.articles_to_examine.popleft(), article=True)
+                elif self.to_examine:
+                    self._examine_here(*self.to_examine.popleft())
+            if self.helper is not None:
+                # Not waited for (under load it may not be given a core at all): done here too.
+                self.take_from_helper()
+                for piece, capture, article in self.helper.unsent():
+                    self._examine_here(piece, capture, article=article)
+        if self.helper is not None:
+            self.take_from_helper()  # the first of the two results is kept
+            self.helper.close()
+        self.to_examine.clear()  # the report examines the rest, on every core
+        self.articles_to_examine.clear()
 
     def written(self, directory: Path, locations: Sequence[RecordLocation]) -> None:
         """Records were written (their RecordLocations), in the current file or a new one."""
@@ -171,13 +191,13 @@ class ReadBack:
             piece, capture = (self.articles_to_examine or self.to_examine).popleft()
             # Under the name it has now: .open until the writer closes it. A file
             # renamed before the helper opens it fails there, and is the report's.
-            self.helper.send(piece.reading_path(), capture, article, (piece, capture))
+            self.helper.send(piece.reading_path(), capture, article, (piece, capture, article))
 
     def take_from_helper(self) -> None:
         assert self.helper is not None  # noqa: S101
-        for (piece, capture), examined in self.helper.received():
+        for (piece, capture, _), examined in self.helper.received():
             if examined is not None:
-                piece.index.examined[(piece.path.name, capture.location.offset)] = examined
+                piece.index.examined.setdefault((piece.path.name, capture.location.offset), examined)
 
     def pending(self) -> bool:
         """Is there a piece to read?"""
@@ -188,17 +208,22 @@ class ReadBack:
         return bool(self.to_examine)
 
     def examine_once(self) -> None:
-        """Examine the next capture read back (see ``examine``)."""
-        piece, capture = self.to_examine.popleft()
+        """Examine the next link's page read back (see ``examine``)."""
+        self._examine_here(*self.to_examine.popleft())
+
+    def _examine_here(self, piece: _File, capture: Capture, article: bool = False) -> None:
         assert self.examine is not None  # noqa: S101 - only queued with it
+        key = (piece.path.name, capture.location.offset)
+        if key in piece.index.examined:
+            return  # the helper's result came first
         try:
             # Read under the name it has now: .open until the writer closes it.
-            examined = self.examine(piece.reading_path(), capture, False)
+            examined = self.examine(piece.reading_path(), capture, article)
         except Exception as error:  # noqa: BLE001 - the report examines it itself
             logger.debug("Examining %s ahead of the report failed: %s", capture.url, error)
             return
         if examined is not None:
-            piece.index.examined[(piece.path.name, capture.location.offset)] = examined
+            piece.index.examined[key] = examined
 
     def step_once(self) -> None:
         """Read the next piece of the oldest file with one: whole records, about ``step`` bytes."""
