@@ -14,10 +14,29 @@ in :mod:`archiver.history.rules`, the storage in :mod:`archiver.history.store`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from archiver.history.errors import HistoryError, SchemaTooNewError
-from archiver.history.migrations import LATEST as SCHEMA_VERSION
 from archiver.history.rules import DeadPolicy
-from archiver.history.store import DEFAULT_URL, CaptureRef, History, url_from_settings
+
+if TYPE_CHECKING:
+    from archiver.history.migrations import LATEST as SCHEMA_VERSION
+    from archiver.history.store import DEFAULT_URL, CaptureRef, History, url_from_settings
+
+# The store and its migrations load SQLAlchemy (0.3 s): a crawl whose report
+# only needs DeadPolicy, and keeps no history, does not pay for them.
+_LAZY = {"DEFAULT_URL": "store", "CaptureRef": "store", "History": "store", "url_from_settings": "store",
+         "SCHEMA_VERSION": "migrations"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    module = importlib.import_module(f"{__name__}.{_LAZY[name]}")
+    return getattr(module, "LATEST" if name == "SCHEMA_VERSION" else name)
+
 
 __all__ = [
     "DEFAULT_URL",
