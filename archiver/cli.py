@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from archiver import __version__
+from archiver import __version__, skip_last_collection
 
 # Only what the integrity pass needs is imported up here: it must not pay
 # for Scrapy, trafilatura and the analysis it does not run.
@@ -357,7 +357,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if opts.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        return opts.command.run(opts)
+        status = opts.command.run(opts)
+        skip_last_collection()
+        return status
     except KeyboardInterrupt:
         # Ctrl-C: the pools' workers ignore it and end with this process.
         print("archiver: interrupted; no report written", file=sys.stderr)

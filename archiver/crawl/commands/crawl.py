@@ -20,6 +20,7 @@ from scrapy.exceptions import UsageError
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
+from archiver import skip_last_collection
 from archiver.audit import parse_fail_on
 from archiver.config import SettingError
 from archiver.crawl.errors import is_startup_error
@@ -78,6 +79,7 @@ class Command(ScrapyCrawlCommand):
         elif isinstance(outcome, Deferred):  # a Twisted reactor other than the asyncio one
             outcome.addErrback(self._deferred_failed)
         self.crawler_process.start()
+        skip_last_collection()
         if self.cannot_start is not None:
             # Printed, not logged: the last line, and on the terminal even with LOG_FILE.
             print(f"error: {self.cannot_start}", file=sys.stderr)
