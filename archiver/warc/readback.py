@@ -30,8 +30,9 @@ writer never takes: one can take half a second). The results go into the
 file's index (``ArchiveIndex.examined``); pages not reached by then are left to the report.
 
 Reading back comes before examining: what is not read back by the close is
-read then, while the crawl waits, and what is not examined is examined by the
-report on every core.
+read then, while the crawl waits. What is not examined by then is examined at
+the close by the writer and its helper when it is little (``Examine.worth_finishing``),
+and otherwise by the report, on every core.
 """
 
 from __future__ import annotations
