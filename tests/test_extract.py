@@ -321,3 +321,31 @@ def test_links_resolve_as_urljoin_resolves_them(base: str, monkeypatch: pytest.M
     # the plain ones do without urljoin
     monkeypatch.setattr(links, "urljoin", None)
     assert links.resolve_link(base, links._origin(base), "https://other.example/x") == "https://other.example/x"
+
+
+# --- parsing: trafilatura.load_html's steps, its slowest one skipped when idle ------
+
+LOAD_HTML_CASES = {
+    "control characters": "<html><body><p>a\x00b\x0bc\x1f d\ufffe e\uffff f\x7f</p></body></html>",
+    "non-ASCII and a control character": "<html><body><p>été\x01 — 東京</p></body></html>",
+    "tabs and newlines only": "<html>\n<body>\t<p>kept\r\nas is</p></body></html>",
+    "a doctype with a slash": ('<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+                               '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n<html><body><p>x</p></body></html>'),
+    "a self-closing html": '<html lang="en"/>\n<head><title>T</title></head><body><p>x</p></body>',
+    "an encoding declaration": '<?xml version="1.0" encoding="utf-8"?><html><body><p>x</p></body></html>',
+    "a fragment": "<p>just a paragraph</p>",
+    "nothing": "",
+    "not markup": "plain text, no tags at all",
+    "a lone surrogate": "<html><body><p>\ud800</p></body></html>",
+}
+
+
+@pytest.mark.parametrize("html", [*LOAD_HTML_CASES.values(), (FIXTURES / "news_page.html").read_text()],
+                         ids=[*LOAD_HTML_CASES, "news page"])
+def test_our_load_html_gives_trafilaturas_tree(html: str) -> None:
+    from archiver.analysis.trafilatura_internals import load_html
+
+    ours, theirs = load_html(html), trafilatura.load_html(html)
+    assert (ours is None) == (theirs is None)
+    if ours is not None:
+        assert lxml.html.tostring(ours) == lxml.html.tostring(theirs)

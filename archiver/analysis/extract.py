@@ -28,6 +28,7 @@ from archiver.analysis.trafilatura_internals import (
     extract_meta_json,
     extract_sitename,
     extract_title,
+    load_html,
 )
 from archiver.pubdate import publication_date
 from archiver.warc.decode import decode_body
@@ -72,7 +73,7 @@ def parse_html(html: str, url: str | None) -> HtmlElement | None:
     date pass's text search), and the requisites are read from it too.
     """
     try:
-        return trafilatura.load_html(html)
+        return load_html(html)
     except Exception as error:  # noqa: BLE001
         logger.debug("unparsable HTML for %s: %r", url, error)
         return None
