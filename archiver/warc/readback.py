@@ -95,8 +95,9 @@ class ReadBack:
         self.examine = examine
         self.to_examine: deque[tuple[_File, Capture]] = deque()  # links' pages read back, not examined yet
         # With examine: a process examining ahead too (archiver.warc.examiner).
-        # Only it examines articles' pages (17 ms, and up to half a second for a
-        # page of 2,000 links): the writer itself takes only what fits between two records.
+        # While the crawl runs only it examines articles' pages (17 ms, and up to
+        # half a second for a page of 2,000 links): the writer itself takes only
+        # what fits between two records, and articles only at the close.
         self.helper = helper
         self.articles_to_examine: deque[tuple[_File, Capture]] = deque()
         self.article_urls: set[str] = set()  # of the article records read back
