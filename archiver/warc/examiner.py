@@ -101,20 +101,24 @@ class ExaminerLink:
     def free(self) -> bool:
         return not self.broken and len(self.sent) < self.in_flight
 
-    def send(self, path: Path, capture: Capture, article: bool, keep: Any) -> None:
-        """Have ``examine(path, capture, article)`` called there; :meth:`received` gives ``keep`` with its result."""
+    def send(self, path: Path, capture: Capture, article: bool, keep: Any) -> bool:
+        """Have ``examine(path, capture, article)`` called there; :meth:`received` gives ``keep`` with its result.
+
+        False: the helper is gone (killed, out of memory), and the capture is still the caller's.
+        """
         self.numbered += 1
         try:
             self.jobs.send_bytes(pickle.dumps((self.numbered, path, capture, article), PROTOCOL))
         except OSError:
-            self.broken = True  # it died (killed, out of memory): the writer and the report do the rest
-            return
+            self.broken = True
+            return False
         self.sent[self.numbered] = keep
+        return True
 
     def received(self) -> Iterator[tuple[Any, object | None]]:
         """The results ready now: (``keep``, result) pairs."""
         try:
-            while not self.broken and self.results.poll():
+            while not self.broken and self.sent and self.results.poll():  # no system call with nothing out
                 number, result = pickle.loads(self.results.recv_bytes())
                 yield self.sent.pop(number), result
         except (EOFError, OSError):

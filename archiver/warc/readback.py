@@ -189,11 +189,13 @@ class ReadBack:
             return
         self.take_from_helper()
         while self.helper.free() and (self.articles_to_examine or self.to_examine):
-            article = bool(self.articles_to_examine)
-            piece, capture = (self.articles_to_examine or self.to_examine).popleft()
+            queue = self.articles_to_examine or self.to_examine
+            article = queue is self.articles_to_examine
+            piece, capture = queue[0]
             # Under the name it has now: .open until the writer closes it. A file
             # renamed before the helper opens it fails there, and is the report's.
-            self.helper.send(piece.reading_path(), capture, article, (piece, capture, article))
+            if self.helper.send(piece.reading_path(), capture, article, (piece, capture, article)):
+                queue.popleft()
 
     def take_from_helper(self) -> None:
         assert self.helper is not None  # noqa: S101
