@@ -10,8 +10,9 @@ too, while the crawl runs.
 It runs under ``SCHED_IDLE`` (or at ``nice`` 19 where Linux's idle class
 is missing): it is given a core only when the crawl and the writer leave one
 idle, so a busy machine loses nothing but the memory of its start-up. It is
-not waited for: when the writer closes, a page it has not sent back is left to the report,
-as every page was before, and the process is killed.
+not waited for: when the writer closes, a page it has not sent back is
+examined by the writer (when few are left) or by the report, as every page
+was before, and the process is killed.
 
 The writer holds two pipe ends (:class:`ExaminerLink`): it sends a few
 captures at a time (``IN_FLIGHT``) and takes the results back between two
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PROTOCOL = pickle.HIGHEST_PROTOCOL
+# Captures sent and not yet examined: enough that the helper does not wait
+# for the writer's next turn, few enough that little is lost at the close.
+IN_FLIGHT = 4
 
 
 class Examine(Protocol):
@@ -49,9 +53,6 @@ class Examine(Protocol):
 
     def worth_finishing(self, pages: int, articles: int) -> bool:
         """Whether pages left at the close are best examined by the writer and its helper, not the report."""
-# Captures sent and not yet examined: enough that the helper does not wait
-# for the writer's next turn, few enough that little is lost at the close.
-IN_FLIGHT = 4
 
 
 def _lowest_priority() -> None:
