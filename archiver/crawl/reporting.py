@@ -96,7 +96,7 @@ class ReportWriter:
             return
         # The files the writer read back are not read again (archiver.warc.readback).
         self.crawler.stats.set_value("archiver/report/read_back_files", sum(1 for p in paths if p in (indexes or {})))
-        # Pages the writer examined while idle (ArchiveIndex.examined): the report takes them as they are.
+        # Pages the writer or its helper examined (ArchiveIndex.examined): the report takes them as they are.
         self.crawler.stats.set_value("archiver/report/pages_examined_ahead",
                                      sum(len(index.examined) for index in (indexes or {}).values()))
         options = AnalysisOptions(self.config.date_grace_days, replay_url=self.config.replay_url,

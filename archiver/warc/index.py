@@ -170,7 +170,7 @@ class ArchiveIndex:
     browser_failures: dict[str, list[BrowserFailure]] = field(default_factory=dict)
     paths: dict[str, Path] = field(default_factory=dict)  # file name -> path
     unreadable: list[str] = field(default_factory=list)  # files that gave no record at all
-    # Pages the crawl's WARC writer examined while idle, by (file name, offset):
+    # Pages the crawl's WARC writer or its helper examined, by (file name, offset):
     # archiver.analysis.pages.ExaminedAhead, which the report takes for the same job.
     examined: dict[tuple[str, int], Any] = field(default_factory=dict)
     _cdxj: dict[tuple[str, str], tuple[Path, int]] | None = field(default=None, repr=False)
