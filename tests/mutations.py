@@ -198,6 +198,8 @@ def mutants(blob: bytes, seed: int, count: int) -> Iterator[Mutant]:
         end = _header_end(plains[k])
         head = HEADER_CORRUPTIONS[name](plains[k][:end])
         plain = head + plains[k][end:]
+        if name == "no-target-uri" and b"WARC-Type: metadata\r\n" in head:
+            plain = plains[k]  # WARC/1.1: a metadata record may name no URI, so that is no damage
         if plain == plains[k]:  # the record lacked what was to be corrupted: take its type line
             plain = HEADER_CORRUPTIONS["no-type"](plains[k][:end]) + plains[k][end:]
         compressed = rng.random() < 0.5

@@ -148,3 +148,53 @@ def test_an_uncompressed_file_is_read_on_after_a_damaged_record(tmp_path, damage
     # the records after the damaged one are read, as they would be after a bad gzip member
     for n in (0, 1, 3, 4):
         assert index.capture(f"http://x.example/{n}") is not None, n
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("rec_type", ["response", "resource", "request", "revisit", "metadata"])
+def test_a_record_without_its_target_uri_is_a_problem_where_the_standard_wants_one(tmp_path, rec_type):
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    stream = io.BytesIO()
+    writer = WARCWriter(stream, gzip=False)
+    offsets = []
+    for n in range(3):
+        offsets.append(stream.tell())
+        kind = rec_type if n == 1 else "response"
+        body = b"GET /1 HTTP/1.1\r\nHost: x.example\r\n\r\n" if kind == "request" else b"<p>page %d</p>" % n
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(
+            f"http://x.example/{n}", kind, payload=io.BytesIO(body), length=len(body),
+            http_headers=http if kind in ("response", "revisit") else None,
+            warc_content_type="text/html" if kind not in ("response", "revisit") else None))
+    data = stream.getvalue()
+    path = tmp_path / "no-uri.warc"
+    path.write_bytes(data[:offsets[1]]
+                     + re.sub(rb"WARC-Target-URI: [^\r]*\r\n", b"", data[offsets[1]:offsets[2]]) + data[offsets[2]:])
+    index = read_archives([path])
+    problems = [(p.offset, p.problem) for p in index.problems]
+    if rec_type == "metadata":  # WARC/1.1: a metadata record may name no URI
+        assert problems == []
+    else:
+        assert problems == [(offsets[1], f"{rec_type} record without a WARC-Target-URI: not read")]
+    for n in (0, 2):
+        assert index.capture(f"http://x.example/{n}") is not None, n
+    assert index.capture("") is None
+
+
+@pytest.mark.fast
+def test_a_failure_record_without_its_target_uri_is_a_problem_not_a_failure_of_no_url(tmp_path):
+    from warcio.warcwriter import WARCWriter
+
+    stream = io.BytesIO()
+    writer = WARCWriter(stream, gzip=False)
+    body = b"fetch-failure: timeout\r\nerror-message: took too long\r\n"
+    writer.write_record(writer.create_warc_record(
+        "", "metadata", payload=io.BytesIO(body), length=len(body), warc_content_type="application/warc-fields"))
+    path = tmp_path / "failure.warc"
+    path.write_bytes(re.sub(rb"WARC-Target-URI: [^\r]*\r\n", b"", stream.getvalue()))
+    index = read_archives([path])
+    assert [(p.offset, p.problem) for p in index.problems] == [
+        (0, "metadata record of a fetch failure (timeout) without a WARC-Target-URI: not read")]
+    assert index.failures == {}

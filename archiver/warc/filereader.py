@@ -147,6 +147,10 @@ class _FileReader:
                     # short reads as a record without a type or a length.
                     self.problem(last, f"truncated or malformed WARC header: no {', '.join(missing)}")
                     continue
+                if record.rec_type in TARGET_URI_TYPES and not fields.get("warc-target-uri"):
+                    # Nothing can look such a record up: pywb would not replay it.
+                    self.problem(last, f"{record.rec_type} record without a WARC-Target-URI: not read")
+                    continue
                 self._record(record, fields, last)
                 self.records += 1
                 self._progress(stream.tell())
@@ -296,6 +300,10 @@ class _FileReader:
             return
         fields = parse_warc_fields(payload)
         kind = fields.get(vocab.FIELD_FETCH_FAILURE)
+        if kind and not uri:
+            self.problem(location.offset, f"metadata record of a fetch failure ({_printable(kind)}) "
+                                          "without a WARC-Target-URI: not read")
+            return
         if kind:
             attempt = fields.get(vocab.FIELD_ATTEMPT, "1")
             self.index.add_failure(FetchFailure(
@@ -348,6 +356,11 @@ def _lookup(fields: dict[str, str]) -> tuple[str, str, str] | None:
 
 # WARC/1.1 section 5: the named fields every record must have.
 REQUIRED_HEADERS = ("WARC-Type", "WARC-Record-ID", "WARC-Date", "Content-Length")
+
+
+# WARC/1.1, the WARC-Target-URI field: these records must name their URI; a metadata record
+# may, a warcinfo record may not.
+TARGET_URI_TYPES = frozenset({"response", "resource", "request", "revisit", "conversion", "continuation"})
 
 
 def header_fields(headers: StatusAndHeaders) -> dict[str, str]:
@@ -463,14 +476,27 @@ def _printable(text: str, limit: int = 120) -> str:
     return text[:limit] + ("…" if len(text) > limit else "")
 
 
+def _type_without_target_uri(start: bytes) -> str | None:
+    """The type of the record ``start`` begins, if that type needs a WARC-Target-URI it lacks."""
+    head = start.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    fields = dict((name.strip().lower(), value.strip()) for name, _, value in
+                  (line.partition(":") for line in head.splitlines()[1:]))
+    rec_type = fields.get("warc-type", "")
+    return rec_type if rec_type in TARGET_URI_TYPES and not fields.get("warc-target-uri") else None
+
+
 def _describe(error: BaseException, stream, offset: int, gzipped: bool) -> str:
     """Name the damage: a gzip member that does not inflate, or a record that does not parse."""
+    stream.seek(offset)
+    start = stream.read(CHUNK)
     if gzipped:
-        stream.seek(offset)
         try:
-            zlib.decompressobj(wbits=31).decompress(stream.read(CHUNK))
+            start = zlib.decompressobj(wbits=31).decompress(start)
         except zlib.error as inflate_error:
             return f"bad gzip member: {inflate_error}"
+    if (without_uri := _type_without_target_uri(start)) is not None:
+        # warcio's HTTP header parser fails on the missing URI with an AttributeError.
+        return f"{without_uri} record without a WARC-Target-URI: not read"
     reason = str(error).splitlines()[0] if str(error).strip() else type(error).__name__
     return f"unreadable record: {_printable(reason)}"
 
