@@ -298,3 +298,46 @@ def test_a_soft_404_behind_a_redirect_is_compared_with_the_probe_of_the_link_its
     [found] = [entry for entry in article.links if entry.url == link]
     assert (found.status, found.verdict) == ("soft_404", "dead"), found
     assert probe in (found.detail or "")
+
+
+def small_archive(folder: Path, link_body: bytes) -> Report:
+    with WarcBuilder(folder) as warc:
+        warc.seed("clip.md", seed_markdown(PARAGRAPHS))
+        warc.response(ARTICLE, html_page("Talks on the border crossing go on", PARAGRAPHS,
+                                         published="2020-03-01", more_html=link_paragraphs()))
+        warc.response(OK, link_body)
+    return analyse(read_archives([warc.path]), options=AnalysisOptions(workers=1))
+
+
+def test_a_page_too_thin_to_parse_says_so_instead_of_no_date_found(tmp_path: Path) -> None:
+    link = links(small_archive(tmp_path, b"Sorry, nothing here"))[OK]
+    assert link.date is None and link.title is None
+    assert link.date_unavailable == ("no date in its URL, and its page's date could not be read: the page's "
+                                     "markup has no <html> tag and too little to read as an HTML page")
+    assert link.detail == "the page's markup has no <html> tag and too little to read as an HTML page"
+
+
+def test_a_date_search_that_fails_is_named_as_the_reason_for_no_date(tmp_path: Path, monkeypatch) -> None:
+    def broken(*args, **kwargs):
+        raise ValueError("year 0 is out of range")
+
+    monkeypatch.setattr("archiver.analysis.extract.publication_date", broken)
+    report = small_archive(tmp_path, html_page("Market report", ["Prices rose in the first quarter."]))
+    link = links(report)[OK]
+    assert link.title == "Market report"  # the rest of the page is still read
+    assert link.date_unavailable == ("no date in its URL, and its page's date could not be read: the date "
+                                     "search failed on its markup: ValueError: year 0 is out of range")
+    # The article's own date comes from its URL then, and says where it came from.
+    assert the_article(report).published == datetime.date(2020, 3, 1)
+
+
+def test_a_text_extraction_that_fails_is_named_as_the_reason_for_no_text_verdict(tmp_path: Path,
+                                                                                    monkeypatch) -> None:
+    def broken(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr("archiver.analysis.extract.trafilatura.bare_extraction", broken)
+    article = the_article(small_archive(tmp_path, html_page("Market report", ["Prices rose."])))
+    assert article.text_verdict is None
+    assert article.text_unavailable == ("text unavailable: trafilatura's main-text extraction failed on its "
+                                        "markup: RecursionError: maximum recursion depth exceeded")

@@ -335,6 +335,8 @@ class _Analysis:
             reason = page.undecodable or page.error or ""
         elif page.facts is None:
             reason = "the page is not HTML"
+        elif not page.facts.text.strip() and (failure := page.facts.why_unread("text")):
+            reason = failure
         elif not page.facts.text.strip():
             reason = "no article text could be extracted from the page"
             if self.index.rendering(resolution.capture.url).get(vocab.RENDERED_DOM_URN):
@@ -389,7 +391,8 @@ class _Analysis:
             title_mismatch=title_mismatch(anchor_text, titles, facts.sitename) if status in ALIVE else None,
             warc=warc, captured=warc_datetime(resolution.first_captured), detail=detail or page.error or (
                 page.undecodable if page.too_large  # "the page is too large to read: …"
-                else f"response body cannot be decoded: {page.undecodable}" if page.undecodable else None),
+                else f"response body cannot be decoded: {page.undecodable}" if page.undecodable
+                else facts.why_unread("metadata")),  # why it has no title, if it could not be read
             archived_copy=self.archived_copy(url) if status not in ALIVE else None,
         )
 
@@ -402,6 +405,8 @@ def _why_undated(status: LinkStatus, page: PageResult) -> str:
         return f"no date in its URL, and its page could not be read: {page.undecodable or page.error}"
     if page.facts is None:
         return "no date in its URL, and its page is not HTML"
+    if failure := page.facts.why_unread("date"):
+        return f"no date in its URL, and its page's date could not be read: {failure}"
     return "no date in its URL, and none found on its page"
 
 

@@ -28,6 +28,7 @@ from archiver.analysis.trafilatura_internals import (
     extract_meta_json,
     extract_sitename,
     extract_title,
+    is_dubious_html,
     load_html,
 )
 from archiver.pubdate import publication_date
@@ -54,15 +55,21 @@ def html_text(body: bytes, content_type: str | None) -> str:
 # --- the publication date ------------------------------------------------------
 
 
-def _published(tree: HtmlElement, html: str, url: str | None) -> tuple[datetime.date | None, DateSource | None]:
-    """The page's publication date and the markup it came from (archiver.pubdate)."""
+def _published(tree: HtmlElement, html: str, url: str | None
+               ) -> tuple[datetime.date | None, DateSource | None, str | None]:
+    """The page's publication date and the markup it came from (archiver.pubdate); else why not read."""
     try:
         stamp = publication_date(tree, url, html)
     # Heuristics over hostile markup: a failure here must not lose the text.
     except Exception as error:  # noqa: BLE001
         logger.debug("date extraction failed for %s: %r", url, error)
-        return None, None
-    return (stamp.day, DateSource(stamp.source)) if stamp else (None, None)
+        return None, None, _failed("the date search", error)
+    return (stamp.day, DateSource(stamp.source), None) if stamp else (None, None, None)
+
+
+def _failed(what: str, error: Exception) -> str:
+    """A reason for the report: which reading failed, and the error that stopped it."""
+    return f"{what} failed on its markup: {type(error).__name__}: {str(error)[:200]}"
 
 
 def parse_html(html: str, url: str | None) -> HtmlElement | None:
@@ -82,7 +89,16 @@ def parse_html(html: str, url: str | None) -> HtmlElement | None:
 def page_date(html: str, url: str | None) -> tuple[datetime.date | None, DateSource | None]:
     """The publication date page_facts finds, alone: the same parse, the same reading."""
     tree = parse_html(html, url)
-    return _published(tree, html, url) if tree is not None else (None, None)
+    return _published(tree, html, url)[:2] if tree is not None else (None, None)
+
+
+def why_not_parsed(html: str) -> str:
+    """Why parse_html gave no tree: trafilatura's two refusals, in its words' sense."""
+    if not html.strip():
+        return "the page is empty"
+    if is_dubious_html(html[:50].lower()):
+        return "the page's markup has no <html> tag and too little to read as an HTML page"
+    return "the page's markup could not be parsed as HTML"
 
 
 def _metadata(tree: HtmlElement) -> Document:
@@ -250,22 +266,27 @@ def page_facts_and_links(
     if tree is None:
         tree = parse_html(html, url)
     if tree is None:
-        return PageFacts(), []
+        return PageFacts(unread=(("page", why_not_parsed(html)),)), []
 
     # The tree is only read: trafilatura extracts from a copy of it, and the
     # date pass's text search prunes a copy (the caller's requisites read it too).
     visible = visible_text(tree) if with_visible_text else ""
-    published, source = _published(tree, html, url)
+    unread: list[tuple[str, str]] = []
+    published, source, date_failure = _published(tree, html, url)
+    if date_failure:
+        unread.append(("date", date_failure))
     try:
         metadata = _metadata(tree)
     except Exception as error:  # noqa: BLE001
         logger.debug("metadata extraction failed for %s: %r", url, error)
         metadata = Document()
+        unread.append(("metadata", _failed("reading the title and author", error)))
     titles = _titles(tree, _clean(metadata.title))
     if not with_text:
         return PageFacts(title=_clean(metadata.title), author=_clean(metadata.author),
                          sitename=_clean(metadata.sitename), published=published,
-                         published_source=source, titles=titles, visible_text=visible), []
+                         published_source=source, titles=titles, visible_text=visible,
+                         unread=tuple(unread)), []
     try:
         # No url: links are resolved by refs_of. output_format="txt": the text
         # is rendered below, once, without the links trafilatura would inline.
@@ -275,10 +296,12 @@ def page_facts_and_links(
     except Exception as error:  # noqa: BLE001
         logger.debug("text extraction failed for %s: %r", url, error)
         document = None
+        unread.append(("text", _failed("trafilatura's main-text extraction", error)))
     if document is None:
         return PageFacts(title=_clean(metadata.title), author=_clean(metadata.author),
                          sitename=_clean(metadata.sitename), published=published,
-                         published_source=source, titles=titles, visible_text=visible), []
+                         published_source=source, titles=titles, visible_text=visible,
+                         unread=tuple(unread)), []
 
     links: list[BodyLink] = []
     text = ""
@@ -297,6 +320,7 @@ def page_facts_and_links(
         text="\n\n".join(p for p in paragraphs if p),
         titles=titles,
         visible_text=visible,
+        unread=tuple(unread),
     ), links
 
 

@@ -44,7 +44,8 @@ from trafilatura.utils import (
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Document", "examine_meta", "extract_meta_json", "extract_sitename", "extract_title", "load_html"]
+__all__ = ["Document", "examine_meta", "extract_meta_json", "extract_sitename", "extract_title",
+           "is_dubious_html", "load_html"]
 
 # What INVALID_XML_CHARS matches below U+0080: in UTF-8 such a byte is only ever that character.
 _INVALID_XML_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
