@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from archiver.crawl.resume import Journal, resume_state, whole_records_end
+from archiver.crawl.resume import Journal, ResumeState, resume_state, whole_records_end
 from archiver.warc.vocab import CrawlRole
 from tests.conftest import PROJECT, crawl_env, scrapy_command
 from tests.warc_checks import read_records, warcio_check
@@ -45,6 +45,9 @@ def test_killed_job_resumes_without_losing_or_refetching(site, tmp_path):
     assert list(warcs.glob("*.open")), "the kill should leave an .open file behind"
     fetched_before = {p for p in site.site.hits if p.startswith("/many/")}
     assert len(fetched_before) < PAGES
+    # A seed added before the restart is archived and recorded as an article too.
+    added = site.url(f"/many/{PAGES}")
+    (seeds / "added.txt").write_text(added + "\n")
 
     second = subprocess.run(command, cwd=PROJECT, env=crawl_env(), capture_output=True, text=True,
                             timeout=300)
@@ -53,19 +56,27 @@ def test_killed_job_resumes_without_losing_or_refetching(site, tmp_path):
 
     # no WARC left invalid, none left open
     assert not list(warcs.glob("*.open"))
-    archived = Counter()
+    archived, recorded = Counter(), Counter()
     for path in sorted(warcs.glob("*.warc.gz")):
         check = warcio_check(path)
         assert check.returncode == 0, check.stdout
-        archived.update(r["uri"] for r in read_records(path) if r["type"] == "response")
+        records = read_records(path)
+        archived.update(r["uri"] for r in records if r["type"] == "response")
+        recorded.update(r["uri"] for r in records if r["type"] in ("resource", "metadata")
+                        and r["uri"].startswith(("urn:archiver:seed:", "urn:archiver:article:")))
     # no URL lost, none archived twice
-    assert {u: archived[u] for u in urls} == {u: 1 for u in urls}
+    assert {u: archived[u] for u in [*urls, added]} == {u: 1 for u in [*urls, added]}
+    # each seed and each article recorded once: the killed run's are not written again
+    assert recorded["urn:archiver:seed:urls.txt"] == 1 and recorded["urn:archiver:seed:added.txt"] == 1
+    articles = [uri for uri in recorded if uri.startswith("urn:archiver:article:")]
+    assert len(articles) == PAGES + 1 and set(recorded[uri] for uri in articles) == {1}
     # the server may see again only what was in flight when the process died
     twice = [p for p, n in site.site.hits.items() if p.startswith("/many/") and n > 1]
     assert len(twice) <= CONCURRENCY, twice
     # the report covers the whole job, both runs
     data = json.loads((report / "report.json").read_text())
-    assert {a["url"] for a in data["articles"]} == set(urls)
+    assert {a["url"] for a in data["articles"]} == {*urls, added}
+    assert not data["notes"], data["notes"]  # every seed covered by an article record
     assert len(data["archives"]) == len(list(warcs.glob("*.warc.gz")))
 
 
@@ -140,3 +151,35 @@ def test_resume_cuts_a_closed_file_whose_last_member_lost_its_checksum(tmp_path)
     assert set(state.pending) == {cut}
     assert warcio_check(path).returncode == 0
     assert cut not in path.with_name(path.name.removesuffix(".warc.gz") + ".cdxj").read_text()
+
+
+@pytest.mark.fast
+def test_a_resume_archives_only_the_seeds_and_articles_that_changed(tmp_path):
+    from archiver.seeds import group_articles, load_seeds
+    from archiver.warc.reader import read_archives
+    from tests.warcs import WarcBuilder
+
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    (folder / "kept.txt").write_text("https://news.example/kept\n")
+    (folder / "edited.md").write_text("# Old title\n\nOriginal url: https://news.example/edited\n")
+    (folder / "bad.pdf").write_bytes(b"not a pdf")
+    documents, problems = load_seeds(folder)
+    with WarcBuilder(tmp_path / "warcs") as warc:  # what the killed run archived
+        for document in documents:
+            warc.seed(document.name, document.content)
+        for problem in problems:
+            warc.seed_problem(problem.name, problem.reason)
+        for article in group_articles(documents):
+            warc.article(article)
+    state = ResumeState(index=read_archives([warc.path]))
+
+    (folder / "edited.md").write_text("# New title\n\nOriginal url: https://news.example/edited\n")
+    (folder / "added.txt").write_text("https://news.example/added\n")
+    documents, problems = load_seeds(folder)
+    assert [d.name for d in state.unarchived_seeds(documents)] == ["added.txt", "edited.md"]
+    assert state.unarchived_problems(problems) == []
+    assert sorted(a.url for a in state.unrecorded_articles(group_articles(documents))) == [
+        "https://news.example/added", "https://news.example/edited"]
+    # A first run (nothing archived yet) records everything.
+    assert len(ResumeState().unarchived_seeds(documents)) == len(documents)

@@ -14,17 +14,20 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
+from archiver.analysis.articles import recorded
 from archiver.crawl.scrapy_internals import JOBDIR_STATE
+from archiver.seeds.model import Article, SeedDocument, SeedProblem
 from archiver.warc import OPEN_SUFFIX
 from archiver.warc.filereader import GZIP_MAGIC, member_complete
 from archiver.warc.index import ArchiveIndex, url_key
 from archiver.warc.reader import read_archives
-from archiver.warc.vocab import META_KEY, CrawlRole
+from archiver.warc.vocab import META_KEY, CrawlRole, article_uri
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +161,21 @@ class ResumeState:
 
     def is_done(self, url: str) -> bool:
         return url_key(url) in self.done
+
+    # Seeds added or edited between the killed run and this one: the killed run
+    # archived the seeds it read, so only what differs is archived again.
+    def unarchived_seeds(self, documents: Iterable[SeedDocument]) -> list[SeedDocument]:
+        archived = {(seed.name, seed.content) for seed in self.index.seeds} if self.index else set()
+        return [d for d in documents if (d.name, d.content) not in archived]
+
+    def unarchived_problems(self, problems: Iterable[SeedProblem]) -> list[SeedProblem]:
+        archived = {(p.name, p.reason) for p in self.index.seed_problems} if self.index else set()
+        return [p for p in problems if (p.name, p.reason) not in archived]
+
+    def unrecorded_articles(self, articles: Iterable[Article]) -> list[Article]:
+        """Articles the job's archive holds no record of as they are now."""
+        archived = {(a.uri, a.article) for a in self.index.articles} if self.index else set()
+        return [a for a in articles if (article_uri(a.url, a.seeds), recorded(a)) not in archived]
 
 
 def resume_state(journal: Journal) -> ResumeState:

@@ -156,12 +156,11 @@ class SeedsSpider(scrapy.Spider):
         for problem in problems:
             self.logger.warning("Skipped seed %s", problem)
             stats.inc_value("archiver/seeds/skipped_count")
-            if not resumed:
-                self._send(archiver_signals.seed_skipped, problem=problem)
-        for document in documents:
-            stats.inc_value("archiver/seeds/loaded_count")
-            if not resumed:
-                self._send(archiver_signals.seed_loaded, document=document)
+        for problem in resumed.unarchived_problems(problems) if resumed else problems:
+            self._send(archiver_signals.seed_skipped, problem=problem)
+        stats.inc_value("archiver/seeds/loaded_count", len(documents))
+        for document in resumed.unarchived_seeds(documents) if resumed else documents:
+            self._send(archiver_signals.seed_loaded, document=document)
         articles = group_articles(documents)
         self.article_dates = {a.url: a.published for a in articles}
         # A URL that is an article is fetched as one, whichever request for
@@ -186,8 +185,8 @@ class SeedsSpider(scrapy.Spider):
             len(documents), shown_name(os.fspath(path)), len(articles), len(problems),
         )
         stats.inc_value("archiver/articles_count", len(articles))
-        if not resumed:
-            self._send(archiver_signals.articles_loaded, articles=articles)
+        if to_record := resumed.unrecorded_articles(articles) if resumed else articles:
+            self._send(archiver_signals.articles_loaded, articles=to_record)
         for article in articles:
             if not fetchable(article.url):
                 self.logger.warning(
