@@ -18,18 +18,14 @@ from archiver.warc.reader import read_archives
 from archiver.warc.records import HttpExchange, exchange_records, json_metadata_record
 from archiver.warc.vocab import article_uri
 from archiver.warc.writer import RollingWarcWriter
+from tests.warcs import html_exchange
 
 MOMENT = datetime.datetime(2026, 12, 2, 4, 0, 0, tzinfo=datetime.UTC)
 ARTICLE = "http://news.example/article"
 
 
 def page(url: str, body: str, status: int = 200) -> HttpExchange:
-    encoded = body.encode()
-    return HttpExchange(url=url, method="GET", request_headers=[(b"Accept", b"*/*")], request_body=b"",
-                        protocol="HTTP/1.1", status=status,
-                        response_headers=[(b"Content-Type", b"text/html; charset=utf-8"),
-                                          (b"Content-Length", str(len(encoded)).encode())],
-                        body=encoded, fetched_at=MOMENT)
+    return html_exchange(url, body.encode(), status=status, moment=MOMENT)
 
 
 def linked(n: int) -> HttpExchange:

@@ -10,6 +10,7 @@ from archiver.analysis.pages import PageJob, examine_all
 from archiver.warc.reader import read_archives
 from archiver.warc.records import HttpExchange, exchange_records
 from archiver.warc.writer import RollingWarcWriter
+from tests.warcs import html_exchange
 
 MOMENT = datetime.datetime(2026, 12, 1, 22, 0, 0, tzinfo=datetime.UTC)
 
@@ -18,11 +19,7 @@ def page(n: int) -> HttpExchange:
     body = (f"<html><head><title>Story {n}</title></head><body><h1>Story {n}</h1>"
             f"<p>Published on 2020-03-0{n % 9 + 1}. " + f"The council met again about item {n}. " * 40 +
             f"<a href='/other/{n}'>other</a></p></body></html>").encode()
-    return HttpExchange(url=f"http://news.example/{n}", method="GET", request_headers=[(b"Accept", b"*/*")],
-                        request_body=b"", protocol="HTTP/1.1", status=200,
-                        response_headers=[(b"Content-Type", b"text/html; charset=utf-8"),
-                                          (b"Content-Length", str(len(body)).encode())],
-                        body=body, fetched_at=MOMENT)
+    return html_exchange(f"http://news.example/{n}", body, moment=MOMENT)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from archiver.warc.readback import ReadBack
 from archiver.warc.reader import read_archives
 from archiver.warc.records import HttpExchange, exchange_records, failure_record, resource_record
 from archiver.warc.writer import RollingWarcWriter
+from tests.warcs import html_exchange
 
 pytestmark = pytest.mark.fast
 
@@ -19,13 +20,10 @@ MOMENT = datetime.datetime(2026, 12, 1, 22, 0, 0, tzinfo=datetime.UTC)
 
 def page(n: int) -> HttpExchange:
     body = (f"<html><title>page {n}</title><p>" + f"word{n} " * 200 + "</p></html>").encode()
-    return HttpExchange(url=f"http://news.example/{n}", method="GET", request_headers=[(b"Accept", b"*/*")],
-                        request_body=b"", protocol="HTTP/1.1", status=200 if n % 7 else 404,
-                        response_headers=[(b"Content-Type", b"text/html"),
-                                          (b"Content-Length", str(len(body)).encode())],
-                        body=body, fetched_at=MOMENT,
-                        # A record the reader has a problem with, as a cut download is.
-                        truncated="length" if n % 40 == 3 else None)
+    return html_exchange(f"http://news.example/{n}", body, status=200 if n % 7 else 404,
+                         content_type="text/html", moment=MOMENT,
+                         # A record the reader has a problem with, as a cut download is.
+                         truncated="length" if n % 40 == 3 else None)
 
 
 def crawl(writer: RollingWarcWriter, read_back: ReadBack, pages: int, idle_every: int = 3) -> int:

@@ -9,6 +9,7 @@ from archiver.warc import segments, vocab
 from archiver.warc.reader import read_archives
 from archiver.warc.records import HttpExchange, exchange_records, failure_record, json_metadata_record
 from archiver.warc.writer import RollingWarcWriter
+from tests.warcs import html_exchange
 
 pytestmark = pytest.mark.fast
 
@@ -17,11 +18,8 @@ MOMENT = datetime.datetime(2026, 11, 22, 10, 30, 15, tzinfo=datetime.UTC)
 
 def page(n: int) -> HttpExchange:
     body = (f"<html><title>page {n}</title><p>" + f"word{n} " * 300 + "</p></html>").encode()
-    return HttpExchange(url=f"http://news.example/{n}", method="GET", request_headers=[(b"Accept", b"*/*")],
-                        request_body=b"", protocol="HTTP/1.1", status=200 if n % 7 else 404,
-                        response_headers=[(b"Content-Type", b"text/html"),
-                                          (b"Content-Length", str(len(body)).encode())],
-                        body=body, fetched_at=MOMENT)
+    return html_exchange(f"http://news.example/{n}", body, status=200 if n % 7 else 404,
+                         content_type="text/html", moment=MOMENT)
 
 
 @pytest.fixture

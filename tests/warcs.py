@@ -52,6 +52,16 @@ def html_page(title: str, paragraphs: Sequence[str] = (), *, published: str | No
             f"<body><article>{''.join(body)}</article></body></html>").encode()
 
 
+def html_exchange(url: str, body: bytes, *, status: int = 200, content_type: str = HTML,
+                  moment: datetime.datetime = MOMENT, truncated: str | None = None) -> records.HttpExchange:
+    """A GET of an HTML page and its answer, for tests that write through the crawl's writer themselves."""
+    return records.HttpExchange(
+        url=url, method="GET", request_headers=[(b"Accept", b"*/*")], request_body=b"", protocol="HTTP/1.1",
+        status=status, response_headers=[(b"Content-Type", content_type.encode()),
+                                         (b"Content-Length", str(len(body)).encode())],
+        body=body, fetched_at=moment, truncated=truncated)
+
+
 class WarcBuilder:
     """One WARC file in ``folder``, written record by record; :attr:`path` once closed."""
 
