@@ -6,6 +6,7 @@
 PYTHON ?= python3
 VENV := .venv
 PYWB_VENV := .venv-pywb
+WARCPROX_VENV := .venv-warcprox
 PIP_FLAGS := --quiet --disable-pip-version-check
 
 .PHONY: crawl test test-fast lint install install-test system-deps bench bench-peers bench-dates clean
@@ -26,7 +27,7 @@ test-fast: $(VENV)/.installed-test
 	$(VENV)/bin/pytest -m fast
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test $(PYWB_VENV)/.installed
+install-test: $(VENV)/.installed-test $(PYWB_VENV)/.installed $(WARCPROX_VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +43,13 @@ $(VENV)/.installed-test: $(VENV)/.installed
 $(PYWB_VENV)/.installed:
 	$(PYTHON) -m venv $(PYWB_VENV)
 	$(PYWB_VENV)/bin/pip install $(PIP_FLAGS) 'pywb>=2.9'
+	touch $@
+
+# warcprox writes the archives tests/test_other_tools.py audits: a recording
+# proxy users run beside us, with its own pins, so its own environment too.
+$(WARCPROX_VENV)/.installed:
+	$(PYTHON) -m venv $(WARCPROX_VENV)
+	$(WARCPROX_VENV)/bin/pip install $(PIP_FLAGS) 'warcprox>=2.6'
 	touch $@
 
 # Real servers the tests start: Redis and PostgreSQL (Debian packages), and
@@ -79,4 +87,4 @@ $(PEERS)/.installed:
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(PYWB_VENV) *.egg-info
+	rm -rf $(VENV) $(PYWB_VENV) $(WARCPROX_VENV) *.egg-info

@@ -60,15 +60,17 @@ def classified_findings(report: Report) -> list[tuple[FindingKind, str]]:
         out += [(FindingKind.NEW, f"newly dead: {url}") for url in changes.newly_dead]
         out += [(FindingKind.NEW, f"new date mismatch: {url}") for url in changes.new_date_mismatches]
         out += [(FindingKind.NEW, f"text changed since the last capture: {url}") for url in changes.text_changed]
-    return out
+    # Articles that link each other share links: one line (and one count) a finding.
+    return list(dict.fromkeys(out))
 
 
 def uncertain_links(report: Report) -> list[tuple[FindingKind, str]]:
     # Not a finding by default (one run cannot tell), but --fail-on may ask for it.
-    return [(FindingKind.UNCERTAIN, f"uncertain ({link.status}): {link.url}")
-            for article in report.articles
-            for link in ([article.original] if article.original else []) + list(article.links)
-            if link.verdict == Verdict.UNCERTAIN]
+    return list(dict.fromkeys(
+        (FindingKind.UNCERTAIN, f"uncertain ({link.status}): {link.url}")
+        for article in report.articles
+        for link in ([article.original] if article.original else []) + list(article.links)
+        if link.verdict == Verdict.UNCERTAIN))
 
 
 def selected_findings(report: Report, fail_on: frozenset[FindingKind] | None = None) -> list[tuple[FindingKind, str]]:

@@ -293,9 +293,10 @@ class QuietServer(ThreadingHTTPServer):
 
 
 class SiteServer:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.site = Site()
-        self.httpd = QuietServer(("127.0.0.1", 0), make_handler(self.site))
+        # Another loopback address for a proxy that refuses 127.0.0.1 (warcprox).
+        self.httpd = QuietServer((host, 0), make_handler(self.site))
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property

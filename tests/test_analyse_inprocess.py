@@ -341,3 +341,20 @@ def test_a_text_extraction_that_fails_is_named_as_the_reason_for_no_text_verdict
     assert article.text_verdict is None
     assert article.text_unavailable == ("text unavailable: trafilatura's main-text extraction failed on its "
                                         "markup: RecursionError: maximum recursion depth exceeded")
+
+
+def test_alive_pages_no_probe_could_check_for_a_soft_404_are_counted_in_a_note(tmp_path: Path) -> None:
+    def note(report: Report) -> list[str]:
+        return [n for n in report.notes if "not checked for a soft 404" in n]
+
+    # The article's page and its one archived link, with no probe beside either.
+    assert note(small_archive(tmp_path / "none", html_page("Market report", ["Prices rose."])))[0].startswith(
+        "2 alive pages were not checked for a soft 404")
+    with WarcBuilder(tmp_path / "probed") as warc:  # a probe beside the link: only the article's page is left
+        warc.seed("clip.md", seed_markdown(PARAGRAPHS))
+        warc.response(ARTICLE, html_page("Talks on the border crossing go on", PARAGRAPHS,
+                                         published="2020-03-01", more_html=link_paragraphs()))
+        warc.response(OK, html_page("Market report", ["Prices rose."]))
+        warc.response("http://a.example/reports/q8w7e6r5", html_page("Not found", NOT_FOUND_TEXT), probe=True)
+    probed = analyse(read_archives([warc.path]), options=AnalysisOptions(workers=1))
+    assert note(probed)[0].startswith("1 alive page was not checked for a soft 404")

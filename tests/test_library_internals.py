@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import base64
 import datetime
+import hashlib
 import inspect
 import logging
 import re
@@ -202,6 +204,17 @@ def test_warcio_helpers() -> None:
     assert chunked.read() == b"Wikipedia", "ChunkedDataReader de-chunks"
     plain = warcio_internals.ChunkedDataReader(BytesIO(b"<html>not chunked</html>"))
     assert plain.read() == b"<html>not chunked</html>", "ChunkedDataReader falls back to the bytes as they are"
+
+
+def test_warcio_digests_and_compares_a_dechunked_body_in_every_encoding() -> None:
+    stored = b"4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n"
+    entity = hashlib.sha1(b"Wikipedia").digest()
+    for declared in ("sha1:" + base64.b32encode(entity).decode(), "sha1:" + entity.hex(),
+                     "sha1:" + base64.b64encode(entity).decode()):
+        assert warcio_internals.entity_digest_matches(BytesIO(stored), declared), declared
+    as_stored = "sha1:" + base64.b32encode(hashlib.sha1(stored).digest()).decode()
+    assert not warcio_internals.entity_digest_matches(BytesIO(stored), as_stored)
+    assert not warcio_internals.entity_digest_matches(BytesIO(stored), "nosuchhash:AAAA")
 
 
 # --- Scrapy (archiver/crawl/scrapy_internals.py) ---------------------------

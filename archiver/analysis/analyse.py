@@ -123,6 +123,8 @@ class _Analysis:
         self.lookups: dict[str, list[Capture]] = {}
         # Bodies that could not be decoded, by record: integrity problems of the report.
         self.undecodable: dict[tuple[str, int], IntegrityProblem] = {}
+        # Alive pages no soft-404 probe could be compared with: the report says so.
+        self.unprobed: set[str] = set()
         self.judge = CompletenessJudge(index, self.resolve)
         for capture in index.all_captures():
             if capture.probe:
@@ -372,6 +374,8 @@ class _Analysis:
         evidence = self.soft_404(url, resolution)
         if evidence:
             status, detail = LinkStatus.SOFT_404, evidence
+        elif status in ALIVE and not self.probe_resolutions(url):
+            self.unprobed.add(url_key(url))
         page = self.page(resolution)
         facts = page.facts or PageFacts()
         url_date = date_from_url(url)
@@ -395,6 +399,13 @@ class _Analysis:
                 else facts.why_unread("metadata")),  # why it has no title, if it could not be read
             archived_copy=self.archived_copy(url) if status not in ALIVE else None,
         )
+
+
+def unprobed_note(count: int) -> str:
+    pages = "page was" if count == 1 else "pages were"
+    return (f"{count} alive {pages} not checked for a soft 404 (a page that answers 200 but says "
+            "'not found'): the archive holds no probe (a random URL beside it) to compare with. "
+            "Another tool's archive has none, and a crawl with ARCHIVER_SOFT404_PROBES off makes none.")
 
 
 def _why_undated(status: LinkStatus, page: PageResult) -> str:
@@ -517,7 +528,8 @@ def analyse(index: ArchiveIndex, extra_seeds: Sequence[SeedDocument] = (),
         ))
     notes = article_notes + (() if work.reachable else (
         "The network looked unreachable when this archive was written: every host failed "
-        "to resolve and none answered, so no link is called dead.",)) + lookups_stopped(index)
+        "to resolve and none answered, so no link is called dead.",)) + lookups_stopped(index) + (
+        (unprobed_note(len(work.unprobed)),) if work.unprobed else ())
     return Report(
         generated=generated or datetime.datetime.now(datetime.UTC),
         network_reachable=work.reachable, archives=tuple(index.files),

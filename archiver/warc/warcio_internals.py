@@ -15,6 +15,9 @@ Defined or imported here (the rest of the package imports them from here):
 - ``warcio.bufferedreaders.ChunkedDataReader`` de-chunks a body stored
   chunked by another tool, falling back to the bytes as they are when they
   do not parse as chunks (as browsers and pywb read them).
+- :func:`entity_digest_matches` digests a body with ``warcio.utils.Digester``
+  and compares with ``warcio.digestverifyingreader._compare_digest_rfc_3548``,
+  as ``warcio check`` does (base32, hex or base64 values alike).
 - ``warcio.exceptions.ArchiveLoadFailed``: what ``ArchiveIterator`` raises
   at a record it cannot parse.
 - ``warcio.timeutils.datetime_to_iso_date`` and ``iso_date_to_timestamp``:
@@ -37,13 +40,38 @@ Read in place, where a wrapper would only rename them:
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 from warcio.bufferedreaders import ChunkedDataReader
+from warcio.digestverifyingreader import _compare_digest_rfc_3548, _parse_digest
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date, iso_date_to_timestamp
+from warcio.utils import Digester
 
 __all__ = ["ArchiveLoadFailed", "ChunkedDataReader", "RawHttpHeaders", "datetime_to_iso_date",
-           "iso_date_to_timestamp"]
+           "entity_digest_matches", "iso_date_to_timestamp"]
+
+READ_SIZE = 1 << 16
+
+
+def entity_digest_matches(chunked_body: BinaryIO, declared: str) -> bool:
+    """Whether ``declared`` is the digest of a chunked body with its chunk framing removed.
+
+    WARC/1.1 (6.3.2) defines an HTTP response's payload as its entity-body
+    with any transfer-encoding removed, and warcprox digests it so; warcio
+    (``warcio check``) and wget digest the bytes as stored (warcio issue 75).
+    Either is a sound record.
+    """
+    try:
+        algorithm, _ = _parse_digest(declared)
+        digester = Digester(algorithm)
+    except ValueError:  # an unknown algorithm: warcio has said so already
+        return False
+    body = ChunkedDataReader(chunked_body)
+    while block := body.read(READ_SIZE):
+        digester.update(block)
+    return _compare_digest_rfc_3548(digester, declared) is True
 
 
 class RawHttpHeaders(StatusAndHeaders):
