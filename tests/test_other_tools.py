@@ -2,7 +2,7 @@
 
 The audit's promise is to read any tool's WARC. These archives are written
 by the tools themselves (GNU Wget from Debian, warcprox from PyPI in
-``.venv-warcprox``), not imitated: a link each tool captured is judged as our
+``.venv-warcprox``, pywb's recorder, Webrecorder's), not imitated: a link each tool captured is judged as our
 own crawl judges it (tests/test_analysis_crawl.py), one it did not capture is
 ``not_checked``, and what such an archive cannot tell (no soft-404 probe) is
 said in the report's notes.
@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT, crawl_env
-from tests.pywb import free_port
+from tests.pywb import free_port, pywb_bin
 from tests.site import ARTICLE_PATH, STATUS_ARTICLE_PATH, SiteServer
 from tests.test_analysis_crawl import DATES, EXPECTED
 from tests.warc_checks import read_records, warcio_check
@@ -136,6 +136,17 @@ def warcprox_bin() -> Path | None:
     return next((Path(c) / "warcprox" for c in candidates if c and (Path(c) / "warcprox").exists()), None)
 
 
+def wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")
+            time.sleep(0.2)
+
+
 def fetch_through(proxy: str, url: str) -> int:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": proxy}))
     try:
@@ -163,14 +174,7 @@ def warcprox_run(tmp_path_factory):
              "-j", str(root / "dedup.sqlite"), "--stats-db-file", str(root / "stats.sqlite")],
             cwd=root, stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    assert proxy.poll() is None and time.monotonic() < deadline, (root / "warcprox.log").read_text()
-                    time.sleep(0.2)
+            wait_for_port(port, proxy, root / "warcprox.log")
             paths = [STATUS_ARTICLE_PATH, ARTICLE_PATH, *SAME_AS_OUR_CRAWL, *DATES, "/page/xss",
                      "/soft/missing-story", "/page/chunked", "/page/headers"]
             # Twice: the second visit's identical payloads are written as revisits.
@@ -216,3 +220,56 @@ def test_a_warcprox_archive_with_revisits_is_judged_as_our_crawl_judges_the_same
     big = links_of(report, site, ARTICLE_PATH)
     assert big["/page/chunked"]["title"] == "A chunked page"
     assert any("not checked for a soft 404" in note for note in report["notes"]), report["notes"]
+
+
+# --- pywb's recorder ------------------------------------------------------------------
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # each hop is recorded by its own request
+        return None
+
+
+@pytest.fixture(scope="module")
+def pywb_recording(site, tmp_path_factory):
+    bindir = required(pywb_bin(), "pywb")
+    root = tmp_path_factory.mktemp("pywb-record")
+    subprocess.run([str(Path(bindir) / "wb-manager"), "init", "rec"], cwd=root, check=True, capture_output=True)
+    port = free_port()
+    with open(root / "wayback.log", "wb") as log:
+        server = subprocess.Popen([str(Path(bindir) / "wayback"), "--record", "--live", "-b", "127.0.0.1",
+                                   "-p", str(port)], cwd=root, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port, server, root / "wayback.log")
+        opener = urllib.request.build_opener(NoRedirects)
+        hops = ["/redirect/302", "/redirect/307", "/page/final", "/"]
+        for path in [STATUS_ARTICLE_PATH, ARTICLE_PATH, *SAME_AS_OUR_CRAWL, *hops, *DATES, "/page/xss",
+                     "/soft/missing-story", "/page/chunked", "/page/headers"]:
+            try:  # id_: the page as the server sent it, recorded as it passes
+                opener.open(f"http://127.0.0.1:{port}/rec/record/id_/{site.url(path)}", timeout=20).read()
+            except urllib.error.HTTPError as error:
+                error.read()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    warcs = sorted((root / "collections" / "rec" / "archive").glob("*.warc.gz"))
+    return warcs, audit(seeds_for(root / "seeds", site), warcs, root / "report"), root / "report"
+
+
+def test_a_pywb_recording_is_judged_as_our_crawl_judges_the_same_answers(pywb_recording, site):
+    warcs, result, folder = pywb_recording
+    assert warcs
+    for path in warcs:
+        assert warcio_check(path).returncode == 0
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    report = json.loads((folder / "report.json").read_text())
+    assert report["integrity"] == []
+    links = links_of(report, site, STATUS_ARTICLE_PATH)
+    assert {p: (links[p]["status"], links[p]["verdict"]) for p in SAME_AS_OUR_CRAWL} == {
+        p: EXPECTED[p] for p in SAME_AS_OUR_CRAWL}
+    assert {p: (links[p]["date"], links[p]["date_source"], links[p]["page_date_source"], links[p]["date_mismatch"])
+            for p in DATES} == DATES
+    [statuses] = [a for a in report["articles"] if a["url"] == site.url(STATUS_ARTICLE_PATH)]
+    assert statuses["text_verdict"] == "unchanged", statuses["text_unavailable"]
+    assert links_of(report, site, ARTICLE_PATH)["/page/chunked"]["title"] == "A chunked page"
