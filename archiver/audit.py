@@ -60,17 +60,15 @@ def classified_findings(report: Report) -> list[tuple[FindingKind, str]]:
         out += [(FindingKind.NEW, f"newly dead: {url}") for url in changes.newly_dead]
         out += [(FindingKind.NEW, f"new date mismatch: {url}") for url in changes.new_date_mismatches]
         out += [(FindingKind.NEW, f"text changed since the last capture: {url}") for url in changes.text_changed]
-    # Articles that link each other share links: one line (and one count) a finding.
-    return list(dict.fromkeys(out))
+    return out
 
 
 def uncertain_links(report: Report) -> list[tuple[FindingKind, str]]:
     # Not a finding by default (one run cannot tell), but --fail-on may ask for it.
-    return list(dict.fromkeys(
-        (FindingKind.UNCERTAIN, f"uncertain ({link.status}): {link.url}")
-        for article in report.articles
-        for link in ([article.original] if article.original else []) + list(article.links)
-        if link.verdict == Verdict.UNCERTAIN))
+    return [(FindingKind.UNCERTAIN, f"uncertain ({link.status}): {link.url}")
+            for article in report.articles
+            for link in ([article.original] if article.original else []) + list(article.links)
+            if link.verdict == Verdict.UNCERTAIN]
 
 
 def selected_findings(report: Report, fail_on: frozenset[FindingKind] | None = None) -> list[tuple[FindingKind, str]]:
