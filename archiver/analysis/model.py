@@ -121,17 +121,14 @@ class PageFacts:
     # Everything a reader sees (no <head>, scripts, styles, templates), for
     # comparing seeds; empty when not asked for (pages other than articles).
     visible_text: str = ""
-    # What could not be read, and why: (part, reason), part one of UNREAD_PARTS.
-    # An empty field with no reason here was looked for and is not on the page.
+    # What could not be read, and why: (part, reason), the part "page" (not
+    # parsed at all), "date", "metadata" (title and author) or "text". An
+    # empty field with no reason here was looked for and is not on the page.
     unread: tuple[tuple[str, str], ...] = ()
 
     def why_unread(self, part: str) -> str | None:
         """Why ``part`` (or the whole page) could not be read, or None."""
         return next((reason for name, reason in self.unread if name in (part, "page")), None)
-
-
-# The parts of a page whose reading can fail on their own.
-UNREAD_PARTS = ("page", "date", "metadata", "text")
 
 
 @dataclass(frozen=True)
