@@ -146,8 +146,12 @@ class AuditCommand:
 
 
 def wacz_from_arguments(paths: list[str], output: str, out: TextIO, err: TextIO, workers: int | None = None,
-                        prog: str = "archiver wacz") -> int:
-    """Package WARC files into one WACZ: 0 written, 2 usage or unusable input, 1 not written (py-wacz, disk)."""
+                        prog: str = "archiver wacz", seeds: str | None = None) -> int:
+    """Package WARC files into one WACZ: 0 written, 2 usage or unusable input, 1 not written (py-wacz, disk).
+
+    ``seeds``: a seed file or folder whose articles are listed as pages too
+    (for another tool's archive, which holds no article records).
+    """
     from archiver.warc import OPEN_SUFFIX
     from archiver.warc.wacz_package import PAGES_PATH, WACZ_SUFFIX, WaczError, WaczNotWritten, package
 
@@ -157,6 +161,9 @@ def wacz_from_arguments(paths: list[str], output: str, out: TextIO, err: TextIO,
         return EXIT_UNREADABLE
     if target.exists():
         print(f"{prog}: -o {output}: the file exists; remove it or give another name", file=err)
+        return EXIT_UNREADABLE
+    if seeds is not None and not Path(seeds).exists():
+        print(f"{prog}: --seeds {seeds}: no such file or folder; give a seed file or a folder of them", file=err)
         return EXIT_UNREADABLE
     files, errors = warc_files(paths)
     # A folder's .open files are being written, or were left by a killed
@@ -173,8 +180,16 @@ def wacz_from_arguments(paths: list[str], output: str, out: TextIO, err: TextIO,
     if not files:
         print(f"{prog}: no WARC file (.warc, .warc.gz) in {', '.join(paths)}", file=err)
         return EXIT_UNREADABLE
+    seeded: list[tuple[str | None, str | None]] = []
+    if seeds is not None:
+        from archiver.seeds import group_articles, load_seeds
+
+        documents, problems = load_seeds(Path(seeds))
+        for problem in problems:
+            print(f"{prog}: skipped seed {problem}", file=err)
+        seeded = [(article.url, article.title) for article in group_articles(documents)]
     try:
-        packaged = package(files, target, workers=workers or os.cpu_count() or 1)
+        packaged = package(files, target, workers=workers or os.cpu_count() or 1, seeded=seeded)
     except WaczNotWritten as error:
         print(f"{prog}: {error}", file=err)
         return EXIT_NOT_WRITTEN
@@ -199,6 +214,9 @@ class WaczCommand:
         parser.add_argument("paths", nargs="+", metavar="PATH",
                             help="WARC files (.warc, .warc.gz) or folders holding them")
         parser.add_argument("-o", "--output", metavar="FILE.wacz", required=True, help="the WACZ to write")
+        parser.add_argument("--seeds", metavar="PATH",
+                            help="seed file or folder whose articles are listed as pages too "
+                                 "(another tool's archive has no article records)")
         parser.add_argument("--workers", type=int, metavar="N",
                             help="processes for reading and checking the files (by default every core)")
         parser.set_defaults(command=self)
@@ -207,7 +225,8 @@ class WaczCommand:
         if opts.workers is not None and opts.workers < 1:
             print("archiver wacz: --workers must be 1 or more", file=sys.stderr)
             return EXIT_UNREADABLE
-        return wacz_from_arguments(opts.paths, opts.output, sys.stdout, sys.stderr, opts.workers)
+        return wacz_from_arguments(opts.paths, opts.output, sys.stdout, sys.stderr, opts.workers,
+                                   seeds=opts.seeds)
 
 
 class ReplayCheckCommand:

@@ -20,6 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,23 @@ def test_a_wget_archive_is_judged_as_our_crawl_judges_the_same_answers(wget_run,
     assert result.stdout.splitlines().count(f"dead (gone): {site.url('/status/404')}") == 2
     assert "Findings: 11; 7 dead, 3 date_mismatch, 1 title_mismatch" in result.stderr
     assert "Links: 43; 19 alive, 7 dead, 17 uncertain" in result.stderr
+
+
+def test_a_wget_archive_packaged_as_a_wacz_lists_the_seeds_articles(wget_run, site, tmp_path):
+    warc, _, folder = wget_run
+    output = tmp_path / "wget.wacz"
+    packaged = subprocess.run(
+        [sys.executable, "-m", "archiver.cli", "wacz", str(warc), "--seeds", str(folder.parent / "seeds"),
+         "-o", str(output)], cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=120)
+    assert (packaged.returncode, packaged.stderr) == (0, ""), packaged.stderr
+    assert packaged.stdout == f"WACZ written to {output}: 1 WARC file, 2 articles in pages/pages.jsonl\n"
+    validated = subprocess.run([sys.executable, "-m", "wacz", "validate", "-f", str(output)],
+                               capture_output=True, text=True, timeout=120)
+    assert validated.returncode == 0 and "Validation succeeded" in validated.stdout, validated.stdout
+    with zipfile.ZipFile(output) as wacz:
+        _, *lines = wacz.read("pages/pages.jsonl").decode().splitlines()
+    assert sorted(json.loads(line)["url"] for line in lines) == sorted(
+        site.url(path) for path in (STATUS_ARTICLE_PATH, ARTICLE_PATH))
 
 
 # --- warcprox -----------------------------------------------------------------------

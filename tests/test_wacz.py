@@ -97,6 +97,20 @@ def test_an_article_is_listed_once_at_its_last_capture(tmp_path: Path) -> None:
 
 
 @pytest.mark.fast
+def test_seeded_articles_are_listed_after_the_recorded_ones_and_once(tmp_path: Path) -> None:
+    index = read_archives([story_archive(tmp_path)])
+    seeded = [(STORY, "A seed's title"), ("http://other.example/linked", "Linked"), (None, "No URL"),
+              ("http://never.example/fetched", "Never")]
+    pages, unlisted = article_pages(index, seeded)
+    # The recorded article keeps its record's title; the seeds add what the records lack.
+    assert pages == [Page(STORY, records.warc_date(MOMENT), "Talks go on"),
+                     Page("http://other.example/linked", records.warc_date(MOMENT), "Linked")]
+    assert unlisted == ["http://gone.invalid/story: not captured (dns_error: no such host)",
+                        "article 'No URL': the seeds give no URL, so nothing was fetched",
+                        "http://never.example/fetched: not captured (no capture and no recorded failure)"]
+
+
+@pytest.mark.fast
 def test_pages_jsonl_is_a_header_and_one_json_line_a_page() -> None:
     text = pages_jsonl([Page(STORY, "2026-11-22T10:30:15Z", "Talks — go on"),
                         Page(STORY + "/2", "2026-11-22T10:30:16Z", None)])
@@ -110,7 +124,8 @@ def test_pages_jsonl_is_a_header_and_one_json_line_a_page() -> None:
 @pytest.mark.parametrize(("pages", "unlisted", "ending"), [
     ([Page(STORY, "2026-11-22T10:30:15Z", None)], [], "1 article in pages/pages.jsonl"),
     ([], ["http://gone.invalid/story: not captured"], "no pages/pages.jsonl: no article's page was captured"),
-    ([], [], "no pages/pages.jsonl: the files hold no article records (another tool wrote them?)"),
+    ([], [], "no pages/pages.jsonl: the files hold no article records (another tool wrote them?); "
+             "--seeds lists the seeds' articles"),
 ])
 def test_the_summary_says_what_the_page_list_holds(pages: list[Page], unlisted: list[str], ending: str) -> None:
     packaged = Packaged(Path("out.wacz"), [Path("a.warc.gz"), Path("b.warc.gz")], pages, unlisted)

@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,7 +86,8 @@ class Packaged:
         elif self.unlisted:  # py-wacz writes no page list without a page
             listed = f"no {PAGES_PATH}: no article's page was captured"
         else:
-            listed = f"no {PAGES_PATH}: the files hold no article records (another tool wrote them?)"
+            listed = (f"no {PAGES_PATH}: the files hold no article records (another tool wrote them?); "
+                      "--seeds lists the seeds' articles")
         return f"WACZ written to {self.path}: {_count(len(self.files), 'WARC file')}{added}, {listed}"
 
 
@@ -93,29 +95,33 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def article_pages(index: ArchiveIndex) -> tuple[list[Page], list[str]]:
+def article_pages(index: ArchiveIndex, seeded: Sequence[tuple[str | None, str | None]] = ()
+                  ) -> tuple[list[Page], list[str]]:
     """The pages of the archive's articles, and why each article left out is left out.
 
     An article read in several crawls' records is listed once, at its last
-    capture (a retry ends in it), with its latest record's title.
+    capture (a retry ends in it), with its latest record's title. ``seeded``
+    (URL, title) are articles from seeds given beside the files (another
+    tool's archive has no article records), listed after the recorded ones.
     """
+    articles = [(r.article.url, r.article.title) for r in sorted(index.articles, key=lambda r: r.date)]
+    recorded = {url_key(url) for url, _ in articles if url}
+    articles += [(url, title) for url, title in seeded if not url or url_key(url) not in recorded]
     pages: dict[str, Page] = {}
     unlisted: dict[str, str] = {}
-    for record in sorted(index.articles, key=lambda r: r.date):
-        article = record.article
-        if article.url is None:
-            unlisted[f"title:{article.title}"] = (f"article {article.title!r}: the seeds give no URL, "
-                                                  "so nothing was fetched")
+    for url, title in articles:
+        if url is None:
+            unlisted[f"title:{title}"] = f"article {title!r}: the seeds give no URL, so nothing was fetched"
             continue
-        key = url_key(article.url)
-        capture = index.capture(article.url)
+        key = url_key(url)
+        capture = index.capture(url)
         if capture is None:
-            failure = index.failure(article.url)
+            failure = index.failure(url)
             why = f"{failure.kind}: {failure.message}" if failure else "no capture and no recorded failure"
-            unlisted[key] = f"{article.url}: not captured ({why})"
+            unlisted[key] = f"{url}: not captured ({why})"
             continue
         unlisted.pop(key, None)
-        pages[key] = Page(capture.url, capture.date, article.title)
+        pages[key] = Page(capture.url, capture.date, title)
     return list(pages.values()), list(unlisted.values())
 
 
@@ -176,8 +182,12 @@ def _originals(index: ArchiveIndex, files: list[Path]) -> tuple[list[Path], list
     return list(extra), unresolved
 
 
-def package(files: list[Path], output: Path, *, workers: int = 1) -> Packaged:
-    """Write ``output`` (a .wacz) from ``files``; WaczError says why it could not."""
+def package(files: list[Path], output: Path, *, workers: int = 1,
+            seeded: Sequence[tuple[str | None, str | None]] = ()) -> Packaged:
+    """Write ``output`` (a .wacz) from ``files``; WaczError says why it could not.
+
+    ``seeded``: (URL, title) of articles from seeds given beside the files (see article_pages).
+    """
     if output.suffix != WACZ_SUFFIX:
         raise WaczError(f"{output}: a WACZ's name ends in .wacz (ReplayWeb.page and pywb know it by it)")
     # A file named twice (a folder and a file in it) is packaged once.
@@ -196,15 +206,16 @@ def package(files: list[Path], output: Path, *, workers: int = 1) -> Packaged:
     except OSError as error:
         raise WaczError(f"cannot write {output}: {error.strerror or error}; give it a writable folder") from None
     try:
-        return _package(files, output, partial, workers)
+        return _package(files, output, partial, workers, seeded)
     finally:
         partial.unlink(missing_ok=True)
 
 
-def _package(files: list[Path], output: Path, partial: Path, workers: int) -> Packaged:
+def _package(files: list[Path], output: Path, partial: Path, workers: int,
+             seeded: Sequence[tuple[str | None, str | None]]) -> Packaged:
     index = read_archives(files, workers=workers)
     _refuse_damaged(index)
-    pages, unlisted = article_pages(index)
+    pages, unlisted = article_pages(index, seeded)
     originals, unresolved = _originals(index, files)
     if originals:
         check_files([*files, *originals])
