@@ -15,7 +15,6 @@ from .errors import SeedError
 from .html import parse_html
 from .markdown import parse_markdown
 from .model import SeedDocument, SeedProblem
-from .pdf import parse_pdf
 from .text import parse_text
 from .urllist import parse_url_list
 
@@ -37,6 +36,9 @@ def _parse(name: str, content: bytes) -> SeedDocument:
     if not content:
         raise SeedError("empty file")
     if is_pdf(name, content):
+        # pypdf takes 0.1 s to import, paid only by a crawl that has a PDF seed.
+        from .pdf import parse_pdf
+
         return parse_pdf(name, content)
     if is_binary(content):
         raise SeedError("binary file, not a text seed")
