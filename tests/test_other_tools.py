@@ -69,15 +69,30 @@ def links_of(report: dict, site: SiteServer, article_path: str) -> dict[str, dic
     return {link["url"].removeprefix(site.base): link for link in article["links"]}
 
 
-def check_judgements(report: dict, site: SiteServer) -> None:
+def judged_like_our_crawl(result: subprocess.CompletedProcess, folder: Path, site: SiteServer) -> dict:
+    """The audit's report of a tool's archive, checked against what our crawl reports of the same site."""
+    assert result.returncode == 1, result.stderr[-3000:]  # findings
+    assert "Traceback" not in result.stderr
+    report = json.loads((folder / "report.json").read_text())
+    assert report["integrity"] == []
     links = links_of(report, site, STATUS_ARTICLE_PATH)
     assert {p: (links[p]["status"], links[p]["verdict"]) for p in SAME_AS_OUR_CRAWL} == {
         p: EXPECTED[p] for p in SAME_AS_OUR_CRAWL}
+    # Dates and titles come from the captured payloads (a revisit's from its original's record).
     assert {p: (links[p]["date"], links[p]["date_source"], links[p]["page_date_source"], links[p]["date_mismatch"])
             for p in DATES} == DATES
     for path in NOT_CAPTURED:
         assert (links[path]["status"], links[path]["detail"]) == ("not_checked", "not in the archive"), path
     assert links["/page/xss"]["title"] == "<script>alert(1)</script>"
+    [statuses] = [a for a in report["articles"] if a["url"] == site.url(STATUS_ARTICLE_PATH)]
+    assert statuses["text_verdict"] == "unchanged", statuses["text_unavailable"]
+    assert statuses["published"] == "2020-03-01"
+    # A chunked body, kept as the server sent it, chunks and all: read through them.
+    assert links_of(report, site, ARTICLE_PATH)["/page/chunked"]["title"] == "A chunked page"
+    # No tool archives soft-404 probes: a soft 404 cannot be told, and the report says so.
+    assert links["/soft/missing-story"]["status"] == "ok"
+    assert any("not checked for a soft 404" in note for note in report["notes"]), report["notes"]
+    return report
 
 
 # --- GNU Wget -----------------------------------------------------------------------
@@ -109,20 +124,8 @@ def test_wget_writes_a_valid_archive_and_the_integrity_pass_agrees(wget_run, tmp
 
 def test_a_wget_archive_is_judged_as_our_crawl_judges_the_same_answers(wget_run, site):
     _, result, folder = wget_run
-    assert result.returncode == 1, result.stderr[-3000:]  # findings
-    assert "Traceback" not in result.stderr
-    report = json.loads((folder / "report.json").read_text())
-    assert report["integrity"] == []
-    check_judgements(report, site)
-    [statuses] = [a for a in report["articles"] if a["url"] == site.url(STATUS_ARTICLE_PATH)]
-    assert statuses["text_verdict"] == "unchanged" and statuses["published"] == "2020-03-01"
-    # wget keeps a chunked body as the server sent it, chunks and all: read through them.
-    big = links_of(report, site, ARTICLE_PATH)
-    assert big["/page/chunked"]["title"] == "A chunked page"
-    assert big["/page/headers"]["title"] == "Odd headers"
-    # No probe in wget's archive: a soft 404 cannot be told, and the report says so.
-    assert links_of(report, site, STATUS_ARTICLE_PATH)["/soft/missing-story"]["status"] == "ok"
-    assert any("not checked for a soft 404" in note for note in report["notes"]), report["notes"]
+    report = judged_like_our_crawl(result, folder, site)
+    assert links_of(report, site, ARTICLE_PATH)["/page/headers"]["title"] == "Odd headers"
     # Both articles link /status/404: a finding of each, as the report's tables and figures count it.
     assert result.stdout.splitlines().count(f"dead (gone): {site.url('/status/404')}") == 2
     assert "Findings: 11; 7 dead, 3 date_mismatch, 1 title_mismatch" in result.stderr
@@ -222,22 +225,7 @@ def test_a_warcprox_archive_with_revisits_is_judged_as_our_crawl_judges_the_same
     checked = "\n".join(warcio_check(path).stdout for path in warcs)
     failed = [line for line in checked.splitlines() if "failed" in line]
     assert len(failed) == len(chunked) >= 1 and all("payload digest failed" in line for line in failed), checked
-    assert result.returncode == 1, result.stderr[-3000:]
-    assert "Traceback" not in result.stderr
-    report = json.loads((folder / "report.json").read_text())
-    assert report["integrity"] == []
-    links = links_of(report, site, STATUS_ARTICLE_PATH)
-    assert {p: (links[p]["status"], links[p]["verdict"]) for p in SAME_AS_OUR_CRAWL} == {
-        p: EXPECTED[p] for p in SAME_AS_OUR_CRAWL}
-    # Dates and titles come from the revisited payloads, found in the first visit's records.
-    assert {p: (links[p]["date"], links[p]["date_source"], links[p]["page_date_source"], links[p]["date_mismatch"])
-            for p in DATES} == DATES
-    assert links["/page/xss"]["title"] == "<script>alert(1)</script>"
-    [statuses] = [a for a in report["articles"] if a["url"] == site.url(STATUS_ARTICLE_PATH)]
-    assert statuses["text_verdict"] == "unchanged", statuses["text_unavailable"]
-    big = links_of(report, site, ARTICLE_PATH)
-    assert big["/page/chunked"]["title"] == "A chunked page"
-    assert any("not checked for a soft 404" in note for note in report["notes"]), report["notes"]
+    judged_like_our_crawl(result, folder, site)
 
 
 # --- pywb's recorder ------------------------------------------------------------------
@@ -279,15 +267,4 @@ def test_a_pywb_recording_is_judged_as_our_crawl_judges_the_same_answers(pywb_re
     assert warcs
     for path in warcs:
         assert warcio_check(path).returncode == 0
-    assert result.returncode == 1, result.stderr[-3000:]
-    assert "Traceback" not in result.stderr
-    report = json.loads((folder / "report.json").read_text())
-    assert report["integrity"] == []
-    links = links_of(report, site, STATUS_ARTICLE_PATH)
-    assert {p: (links[p]["status"], links[p]["verdict"]) for p in SAME_AS_OUR_CRAWL} == {
-        p: EXPECTED[p] for p in SAME_AS_OUR_CRAWL}
-    assert {p: (links[p]["date"], links[p]["date_source"], links[p]["page_date_source"], links[p]["date_mismatch"])
-            for p in DATES} == DATES
-    [statuses] = [a for a in report["articles"] if a["url"] == site.url(STATUS_ARTICLE_PATH)]
-    assert statuses["text_verdict"] == "unchanged", statuses["text_unavailable"]
-    assert links_of(report, site, ARTICLE_PATH)["/page/chunked"]["title"] == "A chunked page"
+    judged_like_our_crawl(result, folder, site)
