@@ -27,7 +27,7 @@ def add_audit_arguments(parser: argparse.ArgumentParser, *, paths: bool = True) 
     # wrapped line that ends in a colon for a heading and title-cases it.
     if paths:
         parser.add_argument("paths", nargs="+", metavar="PATH",
-                            help="WARC files (.warc, .warc.gz, .open) or folders holding them")
+                            help="WARC files (.warc, .warc.gz, .open), folders holding them, or WACZ files")
     parser.add_argument("--seeds", metavar="PATH",
                         help="seed file or folder to compare the archive with "
                              "(seeds stored in the archive are always used)")
@@ -52,10 +52,24 @@ def audit_from_arguments(opts: argparse.Namespace, config, out: TextIO, err: Tex
                          prog: str = "archiver audit") -> int:
     """Run the audit the options ask for; findings on ``out``, then the summary on ``err``.
 
-    ``prog`` begins each error line: the command the user typed.
+    ``prog`` begins each error line: the command the user typed. A .wacz
+    among the paths is read as its WARC files (a colleague's package of a crawl).
     """
+    from archiver.warc.wacz_package import waczs_unpacked
+
+    with waczs_unpacked(opts.paths) as (paths, errors, notes):
+        for error in errors:
+            print(f"{prog}: {error}", file=err)
+        if errors and not paths:
+            return EXIT_UNREADABLE
+        status = _audit(opts, paths, notes, config, out, err, prog)
+    return 1 if errors and status == 0 else status
+
+
+def _audit(opts: argparse.Namespace, paths: list[str], notes: list[str], config, out: TextIO, err: TextIO,
+           prog: str) -> int:
     if opts.integrity_only:
-        return integrity_from_arguments(opts.paths, out, err, opts.workers, prog)
+        return integrity_from_arguments(paths, out, err, opts.workers, prog)
     from archiver.analysis.analyse import AnalysisOptions
     from archiver.audit import parse_fail_on, run_audit, unwritable_folder
     from archiver.summary import summary_lines
@@ -89,9 +103,9 @@ def audit_from_arguments(opts: argparse.Namespace, config, out: TextIO, err: Tex
         where = "-o" if opts.output else "ARCHIVER_REPORT_DIR"
         print(f"{prog}: cannot write the report to {output}: {why}; give {where} a writable folder", file=err)
         return EXIT_UNREADABLE
-    result = run_audit(opts.paths, seeds=opts.seeds, output=output,
+    result = run_audit(paths, seeds=opts.seeds, output=output,
                        options=AnalysisOptions(grace, opts.workers, replay_url, config().read_max_size),
-                       progress=True, fail_on=fail_on)
+                       progress=True, fail_on=fail_on, notes=notes)
     for problem in result.errors:
         print(f"{prog}: {problem}", file=err)
     if result.report is not None and result.report_dir is not None:

@@ -351,3 +351,32 @@ def test_a_job_s_second_run_packages_both_runs_files_under_one_name(site, tmp_pa
     # article records are those of its first run: only the first is a page.)
     assert site.url(ARTICLE_PATH) in [p["url"] for p in listed_pages(wacz)[1]]
 
+
+
+def archiver_audit(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "archiver.cli", "audit", *args], cwd=PROJECT, env=crawl_env(),
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_archiver_audit_reads_a_wacz_as_its_warc_files(tmp_path: Path) -> None:
+    warc = story_archive(tmp_path / "warcs")
+    wacz = tmp_path / "story.wacz"
+    assert archiver_wacz(str(warc), "-o", str(wacz)).returncode == 0
+    direct = archiver_audit(str(warc), "-o", str(tmp_path / "direct"))
+    packed = archiver_audit(str(wacz), "-o", str(tmp_path / "packed"))
+    assert (packed.returncode, packed.stdout) == (direct.returncode, direct.stdout), packed.stderr
+    first, second = (json.loads((tmp_path / name / "report.json").read_text()) for name in ("direct", "packed"))
+    assert second["articles"] == first["articles"]  # the same records, at the same offsets of the same file name
+    assert second["archives"] == [warc.name]
+    assert second["notes"] == [*first["notes"], f"The WARC files of {wacz} were read out of its archive/ folder: "
+                                                "a record's file is named as it is there."]
+    integrity = archiver_audit("--integrity-only", str(wacz))
+    assert (integrity.returncode, integrity.stdout) == (0, ""), integrity.stderr
+    # Not a WACZ at all: one line, exit 2; beside a readable WARC, the WARC is still audited (exit 1).
+    junk = tmp_path / "junk.wacz"
+    junk.write_bytes(b"not a zip")
+    alone = archiver_audit(str(junk), "-o", str(tmp_path / "junk"))
+    assert alone.returncode == 2 and "Traceback" not in alone.stderr
+    assert alone.stderr == f"archiver audit: {junk}: not a readable WACZ (zip) file: File is not a zip file\n"
+    beside = archiver_audit(str(junk), str(warc), "-o", str(tmp_path / "beside"))
+    assert beside.returncode == 1 and (tmp_path / "beside" / "report.json").exists()

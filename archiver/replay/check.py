@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import tempfile
-import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,6 +20,7 @@ from archiver.warc import records
 from archiver.warc.index import ArchiveIndex, url_key
 from archiver.warc.replaycheck import ArticleReplay, MissingResource, to_json
 from archiver.warc.vocab import FailureKind, replay_check_uri
+from archiver.warc.wacz_package import WaczError, unpack
 
 DEFAULT_CHROMIUM = Path("/usr/bin/chromium")
 
@@ -86,20 +86,9 @@ def set_skipped_apart(result: ArticleReplay, skipped: Mapping[str, str]) -> Arti
 def unpack_wacz(path: Path, into: Path) -> list[Path]:
     """The WARC files of a WACZ (its ``archive/`` folder), extracted into ``into``."""
     try:
-        with zipfile.ZipFile(path) as wacz:
-            names = [n for n in wacz.namelist() if n.startswith("archive/") and not n.endswith("/")]
-            if not names:
-                raise ReplayCheckError(f"{path}: a zip file with no archive/ folder, not a WACZ")
-            found = []
-            for name in names:
-                target = into / Path(name).name
-                with wacz.open(name) as source, open(target, "wb") as out:
-                    while chunk := source.read(1 << 20):
-                        out.write(chunk)
-                found.append(target)
-            return found
-    except (zipfile.BadZipFile, OSError) as error:
-        raise ReplayCheckError(f"{path}: not a readable WACZ (zip) file: {error}") from None
+        return unpack(path, into)
+    except WaczError as error:
+        raise ReplayCheckError(str(error)) from None
 
 
 def check_pages(warcs: list[Path], pages: list[tuple[str, str | None]], options: ReplayCheckOptions,

@@ -29,7 +29,8 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,59 @@ class WaczError(Exception):
 
 class WaczNotWritten(WaczError):
     """The files were fine, but the WACZ could not be written (py-wacz failed, the disk is full…)."""
+
+
+def unpack(path: Path, into: Path) -> list[Path]:
+    """The WARC files of a WACZ (its ``archive/`` folder), extracted into ``into``; WaczError if it is none."""
+    try:
+        with zipfile.ZipFile(path) as wacz:
+            names = [n for n in wacz.namelist() if n.startswith("archive/") and not n.endswith("/")]
+            if not names:
+                raise WaczError(f"{path}: a zip file with no archive/ folder, not a WACZ")
+            found = []
+            for name in names:
+                target = into / Path(name).name
+                with wacz.open(name) as source, open(target, "wb") as out:
+                    while chunk := source.read(1 << 20):
+                        out.write(chunk)
+                found.append(target)
+            return found
+    except (zipfile.BadZipFile, OSError) as error:
+        raise WaczError(f"{path}: not a readable WACZ (zip) file: {error}") from None
+
+
+@contextmanager
+def waczs_unpacked(paths: Sequence[str]) -> Iterator[tuple[list[str], list[str], list[str]]]:
+    """``paths`` with each .wacz file among them replaced by its WARC files, unpacked for the while.
+
+    Yields (paths, errors, notes): a WACZ that cannot be read is an error
+    naming it; each one read is a note saying where its files came from.
+    Unpacked under the system's temporary folder (TMPDIR), one folder a WACZ.
+    """
+    if not any(p.lower().endswith(WACZ_SUFFIX) for p in paths):
+        yield list(paths), [], []
+        return
+    with tempfile.TemporaryDirectory(prefix="archiver-unpacked-") as scratch:
+        out: list[str] = []
+        errors: list[str] = []
+        notes: list[str] = []
+        for number, raw in enumerate(paths):
+            if not raw.lower().endswith(WACZ_SUFFIX):
+                out.append(raw)
+                continue
+            if not Path(raw).is_file():
+                errors.append(f"{raw}: no such file")
+                continue
+            folder = Path(scratch) / str(number)
+            folder.mkdir()
+            try:
+                out += [str(p) for p in unpack(Path(raw), folder)]
+            except WaczError as error:
+                errors.append(str(error))
+                continue
+            notes.append(f"The WARC files of {raw} were read out of its archive/ folder: "
+                         "a record's file is named as it is there.")
+        yield out, errors, notes
 
 
 @dataclass(frozen=True)
