@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import json
 import os
+import random
 import subprocess
 import sys
 import zipfile
@@ -380,3 +381,52 @@ def test_archiver_audit_reads_a_wacz_as_its_warc_files(tmp_path: Path) -> None:
     assert alone.stderr == f"archiver audit: {junk}: not a readable WACZ (zip) file: File is not a zip file\n"
     beside = archiver_audit(str(junk), str(warc), "-o", str(tmp_path / "beside"))
     assert beside.returncode == 1 and (tmp_path / "beside" / "report.json").exists()
+
+
+@pytest.fixture
+def small_tmpdir(tmp_path):
+    mount = tmp_path / "small"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"a full disk is simulated with a small tmpfs, which needs root: {done.stderr.strip()}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=True)
+
+
+def big_wacz(tmp_path: Path) -> tuple[Path, Path]:
+    with WarcBuilder(tmp_path / "warcs") as warc:
+        warc.article(Article(url=STORY, title="Talks go on", seeds=("clip.md",)))
+        # Hex of random bytes: gzip halves it, no more, so the file outgrows a 64 KiB disk.
+        warc.response(STORY, html_page("Talks go on", [random.Random(1).randbytes(100_000).hex()]))
+    assert warc.path is not None
+    wacz = tmp_path / "big.wacz"
+    assert archiver_wacz(str(warc.path), "-o", str(wacz)).returncode == 0
+    return warc.path, wacz
+
+
+def test_a_wacz_that_cannot_be_unpacked_for_want_of_room_names_tmpdir(tmp_path: Path, small_tmpdir: Path) -> None:
+    warc, wacz = big_wacz(tmp_path)
+    assert warc.stat().st_size > 64 * 1024
+    result = subprocess.run([sys.executable, "-m", "archiver.cli", "audit", str(wacz), "-o", str(tmp_path / "r")],
+                            cwd=PROJECT, env={**crawl_env(), "TMPDIR": str(small_tmpdir)},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"archiver audit: {wacz}: cannot unpack archive/{warc.name} into ")
+    assert line.endswith("No space left on device; give TMPDIR a folder with room for its WARC files")
+    assert not list(small_tmpdir.iterdir())  # the half-unpacked folder is gone
+
+
+def test_a_wacz_whose_warc_member_is_corrupt_is_one_line(tmp_path: Path) -> None:
+    warc, wacz = big_wacz(tmp_path)
+    data = bytearray(wacz.read_bytes())
+    with zipfile.ZipFile(wacz) as package:
+        info = package.getinfo(f"archive/{warc.name}")
+    data[info.header_offset + 200] ^= 0xFF  # inside the member's data, past its local header
+    wacz.write_bytes(bytes(data))
+    result = archiver_audit(str(wacz), "-o", str(tmp_path / "r"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"archiver audit: {wacz}: archive/{warc.name} cannot be read out of it: ")

@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -59,20 +60,27 @@ class WaczNotWritten(WaczError):
 def unpack(path: Path, into: Path) -> list[Path]:
     """The WARC files of a WACZ (its ``archive/`` folder), extracted into ``into``; WaczError if it is none."""
     try:
-        with zipfile.ZipFile(path) as wacz:
-            names = [n for n in wacz.namelist() if n.startswith("archive/") and not n.endswith("/")]
-            if not names:
-                raise WaczError(f"{path}: a zip file with no archive/ folder, not a WACZ")
-            found = []
-            for name in names:
-                target = into / Path(name).name
+        wacz = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise WaczError(f"{path}: not a readable WACZ (zip) file: {error}") from None
+    with wacz:
+        names = [n for n in wacz.namelist() if n.startswith("archive/") and not n.endswith("/")]
+        if not names:
+            raise WaczError(f"{path}: a zip file with no archive/ folder, not a WACZ")
+        found = []
+        for name in names:
+            target = into / Path(name).name
+            try:
                 with wacz.open(name) as source, open(target, "wb") as out:
                     while chunk := source.read(1 << 20):
                         out.write(chunk)
-                found.append(target)
-            return found
-    except (zipfile.BadZipFile, OSError) as error:
-        raise WaczError(f"{path}: not a readable WACZ (zip) file: {error}") from None
+            except (zipfile.BadZipFile, zlib.error, EOFError) as error:  # a member cut or corrupt
+                raise WaczError(f"{path}: {name} cannot be read out of it: {error}") from None
+            except OSError as error:  # the disk, not the WACZ
+                raise WaczError(f"{path}: cannot unpack {name} into {into}: {error.strerror or error}; "
+                                "give TMPDIR a folder with room for its WARC files") from None
+            found.append(target)
+        return found
 
 
 @contextmanager
