@@ -3,6 +3,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +77,20 @@ def run_crawl(seeds: Path, warc_dir: Path, settings: dict[str, str] | None = Non
 def site():
     with SiteServer() as server:
         yield server
+
+
+@contextmanager
+def small_disk_at(folder: Path, size: str) -> Iterator[Path]:
+    """A full disk, simulated: a tmpfs of ``size`` ("16k") mounted at ``folder``; skipped, saying why, unless root."""
+    folder.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"a full disk is simulated with a {size} tmpfs, which needs root: {done.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pytest
 
 from archiver.crawl.resume import Journal, ResumeState, resume_state, whole_records_end
 from archiver.warc.vocab import CrawlRole
-from tests.conftest import PROJECT, crawl_env, scrapy_command
+from tests.conftest import PROJECT, crawl_env, scrapy_command, small_disk_at
 from tests.warc_checks import read_records, warcio_check
 
 PAGES = 150
@@ -82,14 +82,8 @@ def test_killed_job_resumes_without_losing_or_refetching(site, tmp_path):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"a full disk is simulated with a small tmpfs, which needs root: {done.stderr.strip()}")
-    yield mount
-    subprocess.run(["umount", str(mount)], check=True)
+    with small_disk_at(tmp_path / "disk", "64k") as mount:
+        yield mount
 
 
 def test_a_job_stopped_by_a_full_disk_resumes_and_fetches_the_cut_record_again(site, tmp_path, small_disk):

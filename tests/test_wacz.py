@@ -31,7 +31,7 @@ from archiver.warc.wacz_package import (
     damage,
     pages_jsonl,
 )
-from tests.conftest import PROJECT, crawl_env, run_crawl
+from tests.conftest import PROJECT, crawl_env, run_crawl, small_disk_at
 from tests.site import ARTICLE_PATH, STATUS_ARTICLE_PATH
 from tests.test_crawl import write_seed
 from tests.warc_checks import read_records
@@ -385,14 +385,8 @@ def test_archiver_audit_reads_a_wacz_as_its_warc_files(tmp_path: Path) -> None:
 
 @pytest.fixture
 def small_tmpdir(tmp_path):
-    mount = tmp_path / "small"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"a full disk is simulated with a small tmpfs, which needs root: {done.stderr.strip()}")
-    yield mount
-    subprocess.run(["umount", str(mount)], check=True)
+    with small_disk_at(tmp_path / "small", "64k") as mount:
+        yield mount
 
 
 def big_wacz(tmp_path: Path) -> tuple[Path, Path]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from archiver.warc import records
 from archiver.warc.process import WarcWriterProcess, WriterSettings
-from tests.conftest import run_crawl
+from tests.conftest import run_crawl, small_disk_at
 from tests.test_warc_writer import exchange
 
 
@@ -50,14 +48,8 @@ def test_the_writer_process_reports_records_it_could_not_write(tmp_path):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(mount)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"a full disk is simulated with a 16 kB tmpfs, which needs root: {done.stderr.strip()}")
-    yield mount
-    subprocess.run(["umount", str(mount)], check=True)
+    with small_disk_at(tmp_path / "disk", "16k") as mount:
+        yield mount
 
 
 def test_a_full_disk_stops_the_crawl_with_a_failing_status(site, tmp_path, small_disk):
