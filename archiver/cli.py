@@ -280,7 +280,6 @@ def replay_check_from_arguments(opts: argparse.Namespace, config, out: TextIO, e
     import contextlib
     import io
     import json
-    import tempfile
 
     from archiver.replay.check import (
         ReplayCheckError,
@@ -290,11 +289,11 @@ def replay_check_from_arguments(opts: argparse.Namespace, config, out: TextIO, e
         skipped_on_purpose,
         summary,
         text_lines,
-        unpack_wacz,
         write_results,
     )
     from archiver.warc import DEFAULT_GZIP_LEVEL
     from archiver.warc.replaycheck import to_json
+    from archiver.warc.wacz_package import waczs_unpacked
 
     if (opts.timeout is not None and not opts.timeout > 0) or (opts.max_pages is not None and opts.max_pages < 1):
         print(f"{prog}: --timeout must be more than 0 seconds and --max-pages 1 or more", file=err)
@@ -315,15 +314,10 @@ def replay_check_from_arguments(opts: argparse.Namespace, config, out: TextIO, e
     if wacz and len(opts.paths) > 1:
         print(f"{prog}: give one .wacz file alone, or WARC files and folders", file=err)
         return EXIT_UNREADABLE
-    with tempfile.TemporaryDirectory(prefix="replay-check-wacz-") as unpacked:
+    with waczs_unpacked(opts.paths) as (paths, errors, _notes):
         try:
-            if wacz:
-                if not Path(wacz[0]).is_file():
-                    print(f"{prog}: {wacz[0]}: no such file", file=err)
-                    return EXIT_UNREADABLE
-                files, errors = unpack_wacz(Path(wacz[0]), Path(unpacked)), list[str]()
-            else:
-                files, errors = warc_files(opts.paths)
+            files, unusable = warc_files(paths) if not errors else ([], [])
+            errors += unusable
             for error in errors:
                 print(f"{prog}: {error}", file=err)
             if errors or not files:

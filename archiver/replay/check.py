@@ -20,7 +20,6 @@ from archiver.warc import records
 from archiver.warc.index import ArchiveIndex, url_key
 from archiver.warc.replaycheck import ArticleReplay, MissingResource, to_json
 from archiver.warc.vocab import FailureKind, replay_check_uri
-from archiver.warc.wacz_package import WaczError, unpack
 
 DEFAULT_CHROMIUM = Path("/usr/bin/chromium")
 
@@ -81,14 +80,6 @@ def set_skipped_apart(result: ArticleReplay, skipped: Mapping[str, str]) -> Arti
     return replace(result, missing=[m for m in result.missing if url_key(m.url) not in skipped],
                    skipped=[MissingResource(m.url, m.status, "skipped, not archived on purpose: "
                                             + skipped[url_key(m.url)]) for m in apart])
-
-
-def unpack_wacz(path: Path, into: Path) -> list[Path]:
-    """The WARC files of a WACZ (its ``archive/`` folder), extracted into ``into``."""
-    try:
-        return unpack(path, into)
-    except WaczError as error:
-        raise ReplayCheckError(str(error)) from None
 
 
 def check_pages(warcs: list[Path], pages: list[tuple[str, str | None]], options: ReplayCheckOptions,
